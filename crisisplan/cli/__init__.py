@@ -1,0 +1,86 @@
+"""The `crisis` command: thin commands grouped by phase, one error boundary.
+
+Command modules keep heavy imports (jinja2, pydantic models, sqlite, rich) inside
+the command bodies so that `--help` and `status` start fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from crisisplan import __version__
+from crisisplan.errors import EXIT_BAD_INPUT, CrisisError
+
+
+class CrisisGroup(TyperGroup):
+    """The single error boundary: a CrisisError becomes a message and an exit code."""
+
+    def invoke(self, ctx: typer.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except CrisisError as exc:
+            from crisisplan.console import display_error
+
+            display_error(exc)
+            raise typer.Exit(exc.exit_code) from None
+
+
+app = typer.Typer(
+    name="crisis",
+    cls=CrisisGroup,
+    help="Crisis communication for support teams: before, during and after an incident.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        import platform
+        import sqlite3
+
+        typer.echo(
+            f"crisis {__version__} (Python {platform.python_version()}, "
+            f"SQLite {sqlite3.sqlite_version})"
+        )
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    """Crisis communication for support teams: before, during and after an incident."""
+
+
+from crisisplan.cli import before  # noqa: E402  (registers commands on `app`)
+
+before.register(app)
+
+
+def main() -> None:
+    """Console-script entry point: the last guard against tracebacks."""
+    try:
+        app(prog_name="crisis")
+    except KeyboardInterrupt:
+        sys.stderr.write("Interrupted; nothing more was recorded.\n")
+        sys.exit(130)
+    except Exception as exc:
+        if os.environ.get("CRISIS_DEBUG") == "1":
+            raise
+        sys.stderr.write(
+            f"error: internal error ({type(exc).__name__}): {exc}. "
+            "This is a bug in crisis; run again with CRISIS_DEBUG=1 and report the traceback.\n"
+        )
+        sys.exit(EXIT_BAD_INPUT)

@@ -1,0 +1,63 @@
+"""The one place that owns terminal output: consoles, errors, and inert customer text."""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from functools import cache
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.text import Text
+
+    from crisisplan.errors import CrisisError
+
+# C0 and C1 controls (but tab and newline), DEL, and the bidi/zero-width
+# formatting characters that can disguise text on a terminal.
+_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+
+
+def visible(text: str) -> str:
+    """Text with control and bidi characters shown as escapes, safe for any terminal."""
+    return _UNSAFE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
+def inert(text: str, style: str = "") -> Text:
+    """Customer or playbook text as a rich Text: never read as markup, controls made visible."""
+    from rich.text import Text
+
+    return Text(visible(text), style=style)
+
+
+def is_terminal(stream: TextIO | None = None) -> bool:
+    stream = stream or sys.stdout
+    return stream.isatty() and os.environ.get("CI", "").lower() not in {"1", "true"}
+
+
+@cache
+def out() -> Console:
+    """The console for results on stdout."""
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=False, no_color="NO_COLOR" in os.environ)
+
+
+@cache
+def err() -> Console:
+    """The console for warnings and progress on stderr."""
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False, no_color="NO_COLOR" in os.environ)
+
+
+def display_error(error: CrisisError) -> None:
+    """One or two plain sentences on stderr: what, where, what to do."""
+    sys.stderr.write(f"error: {visible(str(error))}\n")
+    sys.stderr.flush()
+
+
+def display_warning(message: str) -> None:
+    sys.stderr.write(f"warning: {visible(message)}\n")
+    sys.stderr.flush()

@@ -1,0 +1,75 @@
+"""The exceptions library code raises; only the CLI boundary turns them into messages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+# Exit codes, as cli.md states them.
+EXIT_OK = 0
+EXIT_PROBLEM = 1
+EXIT_BAD_INPUT = 2
+
+
+@dataclass(frozen=True)
+class Location:
+    """A place in a user's file; line and column are 1-based."""
+
+    file: Path | str
+    line: int | None = None
+    column: int | None = None
+
+    def __str__(self) -> str:
+        parts = [str(self.file)]
+        if self.line is not None:
+            parts.append(str(self.line))
+            if self.column is not None:
+                parts.append(str(self.column))
+        return ":".join(parts)
+
+
+class CrisisError(Exception):
+    """A mistake or failure the user can act on: what, where, and what to do."""
+
+    exit_code: int = EXIT_BAD_INPUT
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        hint: str | None = None,
+        location: Location | None = None,
+        exit_code: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+        self.location = location
+        if exit_code is not None:
+            self.exit_code = exit_code
+
+    def __str__(self) -> str:
+        text = f"{self.location}: {self.message}" if self.location else self.message
+        return f"{text} {self.hint}" if self.hint else text
+
+
+class PlaybookError(CrisisError):
+    """The playbook or its library cannot be loaded or is invalid."""
+
+
+class TemplateError(CrisisError):
+    """A template failed to parse or render."""
+
+
+class StoreError(CrisisError):
+    """The incident log cannot be opened, read or written."""
+
+
+class UsageError(CrisisError):
+    """A flag or argument is missing or wrong."""
+
+
+class ProblemsFound(CrisisError):
+    """The command ran and found problems (exit 1); the findings were already shown."""
+
+    exit_code = EXIT_PROBLEM

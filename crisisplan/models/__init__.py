@@ -1,0 +1,1 @@
+"""Frozen pydantic models: the playbook, templates and shared types."""

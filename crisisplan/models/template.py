@@ -1,0 +1,38 @@
+"""A template in the response library: front matter plus a Jinja2 body."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from crisisplan.models.playbook import Id, Purpose, Text
+
+# Blocks each purpose must define (playbook-format.md).
+REQUIRED_BLOCKS: dict[str, tuple[str, ...]] = {
+    "first_response": ("acknowledge", "explain", "action", "next_update"),
+    "update": ("acknowledge", "explain", "action", "next_update"),
+    "status_update": ("acknowledge", "explain", "action", "next_update"),
+    "apology": ("cause", "impact", "remedy", "invite_reply"),
+}
+
+
+class FrontMatter(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: Id
+    purpose: Purpose
+    channels: list[Id] = Field(default_factory=list)
+    sections: list[Id] = Field(default_factory=list)
+    description: Text | None = None
+
+
+class Template(BaseModel):
+    """A parsed template file; `body_line` is the file line where the body starts."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    front: FrontMatter
+    body: str
+    path: Path
+    body_line: int

@@ -1,0 +1,30 @@
+"""Shared fixtures: every test runs in its own directory with a clean environment."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+_OUR_VARS = ("CRISIS_PLAYBOOK", "CRISIS_DB", "CRISIS_AGENT", "CRISIS_DEBUG", "EDITOR", "VISUAL")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test sees the developer's crisis settings, colours or working directory."""
+    for name in _OUR_VARS:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("COLUMNS", "120")
+    monkeypatch.setenv("TZ", "UTC")
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    os.umask(0o022)
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
