@@ -54,7 +54,8 @@ def err() -> Console:
 
 def display_error(error: CrisisError) -> None:
     """One or two plain sentences on stderr: what, where, what to do."""
-    sys.stderr.write(f"error: {visible(str(error))}\n")
+    for line in str(error).splitlines() or [""]:
+        sys.stderr.write(f"error: {visible(line)}\n")
     sys.stderr.flush()
 
 

@@ -73,3 +73,18 @@ class ProblemsFound(CrisisError):
     """The command ran and found problems (exit 1); the findings were already shown."""
 
     exit_code = EXIT_PROBLEM
+
+
+class PlaybookInvalid(PlaybookError):
+    """One or more located problems in a playbook or its library, each on its own line."""
+
+    def __init__(self, problems: list[tuple[Location, str]], *, hint: str | None = None) -> None:
+        self.problems = problems
+        first_location, first_message = problems[0]
+        super().__init__(first_message, location=first_location, hint=hint)
+
+    def __str__(self) -> str:
+        lines = [f"{loc}: {message}" for loc, message in self.problems]
+        if self.hint:
+            lines.append(self.hint)
+        return "\n".join(lines)
