@@ -2,8 +2,97 @@
 
 from __future__ import annotations
 
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+from crisisplan.cli.options import JsonOpt
+
+
+class PlanFormat(str, Enum):
+    text = "text"
+    md = "md"
+    html = "html"
+
+
+def check(
+    playbook: Annotated[
+        Path | None,
+        typer.Argument(
+            help="The playbook to check. Default: --playbook rules (see `crisis --help`).",
+            show_default=False,
+        ),
+    ] = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Exit 1 when there are warnings.")
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Validate the playbook and every template, then audit the plan's readiness.
+
+    Exit 0 when ready, 1 when there are warnings and --strict is given, 2 when the
+    playbook or a template is invalid or the plan is not ready.
+
+    Example: crisis check playbooks/example.yaml --strict
+    """
+    from crisisplan.phases.before import run_check
+    from crisisplan.views.check import show_check
+
+    report = run_check(playbook)
+    raise typer.Exit(show_check(report, as_json=as_json, strict=strict))
+
+
+def plan(
+    playbook: Annotated[
+        Path | None, typer.Option("--playbook", "-p", help="The playbook YAML.", show_default=False)
+    ] = None,
+    fmt: Annotated[
+        PlanFormat, typer.Option("--format", "-f", help="text for the terminal, md or html.")
+    ] = PlanFormat.text,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write to this file instead of stdout."),
+    ] = None,
+) -> None:
+    """Show the plan as a person reads it: stance, channels, escalation, cadence, language.
+
+    Example: crisis plan --format html -o crisis-plan.html
+    """
+    from crisisplan.files import write_atomic
+    from crisisplan.phases.before import plan_document
+
+    document = plan_document(playbook, fmt.value)
+    if output is None:
+        typer.echo(document, nl=False)
+    else:
+        write_atomic(output, document)
+        typer.echo(f"wrote {output}", err=True)
+
+
+def init(
+    directory: Annotated[
+        Path, typer.Argument(help="Where to write the example plan.", show_default="the current directory")
+    ] = Path("."),
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite files that already exist.")
+    ] = False,
+) -> None:
+    """Write a working example plan: playbooks/, response_library/ and a README for the team.
+
+    Example: crisis init my-team && cd my-team && crisis check
+    """
+    from crisisplan.phases.before import init_plan
+
+    written = init_plan(directory, force=force)
+    for path in written:
+        typer.echo(f"wrote {path}")
+    typer.echo(f"Next: cd {directory} && crisis check && crisis plan")
 
 
 def register(app: typer.Typer) -> None:
     """Add the before-phase commands to the app."""
+    app.command(rich_help_panel="Before")(init)
+    app.command(rich_help_panel="Before")(check)
+    app.command(rich_help_panel="Before")(plan)

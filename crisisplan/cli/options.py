@@ -1,0 +1,54 @@
+"""Options shared by many commands, as Annotated types."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+PlaybookOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--playbook",
+        "-p",
+        help="The playbook YAML. Default: $CRISIS_PLAYBOOK, else the only *.yaml in ./playbooks/.",
+        show_default=False,
+    ),
+]
+DbOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        help="The incident log: a file path (default $CRISIS_DB, else ./.crisis/crisis.db).",
+        show_default=False,
+    ),
+]
+IncidentOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--incident",
+        "-i",
+        help="The incident id (e.g. INC-3). Default: the only open incident.",
+        show_default=False,
+    ),
+]
+AtOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--at",
+        help="When it happened, to backfill: 14:02, 2026-11-23T14:02Z or -15m. Default: now.",
+        show_default=False,
+    ),
+]
+AsOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--as",
+        help="Who is recording this (a role id). Default: $CRISIS_AGENT, else your login name.",
+        show_default=False,
+    ),
+]
+JsonOpt = Annotated[
+    bool, typer.Option("--json", help="Print one JSON document on stdout and nothing else.")
+]

@@ -1,0 +1,1 @@
+"""The core of each phase: plain data in, results and events out; no terminal here."""
