@@ -8,7 +8,7 @@ import re
 from crisisplan.errors import UsageError
 
 UTC = dt.UTC
-_RELATIVE = re.compile(r"^-\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?$", re.IGNORECASE)
+_RELATIVE = re.compile(r"^([-+])\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?$", re.IGNORECASE)
 _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
 # A backfilled time a little ahead of this machine's clock is another machine's clock skew.
 _SKEW = dt.timedelta(minutes=5)
@@ -19,24 +19,32 @@ def now() -> dt.datetime:
     return dt.datetime.now(UTC)
 
 
-def parse_at(value: str | None, *, current: dt.datetime | None = None) -> dt.datetime:
-    """`--at` as an aware UTC time: `14:02` (today, local), ISO 8601, or `-15m`/`-1h30m`."""
+def parse_at(
+    value: str | None, *, current: dt.datetime | None = None, future: bool = False
+) -> dt.datetime:
+    """`--at` as an aware UTC time: `14:02` (local), ISO 8601, or `-15m`/`-1h30m`.
+
+    With `future` (an ETA), `14:02` is its next occurrence and `+30m` is allowed.
+    """
     current = current or now()
     if value is None or value.strip().lower() in {"", "now"}:
         return current
     text = value.strip()
     when: dt.datetime | None = None
     if m := _RELATIVE.match(text):
-        if m.group(1) is None and m.group(2) is None:
+        if m.group(2) is None and m.group(3) is None:
             raise _bad(value)
-        when = current - dt.timedelta(hours=int(m.group(1) or 0), minutes=int(m.group(2) or 0))
+        delta = dt.timedelta(hours=int(m.group(2) or 0), minutes=int(m.group(3) or 0))
+        when = current - delta if m.group(1) == "-" else current + delta
     elif m := _CLOCK.match(text):
         hour, minute = int(m.group(1)), int(m.group(2))
         if hour > 23 or minute > 59:
             raise _bad(value)
         local_now = current.astimezone()
         when = local_now.replace(hour=hour, minute=minute, second=0, microsecond=0)
-        if when - current > _SKEW:
+        if future and when < current:
+            when += dt.timedelta(days=1)  # an ETA of "01:00" typed at 23:00 means tomorrow
+        elif not future and when - current > _SKEW:
             when -= dt.timedelta(days=1)  # "23:50" typed at 00:10 means last night
     else:
         try:
@@ -45,7 +53,7 @@ def parse_at(value: str | None, *, current: dt.datetime | None = None) -> dt.dat
             raise _bad(value) from None
         when = parsed if parsed.tzinfo else parsed.astimezone()
     when = when.astimezone(UTC)
-    if when - current > _SKEW:
+    if not future and when - current > _SKEW:
         raise UsageError(
             f"--at {value} is in the future ({show(when)}).",
             hint="Record things when they have happened; use a past time or leave --at out.",

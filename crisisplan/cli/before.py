@@ -73,8 +73,11 @@ def plan(
 
 def init(
     directory: Annotated[
-        Path, typer.Argument(help="Where to write the example plan.", show_default="the current directory")
-    ] = Path("."),
+        Path,
+        typer.Argument(
+            help="Where to write the example plan.", show_default="the current directory"
+        ),
+    ] = Path(),
     force: Annotated[
         bool, typer.Option("--force", help="Overwrite files that already exist.")
     ] = False,

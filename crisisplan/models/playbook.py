@@ -206,13 +206,19 @@ def crosscheck(pb: Playbook) -> list[tuple[Loc, str]]:
             loc: Loc = ("channels", cid, "funnel_to")
             if target is None:
                 problems.append(
-                    (loc, f"funnel_to '{ch.funnel_to}' is not a channel; channels are: "
-                     f"{_names(channels)}.")
+                    (
+                        loc,
+                        f"funnel_to '{ch.funnel_to}' is not a channel; channels are: "
+                        f"{_names(channels)}.",
+                    )
                 )
             elif target.purpose != "individual":
                 problems.append(
-                    (loc, f"funnel_to '{ch.funnel_to}' must be a channel with purpose "
-                     f"individual, not {target.purpose}.")
+                    (
+                        loc,
+                        f"funnel_to '{ch.funnel_to}' must be a channel with purpose "
+                        f"individual, not {target.purpose}.",
+                    )
                 )
     for i, step in enumerate(pb.escalation):
         need_role(("escalation", i, "who"), step.who, "who")
@@ -221,9 +227,11 @@ def crosscheck(pb: Playbook) -> list[tuple[Loc, str]]:
         for j, typ in enumerate(step.types):
             if typ not in pb.incident_types:
                 problems.append(
-                    (("escalation", i, "types", j),
-                     f"incident type '{typ}' is not defined; types are: "
-                     f"{_names(pb.incident_types)}.")
+                    (
+                        ("escalation", i, "types", j),
+                        f"incident type '{typ}' is not defined; types are: "
+                        f"{_names(pb.incident_types)}.",
+                    )
                 )
     seen: set[str] = set()
     for i, step in enumerate(pb.escalation):

@@ -1,0 +1,156 @@
+"""Records: `followup`, `timeline`, `list`."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Annotated
+
+import typer
+
+from crisisplan.cli.options import AsOpt, AtOpt, DbOpt, IncidentOpt, JsonOpt
+
+followup_app = typer.Typer(
+    help="The list of customers to come back to when it is fixed.", no_args_is_help=True
+)
+
+
+@followup_app.command("add")
+def followup_add(
+    customer: Annotated[str, typer.Option("--customer", help="The customer's name.")],
+    email: Annotated[str, typer.Option("--email", help="Their email address.")],
+    tier: Annotated[str | None, typer.Option("--tier", help="Their plan or tier.")] = None,
+    open_case: Annotated[
+        bool, typer.Option("--open-case", help="They have an open case with us.")
+    ] = False,
+    note: Annotated[str | None, typer.Option("--note", help="Their case, in a line.")] = None,
+    at: AtOpt = None,
+    as_: AsOpt = None,
+    incident: IncidentOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Add a customer to the follow-up list.
+
+    Example: crisis followup add --customer "Ada Park" --email ada@example.com --tier enterprise --open-case
+    """
+    from crisisplan.clock import parse_at
+    from crisisplan.phases import followups
+    from crisisplan.phases.session import agent_name, find_incident, open_log
+
+    when = parse_at(at)
+    with open_log(db) as store:
+        row = find_incident(store, incident)
+        followups.add(
+            store,
+            row,
+            name=customer,
+            email=email,
+            tier=tier,
+            open_case=open_case,
+            note=note,
+            at=when,
+            who=agent_name(as_),
+        )
+    typer.echo(f"Added {email} to the follow-up list of {row.id}.")
+
+
+@followup_app.command("list")
+def followup_list(
+    all_: Annotated[bool, typer.Option("--all", help="Include those already done.")] = False,
+    as_json: JsonOpt = False,
+    incident: IncidentOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """The follow-up list in priority order: open case, then tier, then time added.
+
+    Example: crisis followup list --json
+    """
+    from crisisplan.phases import followups
+    from crisisplan.phases.session import find_incident, open_log
+    from crisisplan.views.records import show_followups
+
+    with open_log(db) as store:
+        row = find_incident(store, incident)
+        entries = followups.ordered(store, row, open_only=not all_)
+    show_followups(entries, as_json=as_json)
+
+
+@followup_app.command("done")
+def followup_done(
+    email: Annotated[str, typer.Option("--email", help="The customer's email address.")],
+    at: AtOpt = None,
+    as_: AsOpt = None,
+    incident: IncidentOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Mark a customer as followed up.
+
+    Example: crisis followup done --email ada@example.com
+    """
+    from crisisplan.clock import parse_at
+    from crisisplan.phases import followups
+    from crisisplan.phases.session import agent_name, find_incident, open_log
+
+    when = parse_at(at)
+    with open_log(db) as store:
+        row = find_incident(store, incident)
+        followups.done(store, row, email=email, at=when, who=agent_name(as_))
+    typer.echo(f"Marked {email} done on {row.id}.")
+
+
+class TimelineFormat(str, Enum):
+    text = "text"
+    md = "md"
+    json = "json"
+
+
+def timeline(
+    fmt: Annotated[
+        TimelineFormat, typer.Option("--format", "-f", help="text, md or json.")
+    ] = TimelineFormat.text,
+    incident: IncidentOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Every event of the incident in order.
+
+    Example: crisis timeline --format md > timeline.md
+    """
+    import sys
+
+    from crisisplan.phases.session import find_incident, open_log
+    from crisisplan.views.records import timeline_json, timeline_md, timeline_text
+
+    with open_log(db) as store:
+        row = find_incident(store, incident)
+        events = store.events(row.id)
+        if fmt is TimelineFormat.json:
+            lines = timeline_json(row, events)
+        elif fmt is TimelineFormat.md:
+            lines = timeline_md(row, events)
+        else:
+            lines = (line + "\n" for line in timeline_text(events))
+        for chunk in lines:
+            sys.stdout.write(chunk)
+
+
+def list_incidents(
+    open_only: Annotated[bool, typer.Option("--open", help="Only open incidents.")] = False,
+    as_json: JsonOpt = False,
+    db: DbOpt = None,
+) -> None:
+    """Incidents, open first.
+
+    Example: crisis list --open
+    """
+    from crisisplan.phases.session import open_log
+    from crisisplan.views.records import show_incidents
+
+    with open_log(db) as store:
+        rows = store.incidents(open_only=open_only)
+    show_incidents(rows, as_json=as_json)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the record commands to the app."""
+    app.add_typer(followup_app, name="followup", rich_help_panel="Records")
+    app.command(rich_help_panel="Records")(timeline)
+    app.command("list", rich_help_panel="Records")(list_incidents)

@@ -1,0 +1,299 @@
+"""During a crisis: declare, update, re-grade, escalate, note."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from crisisplan.errors import UsageError
+from crisisplan.phases import state as st
+from crisisplan.phases.drafting import draft, incident_context
+from crisisplan.phases.record import event, record, record_in
+
+if TYPE_CHECKING:
+    from crisisplan.loader import Plan
+    from crisisplan.store import IncidentRow, Store
+
+BASE_CUSTOMER = {
+    "name": "[customer's name]",
+    "email": "",
+    "tier": None,
+    "note": None,
+    "open_case": False,
+    "previous_incidents": 0,
+}
+
+
+@dataclass
+class StartDraft:
+    """Everything `crisis start` shows before the lead confirms."""
+
+    incident_id: str
+    state: st.State
+    checklist: list[str]
+    ladder: list[dict[str, Any]]
+    channels: dict[str, dict[str, Any]]
+    status_channel: str | None
+    update_template: str
+    update_text: str
+    reply_template: str
+    reply_text: str
+    next_update_at: dt.datetime | None
+    warnings: list[str] = field(default_factory=list)
+
+
+def check_choice(value: str, choices: list[str], flag: str, what: str) -> str:
+    """A user's answer must be one of the plan's ids."""
+    if value not in choices:
+        raise UsageError(
+            f"{flag} {value!r} is not {what} in this plan.",
+            hint=f"Choose one of: {', '.join(choices)}.",
+        )
+    return value
+
+
+def prepare_start(
+    plan: Plan,
+    store: Store,
+    *,
+    incident_type: str,
+    severity: str,
+    title: str,
+    summary: str,
+    at: dt.datetime,
+    who: str,
+) -> StartDraft:
+    """Build the incident's first state and drafts, without writing anything yet."""
+    pb = plan.playbook
+    check_choice(incident_type, list(pb.incident_types), "--type", "an incident type")
+    check_choice(severity, list(pb.severities), "--severity", "a severity")
+    if not title.strip():
+        raise UsageError("the title is empty.", hint="Say in a few words what is wrong: --title.")
+    payload = _start_payload(plan, incident_type, severity, title, summary)
+    state = st.initial(payload, at, who)
+    open_now = store.incidents(open_only=True)
+    predicted = f"INC-{max((r.number for r in store.incidents()), default=0) + 1}"
+    draft_ = _drafts(plan, predicted, state, at, who)
+    warnings = []
+    if open_now:
+        listed = ", ".join(f"{r.id} ({r.state.get('title', '')})" for r in open_now)
+        warnings.append(
+            f"{listed} {'is' if len(open_now) == 1 else 'are'} still open; this starts another "
+            "incident, so other commands will need --incident."
+        )
+    draft_.warnings = warnings
+    return draft_
+
+
+def _start_payload(
+    plan: Plan, incident_type: str, severity: str, title: str, summary: str
+) -> dict[str, Any]:
+    typ = plan.playbook.incident_types[incident_type]
+    return {
+        "title": title.strip(),
+        "type": incident_type,
+        "type_description": typ.description,
+        "severity": severity,
+        "summary": summary.strip(),
+        "checklist": list(typ.checklist),
+        "plan": st.plan_facts(plan.playbook),
+    }
+
+
+def _drafts(plan: Plan, incident_id: str, state: st.State, at: dt.datetime, who: str) -> StartDraft:
+    every, first = st.cadence(state)
+    next_at = at + dt.timedelta(minutes=every) if every else None
+    context = incident_context(incident_id, state, next_update_at=next_at)
+    status_channel = state["plan"]["status_channel"]
+    update_tpl, update_text = draft(
+        plan, "status_update", incident=context, agent=who, now=at, channel_id=status_channel
+    )
+    email = _first_individual(state)
+    reply_tpl, reply_text = draft(
+        plan,
+        "first_response",
+        incident=context,
+        agent=who,
+        now=at,
+        customer=BASE_CUSTOMER,
+        channel_id=email,
+    )
+    ladder = st.ladder_now({**state, "escalated": []}, at + dt.timedelta(days=365))
+    return StartDraft(
+        incident_id=incident_id,
+        state=state,
+        checklist=plan.playbook.incident_types[state["type"]].checklist,
+        ladder=ladder,
+        channels=state["plan"]["channels"],
+        status_channel=status_channel,
+        update_template=update_tpl,
+        update_text=update_text,
+        reply_template=reply_tpl,
+        reply_text=reply_text,
+        next_update_at=next_at,
+    )
+
+
+def _first_individual(state: st.State) -> str | None:
+    for cid, channel in state["plan"]["channels"].items():
+        if channel["purpose"] == "individual":
+            return str(cid)
+    return None
+
+
+def commit_start(
+    plan: Plan,
+    store: Store,
+    prepared: StartDraft,
+    *,
+    post_update: bool,
+    at: dt.datetime,
+    who: str,
+    update_text: str | None = None,
+    reply_text: str | None = None,
+) -> str:
+    """Record the incident, its base reply and (if confirmed) the first public update."""
+    state = prepared.state
+    payload = _start_payload(
+        plan, state["type"], state["severity"], state["title"], state["summary"]
+    )
+    with store.transaction() as tx:
+        incident_id = tx.new_incident(opened_at=at, state={})
+        fresh = prepared
+        if incident_id != prepared.incident_id:  # another lead started one meanwhile
+            fresh = _drafts(plan, incident_id, state, at, who)
+        started = tx.append(incident_id, event("incident_started", at, who, **payload))
+        new_state = st.initial(started.payload, started.at, started.who)
+        tx.save_state(incident_id, new_state, is_open=True)
+        events = [
+            event(
+                "base_reply",
+                at,
+                who,
+                template=fresh.reply_template,
+                text=reply_text or fresh.reply_text,
+            ),
+        ]
+        if post_update:
+            events.append(
+                event(
+                    "public_update",
+                    at,
+                    who,
+                    prepared.status_channel,
+                    message=state["summary"],
+                    template=fresh.update_template,
+                    text=update_text or fresh.update_text,
+                    next_update_at=st.iso(prepared.next_update_at)
+                    if prepared.next_update_at
+                    else None,
+                )
+            )
+        record_in(tx, incident_id, events)
+    return incident_id
+
+
+def post_update(
+    plan: Plan,
+    store: Store,
+    row: IncidentRow,
+    *,
+    message: str,
+    channel: str | None,
+    eta: dt.datetime | None,
+    at: dt.datetime,
+    who: str,
+) -> tuple[str, dt.datetime | None]:
+    """Record a public update rendered through `status_update`; the clock restarts."""
+    state = dict(row.state)
+    if not message.strip():
+        raise UsageError("the update message is empty.", hint="Say what we know now.")
+    channels = state["plan"]["channels"]
+    channel = channel or state["plan"]["status_channel"]
+    if channel is None:
+        raise UsageError("the plan has no status page channel.", hint="Pass --channel ID.")
+    check_choice(channel, list(channels), "--channel", "a channel")
+    state["summary"] = message.strip()
+    if eta:
+        state["eta"] = st.iso(eta)
+    every, _ = st.cadence(state)
+    next_at = at + dt.timedelta(minutes=every) if every else None
+    context = incident_context(row.id, state, next_update_at=next_at)
+    template, text = draft(
+        plan, "status_update", incident=context, agent=who, now=at, channel_id=channel
+    )
+    record(
+        store,
+        row.id,
+        [
+            event("summary_changed", at, who, summary=message.strip()),
+            event(
+                "public_update",
+                at,
+                who,
+                channel,
+                message=message.strip(),
+                template=template,
+                text=text,
+                eta=st.iso(eta) if eta else None,
+                next_update_at=st.iso(next_at) if next_at else None,
+            ),
+        ],
+    )
+    return text, next_at
+
+
+def change_severity(
+    store: Store, row: IncidentRow, *, level: str, reason: str | None, at: dt.datetime, who: str
+) -> dt.datetime | None:
+    """Re-grade the incident; the update clock follows the new cadence."""
+    severities = list(row.state["plan"]["severities"])
+    check_choice(level, severities, "LEVEL", "a severity")
+    if level == row.state["severity"]:
+        raise UsageError(
+            f"{row.id} is already at severity {level}.",
+            hint=f"Severities: {', '.join(severities)}.",
+        )
+    record(
+        store,
+        row.id,
+        [
+            event(
+                "severity_changed",
+                at,
+                who,
+                **{"from": row.state["severity"], "to": level, "reason": reason},
+            )
+        ],
+    )
+    fresh = store.incident(row.id)
+    return st.next_update_due(fresh.state) if fresh else None
+
+
+def escalate(
+    store: Store, row: IncidentRow, *, contact: str, how: str | None, at: dt.datetime, who: str
+) -> dict[str, Any]:
+    """Record that a step of the ladder (by step id or role) was contacted."""
+    ladder = row.state["plan"]["ladder"]
+    step = next((s for s in ladder if contact in (s["id"], s["who"])), None)
+    if step is None:
+        choices = ", ".join(sorted({s["id"] for s in ladder} | {s["who"] for s in ladder}))
+        raise UsageError(
+            f"{contact!r} is not on the escalation ladder.",
+            hint=f"Name a step or a role: {choices}.",
+        )
+    record(
+        store,
+        row.id,
+        [event("escalated", at, who, step=step["id"], who=step["who"], how=how or step["how"])],
+    )
+    return step
+
+
+def add_note(store: Store, row: IncidentRow, *, text: str, at: dt.datetime, who: str) -> int:
+    """An internal note on the timeline; never public."""
+    if not text.strip():
+        raise UsageError("the note is empty.", hint="Write what the team should know.")
+    (written,) = record(store, row.id, [event("note", at, who, text=text)])
+    return written.id

@@ -1,0 +1,117 @@
+"""The list of people to come back to, in the order to reach them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from crisisplan.errors import UsageError
+from crisisplan.phases.record import event, record_in
+
+if TYPE_CHECKING:
+    from crisisplan.store import Followup, IncidentRow, Store
+
+HISTORY_DAYS = 180
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+@dataclass(frozen=True)
+class Entry:
+    followup: Followup
+    previous_incidents: int
+
+
+def check_email(email: str) -> str:
+    """A plausible address, trimmed; matching is case-insensitive."""
+    email = email.strip()
+    if not _EMAIL.match(email):
+        raise UsageError(
+            f"{email!r} does not look like an email address.", hint="Pass --email name@example.com."
+        )
+    return email
+
+
+def add(
+    store: Store,
+    row: IncidentRow,
+    *,
+    name: str,
+    email: str,
+    tier: str | None,
+    open_case: bool,
+    note: str | None,
+    at: dt.datetime,
+    who: str,
+) -> None:
+    """Add a customer (or update their entry) and record it on the timeline."""
+    from crisisplan.store import Followup
+
+    email = check_email(email)
+    if not name.strip():
+        raise UsageError("the customer's name is empty.", hint="Pass --customer NAME.")
+    with store.transaction() as tx:
+        record_in(
+            tx,
+            row.id,
+            [
+                event(
+                    "followup_added",
+                    at,
+                    who,
+                    name=name.strip(),
+                    email=email,
+                    tier=tier,
+                    open_case=open_case,
+                    note=note,
+                )
+            ],
+        )
+        tx.upsert_followup(
+            Followup(
+                incident_id=row.id,
+                email=email,
+                name=name.strip(),
+                tier=tier,
+                open_case=open_case,
+                note=note,
+                added_at=at,
+                contacted_at=None,
+                done_at=None,
+            )
+        )
+
+
+def done(store: Store, row: IncidentRow, *, email: str, at: dt.datetime, who: str) -> None:
+    """Mark a customer as followed up."""
+    email = check_email(email)
+    with store.transaction() as tx:
+        if not tx.update_followup(row.id, email, done_at=at):
+            raise UsageError(
+                f"{email} is not on the follow-up list of {row.id}.",
+                hint="See `crisis followup list`.",
+            )
+        record_in(tx, row.id, [event("followup_done", at, who, email=email)])
+
+
+def ordered(store: Store, row: IncidentRow, *, open_only: bool = False) -> list[Entry]:
+    """Open case first, then tier (the plan's order), then time added; with history."""
+    entries = store.followups(row.id, open_only=open_only)
+    tiers: list[str] = row.state["plan"].get("tiers") or []
+    started = dt.datetime.fromisoformat(row.state["started_at"])
+    history = store.prior_incident_counts(
+        [f.email for f in entries],
+        since=started - dt.timedelta(days=HISTORY_DAYS),
+        before=started,
+        exclude=row.id,
+    )
+
+    def key(f: Followup) -> tuple[bool, int, dt.datetime]:
+        rank = tiers.index(f.tier) if f.tier in tiers else len(tiers)
+        return (not f.open_case, rank, f.added_at)
+
+    return [
+        Entry(f, history.get(f.email.lower(), history.get(f.email, 0)))
+        for f in sorted(entries, key=key)
+    ]

@@ -1,0 +1,134 @@
+"""The state of play for one incident, and what to do next."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shlex
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from crisisplan.clock import to_text
+from crisisplan.phases import state as st
+
+if TYPE_CHECKING:
+    from crisisplan.store import IncidentRow
+
+
+@dataclass
+class Status:
+    incident_id: str
+    title: str
+    type: str
+    phase: str
+    severity: str
+    severity_description: str
+    started_at: dt.datetime
+    now: dt.datetime
+    next_update_due: dt.datetime | None
+    overdue: bool
+    owners: list[dict[str, Any]]
+    last_public_update: dict[str, Any] | None
+    promises_due: list[dict[str, Any]]
+    promises_broken: list[dict[str, Any]]
+    followups_open: int
+    escalation_due: list[dict[str, Any]]
+    warnings: list[str] = field(default_factory=list)
+    next_steps: list[str] = field(default_factory=list)
+
+    @property
+    def needs_attention(self) -> bool:
+        """What `status --check` exits 1 for: overdue, broken promises, no public word."""
+        no_public = self.phase == "during" and self.last_public_update is None
+        return self.overdue or bool(self.promises_broken) or no_public
+
+    def as_json(self) -> dict[str, Any]:
+        def when(value: dt.datetime | None) -> str | None:
+            return to_text(value) if value else None
+
+        return {
+            "incident": self.incident_id,
+            "title": self.title,
+            "type": self.type,
+            "phase": self.phase,
+            "severity": self.severity,
+            "severity_description": self.severity_description,
+            "started_at": when(self.started_at),
+            "age_minutes": round((self.now - self.started_at).total_seconds() / 60),
+            "next_update_due": when(self.next_update_due),
+            "overdue": self.overdue,
+            "owners": self.owners,
+            "last_public_update": self.last_public_update,
+            "promises_due": [p["due"] for p in self.promises_due],
+            "promises_broken": [p["due"] for p in self.promises_broken],
+            "followups_open": self.followups_open,
+            "escalation_due": [
+                {"step": s["id"], "who": s["who"], "how": s["how"]} for s in self.escalation_due
+            ],
+            "warnings": self.warnings,
+            "next_steps": self.next_steps,
+            "needs_attention": self.needs_attention,
+        }
+
+
+def status(
+    row: IncidentRow, *, followups_open: int, now: dt.datetime, several_open: bool
+) -> Status:
+    """Everything an agent needs at a glance, computed from the incident's state."""
+    state = row.state
+    plan = state["plan"]
+    due = st.next_update_due(state) if state["phase"] == "during" else None
+    promises = st.promises_view(state, now)
+    owners = [
+        {"channel": cid, "owner": ch["owner"], "name": ch["owner_name"]}
+        for cid, ch in plan["channels"].items()
+    ]
+    escalation_due = (
+        [s for s in st.ladder_now(state, now) if s["due"] and not s["contacted"]]
+        if state["phase"] == "during"
+        else []
+    )
+    result = Status(
+        incident_id=row.id,
+        title=state["title"],
+        type=state["type"],
+        phase=state["phase"],
+        severity=state["severity"],
+        severity_description=plan["severities"][state["severity"]]["description"],
+        started_at=st.parse(state["started_at"]),
+        now=now,
+        next_update_due=due,
+        overdue=bool(due and due < now),
+        owners=owners,
+        last_public_update=state["last_public_update"],
+        promises_due=promises["due"],
+        promises_broken=promises["broken"],
+        followups_open=followups_open,
+        escalation_due=escalation_due,
+    )
+    if state["phase"] == "during" and state["last_public_update"] is None:
+        result.warnings.append("No public update yet: customers are waiting for word from us.")
+    for owner in owners:
+        if owner["owner"] is None:
+            result.warnings.append(f"Channel {owner['channel']} has no owner.")
+    result.next_steps = _next_steps(result, several_open)
+    return result
+
+
+def _next_steps(s: Status, several_open: bool) -> list[str]:
+    """The next two or three commands to run, from the phase and the state."""
+    flag = f" --incident {s.incident_id}" if several_open else ""
+    steps: list[str] = []
+    if s.phase == "during":
+        if s.last_public_update is None or s.overdue or s.promises_broken:
+            steps.append(
+                f"crisis update{flag} {shlex.quote('What we know now, and what we are doing')}"
+            )
+        for step in s.escalation_due[:2]:
+            steps.append(f"crisis escalate{flag} {step['id']}")
+        steps.append(f"crisis reply{flag} --customer NAME --email EMAIL --note 'their case'")
+        if len(steps) < 3:
+            steps.append(f"crisis resolve{flag} --cause '...' --impact '...'")
+    else:
+        steps.append(f"crisis apologize{flag}")
+        steps.append(f"crisis review{flag}")
+    return steps[:3]

@@ -1,0 +1,183 @@
+"""Lists on screen: the ladder, the timeline, follow-ups, incidents."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from crisisplan.clock import human_minutes, show, to_text
+from crisisplan.console import inert, out, visible
+from crisisplan.phases import state as st
+
+if TYPE_CHECKING:
+    from crisisplan.phases.followups import Entry
+    from crisisplan.store import Event, IncidentRow
+
+
+def show_ladder(steps: list[dict[str, Any]], started: dt.datetime) -> None:
+    console = out()
+    if not steps:
+        console.print(inert("No escalation step covers this incident's type and severity."))
+    for step in steps:
+        due = st.parse(step["due_at"])
+        mark = "contacted" if step["contacted"] else ("DUE" if step["due"] else "later")
+        after = human_minutes((due - started).total_seconds() / 60)
+        console.print(
+            inert(
+                f"[{mark}] {step['id']}: {step['name']} ({step['who']}) at +{after} — "
+                f"{step['how']}. When: {step['when']}"
+            )
+        )
+
+
+def _summary(event: Event) -> str:
+    p = event.payload
+    for key in ("text", "message", "summary", "title"):
+        if isinstance(p.get(key), str) and p[key]:
+            text = p[key]
+            break
+    else:
+        text = ", ".join(f"{k}={v}" for k, v in p.items() if not isinstance(v, dict | list))
+    if event.kind == "severity_changed":
+        text = f"{p.get('from')} → {p.get('to')}" + (f": {p['reason']}" if p.get("reason") else "")
+    if event.kind == "escalated":
+        text = f"{p.get('who')} via {p.get('how')}"
+    if event.kind in ("followup_added", "followup_done"):
+        text = f"{p.get('name', '')} <{p.get('email')}>".strip()
+    return " ".join(text.split())
+
+
+def timeline_text(events: Iterable[Event]) -> Iterable[str]:
+    for e in events:
+        where = f" [{e.channel}]" if e.channel else ""
+        yield visible(f"{show(e.at)}  {e.kind:<16} {e.who}{where}: {_summary(e)}")
+
+
+def timeline_md(row: IncidentRow, events: Iterable[Event]) -> Iterable[str]:
+    yield f"## Timeline of {row.id}: {_md(row.state['title'])}\n\n"
+    yield "| time (UTC) | what | who | channel | details |\n|---|---|---|---|---|\n"
+    for e in events:
+        yield (
+            f"| {e.at.strftime('%Y-%m-%d %H:%M')} | {e.kind.replace('_', ' ')} | "
+            f"{_md(e.who)} | {_md(e.channel or '')} | {_md(_summary(e))} |\n"
+        )
+
+
+def timeline_json(row: IncidentRow, events: Iterable[Event]) -> Iterable[str]:
+    """Streamed: one JSON document without holding every event in memory."""
+    yield '{"incident": ' + json.dumps(row.id) + ', "events": ['
+    for i, e in enumerate(events):
+        yield (
+            ("," if i else "")
+            + "\n  "
+            + json.dumps(
+                {
+                    "id": e.id,
+                    "kind": e.kind,
+                    "at": to_text(e.at),
+                    "who": e.who,
+                    "channel": e.channel,
+                    "payload": e.payload,
+                },
+                ensure_ascii=False,
+            )
+        )
+    yield "\n]}\n"
+
+
+def show_followups(entries: list[Entry], *, as_json: bool) -> None:
+    if as_json:
+        sys.stdout.write(
+            json.dumps(
+                [
+                    {
+                        "name": e.followup.name,
+                        "email": e.followup.email,
+                        "tier": e.followup.tier,
+                        "open_case": e.followup.open_case,
+                        "note": e.followup.note,
+                        "added_at": to_text(e.followup.added_at),
+                        "done_at": to_text(e.followup.done_at) if e.followup.done_at else None,
+                        "previous_incidents": e.previous_incidents,
+                    }
+                    for e in entries
+                ],
+                indent=2,
+                ensure_ascii=False,
+            )
+            + "\n"
+        )
+        return
+    console = out()
+    if not entries:
+        console.print(
+            inert(
+                "Nobody on the follow-up list yet: crisis followup add --customer NAME --email EMAIL"
+            )
+        )
+    for n, e in enumerate(entries, start=1):
+        f = e.followup
+        flags = [
+            x
+            for x in (
+                "OPEN CASE" if f.open_case else "",
+                f.tier or "",
+                f"{e.previous_incidents} earlier incident(s) in 180 days"
+                if e.previous_incidents
+                else "",
+                "done" if f.done_at else "",
+            )
+            if x
+        ]
+        console.print(
+            inert(
+                f"{n}. {f.name} <{f.email}>"
+                + (f"  [{'; '.join(flags)}]" if flags else "")
+                + (f" — {f.note}" if f.note else "")
+            )
+        )
+
+
+def show_incidents(rows: list[IncidentRow], *, as_json: bool) -> None:
+    if as_json:
+        sys.stdout.write(
+            json.dumps(
+                [
+                    {
+                        "id": r.id,
+                        "open": r.is_open,
+                        "title": r.state.get("title"),
+                        "type": r.state.get("type"),
+                        "severity": r.state.get("severity"),
+                        "phase": r.state.get("phase"),
+                        "opened_at": to_text(r.opened_at),
+                    }
+                    for r in rows
+                ],
+                indent=2,
+                ensure_ascii=False,
+            )
+            + "\n"
+        )
+        return
+    console = out()
+    if not rows:
+        console.print(inert("No incidents recorded yet. Start one with `crisis start`."))
+    for r in rows:
+        state = "open" if r.is_open else "closed"
+        console.print(
+            inert(
+                f"{r.id:<8} {state:<6} {r.state.get('phase', ''):<9} {r.state.get('severity', ''):<9} "
+                f"{show(r.opened_at)}  {r.state.get('title', '')}"
+            )
+        )
+
+
+_MD = str.maketrans({c: f"\\{c}" for c in "\\`*_[]<>|"})
+
+
+def _md(text: str) -> str:
+    return visible(text).translate(_MD)

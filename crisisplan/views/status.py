@@ -1,0 +1,147 @@
+"""`crisis status` and `crisis start` on screen: rich on a terminal, plain when piped."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import TYPE_CHECKING, Any
+
+from crisisplan.clock import human_minutes, show
+from crisisplan.console import inert, out
+from crisisplan.phases import state as st
+
+if TYPE_CHECKING:
+    from rich.text import Text
+
+    from crisisplan.phases.during import StartDraft
+    from crisisplan.phases.status import Status
+
+
+def _line(*parts: tuple[str, str] | str) -> Text:
+    """A line of labels (styled) and values (inert), never read as markup."""
+    from rich.text import Text
+
+    text = Text()
+    for part in parts:
+        if isinstance(part, tuple):
+            text.append_text(inert(part[0], style=part[1]))
+        else:
+            text.append_text(inert(part))
+    return text
+
+
+def show_status(s: Status, *, as_json: bool) -> None:
+    if as_json:
+        sys.stdout.write(json.dumps(s.as_json(), indent=2, ensure_ascii=False) + "\n")
+        return
+    console = out()
+    age = human_minutes((s.now - s.started_at).total_seconds() / 60)
+    console.print(_line((f"{s.incident_id} ", "bold"), (s.title, "bold"), f"  [{s.type}]"))
+    console.print(
+        _line(
+            ("Phase: ", "dim"),
+            s.phase,
+            ("   Severity: ", "dim"),
+            (s.severity, "bold"),
+            f" ({s.severity_description})",
+        )
+    )
+    console.print(_line(("Started: ", "dim"), f"{show(s.started_at)} ({age} ago)"))
+    if s.next_update_due is not None:
+        left = (s.next_update_due - s.now).total_seconds() / 60
+        if s.overdue:
+            console.print(
+                _line(
+                    ("Next update: ", "dim"),
+                    (
+                        f"OVERDUE by {human_minutes(-left)} (was due {show(s.next_update_due)})",
+                        "bold red",
+                    ),
+                )
+            )
+        else:
+            console.print(
+                _line(
+                    ("Next update due: ", "dim"),
+                    f"{show(s.next_update_due)} (in {human_minutes(left)})",
+                )
+            )
+    last = s.last_public_update
+    if last:
+        when = st.parse(last["at"])
+        console.print(
+            _line(
+                ("Last public update: ", "dim"),
+                f"{show(when)} on {last['channel']}: ",
+                last["text"],
+            )
+        )
+    else:
+        console.print(_line(("Last public update: ", "dim"), ("none yet", "bold red")))
+    if s.promises_due:
+        due = ", ".join(show(st.parse(p["due"]), with_date=False) for p in s.promises_due)
+        console.print(_line(("Promises due: ", "dim"), due))
+    if s.promises_broken:
+        broken = ", ".join(show(st.parse(p["due"]), with_date=False) for p in s.promises_broken)
+        console.print(_line(("Promises broken: ", "dim"), (broken, "bold red")))
+    console.print(_line(("Follow-ups open: ", "dim"), str(s.followups_open)))
+    owners = ", ".join(f"{o['channel']}: {o['name'] or o['owner'] or 'NOBODY'}" for o in s.owners)
+    console.print(_line(("Owners on duty: ", "dim"), owners))
+    for step in s.escalation_due:
+        console.print(
+            _line(("Escalation due: ", "yellow"), f"{step['name']} ({step['who']}): {step['how']}")
+        )
+    for warning in s.warnings:
+        console.print(_line(("Warning: ", "bold yellow"), warning))
+    console.print(_line(("What now:", "bold")))
+    for command in s.next_steps:
+        console.print(_line("  ", command))
+
+
+def show_start(d: StartDraft) -> None:
+    """What the lead sees before confirming: checklist, who to call, channels, drafts."""
+    console = out()
+    for warning in d.warnings:
+        console.print(_line(("Warning: ", "bold yellow"), warning))
+    state = d.state
+    console.print(
+        _line(("Declaring: ", "bold"), state["title"], f"  [{state['type']}, {state['severity']}]")
+    )
+    if d.checklist:
+        console.print(_line(("Checklist", "bold underline")))
+        for number, item in enumerate(d.checklist, start=1):
+            console.print(_line(f"  {number}. ", item))
+    console.print(_line(("Who to bring in", "bold underline")))
+    for step in d.ladder:
+        when = "now" if step["after_minutes"] == 0 else f"after {step['after_minutes']} min"
+        contact = ", ".join(x for x in (step.get("contact"), step.get("phone")) if x)
+        console.print(
+            _line(
+                f"  {when}: ",
+                (step["name"], "bold"),
+                f" ({step['who']})",
+                f" — {step['how']}" + (f" [{contact}]" if contact else ""),
+            )
+        )
+    console.print(_line(("Channels and owners", "bold underline")))
+    for cid, ch in d.channels.items():
+        funnel = f", funnel to {ch['funnel_to']}" if ch.get("funnel_to") else ""
+        console.print(
+            _line(
+                f"  {cid} ({ch['purpose']}{funnel}): ",
+                ch.get("owner_name") or ch.get("owner") or "NOBODY",
+            )
+        )
+    _draft_block("First status update", d.update_template, d.update_text)
+    _draft_block("First customer reply (the base answer to adapt)", d.reply_template, d.reply_text)
+
+
+def _draft_block(title: str, template: str, text: str) -> None:
+    console = out()
+    console.print(_line((title, "bold underline"), (f"  from {template}", "dim")))
+    for line in text.rstrip("\n").split("\n"):
+        console.print(_line("  │ ", line))
+
+
+def show_json(document: Any) -> None:
+    sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False, default=str) + "\n")

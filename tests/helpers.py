@@ -1,0 +1,43 @@
+"""Small helpers the user-story tests share: run the CLI, read the log."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from typer.testing import CliRunner, Result
+
+from crisisplan.cli import app
+
+DB = Path(".crisis/crisis.db")
+
+
+def crisis(*args: str, input: str | None = None) -> Result:
+    """Run `crisis ARGS` as a user would, in the current directory."""
+    return CliRunner().invoke(app, list(args), input=input, catch_exceptions=False)
+
+
+def ok(*args: str) -> Result:
+    """Run a command that must succeed; show its output if it does not."""
+    result = crisis(*args)
+    assert result.exit_code == 0, f"{args}: {result.exit_code}\n{result.stdout}\n{result.stderr}"
+    return result
+
+
+def events(kind: str | None = None, db: Path = DB) -> list[dict[str, Any]]:
+    """The events in the log, oldest first, with payloads decoded."""
+    with sqlite3.connect(db) as conn:
+        conn.row_factory = sqlite3.Row
+        rows = conn.execute("SELECT * FROM events ORDER BY at, id").fetchall()
+    found = [dict(r) | {"payload": json.loads(r["payload"])} for r in rows]
+    return [e for e in found if kind is None or e["kind"] == kind]
+
+
+def start_outage(*extra: str) -> Result:
+    """Declare the standard test incident on the example plan."""
+    return ok(
+        "start", "--type", "outage", "--severity", "major", "--title", "Logins failing",
+        "--summary", "Since 02:40 UTC sign-ins time out for many customers", *extra,
+    )

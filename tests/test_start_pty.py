@@ -1,0 +1,68 @@
+"""`crisis start` on a real pseudo-terminal, answered as a lead at 03:00 would."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pexpect
+
+from tests.helpers import events, ok
+
+
+def crisis_command() -> list[str]:
+    script = Path(sys.executable).parent / "crisis"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "crisisplan"]
+
+
+def spawn(*args: str) -> pexpect.spawn:
+    command, *rest = crisis_command()
+    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "120", "CI": "", "CRISIS_AGENT": "dana"}
+    return pexpect.spawn(command, [*rest, *args], env=env, encoding="utf-8", timeout=20,
+                         dimensions=(50, 120))
+
+
+def test_the_lead_is_walked_through_declaring_an_incident() -> None:
+    ok("init", ".")
+    child = spawn("start")
+    child.expect("What kind of incident is it")
+    child.expect("Choose 1-")
+    child.sendline("outage")
+    child.expect("How bad is it")
+    child.expect(r"update every \d+ minutes")  # each severity says what it means for cadence
+    child.expect(r"Choose 1-\d+ or a name \[major\]")  # the type's default severity is offered
+    child.sendline("")
+    child.expect("Title")
+    child.sendline("Logins failing")
+    child.expect("What do we know so far")
+    child.sendline("Since 02:40 UTC sign-ins time out")
+    child.expect("Checklist")
+    child.expect("Who to bring in")
+    child.expect("First status update")
+    child.expect("First customer reply")
+    child.expect(r"Post this first status update now\? \[Y/n\]")
+    child.sendline("y")
+    child.expect(r"Edit it first\? \[y/N\]")
+    child.sendline("n")
+    child.expect("Recorded INC-1")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert [e["kind"] for e in events()] == ["incident_started", "base_reply", "public_update"]
+    started = events("incident_started")[0]
+    assert started["who"] == "dana"
+    assert started["payload"]["severity"] == "major"
+
+
+def test_a_wrong_choice_is_asked_again_not_accepted() -> None:
+    ok("init", ".")
+    child = spawn("start", "--severity", "major", "--title", "t", "--summary", "s", "--no")
+    child.expect("Choose 1-")
+    child.sendline("tornado")
+    child.expect("Not one of the choices")
+    child.sendline("1")
+    child.expect("Recorded INC-1")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
