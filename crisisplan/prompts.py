@@ -49,8 +49,12 @@ class Terminal:
             console.print(inert(f"  {number}. {choice}: {description}"))
         ids = [c for c, _ in choices]
         while True:
-            answer = typer.prompt(
-                f"Choose 1-{len(ids)} or a name", default=default or "", show_default=bool(default)
+            answer = str(
+                typer.prompt(
+                    f"Choose 1-{len(ids)} or a name",
+                    default=default or "",
+                    show_default=bool(default),
+                )
             ).strip()
             if answer.isdigit() and 1 <= int(answer) <= len(ids):
                 return ids[int(answer) - 1]
@@ -69,7 +73,7 @@ class Terminal:
     def confirm(self, question: str, *, flag: str, default: bool = True) -> bool:
         import typer
 
-        return typer.confirm(question, default=default)
+        return bool(typer.confirm(question, default=default))
 
 
 def asker() -> Asker:

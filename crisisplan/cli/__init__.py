@@ -20,7 +20,7 @@ from crisisplan.errors import EXIT_BAD_INPUT, CrisisError
 class CrisisGroup(TyperGroup):
     """The single error boundary: a CrisisError becomes a message and an exit code."""
 
-    def invoke(self, ctx: typer.Context) -> Any:
+    def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
         except CrisisError as exc:

@@ -106,23 +106,23 @@ def update(
 
     Example: crisis update "We found the cause and are restoring service" --eta 15:30
     """
-    from crisisplan.phases.start import run_update
+    from crisisplan.clock import parse_at, show
+    from crisisplan.loader import find_playbook, load_plan
+    from crisisplan.phases.during import post_update
+    from crisisplan.phases.session import agent_name, find_incident, open_log
 
-    text, next_at = run_update(
-        message=message,
-        channel=channel,
-        eta=eta,
-        at=at,
-        as_=as_,
-        incident=incident,
-        playbook=playbook,
-        db=db,
-    )
+    when = parse_at(at)
+    eta_at = parse_at(eta, future=True) if eta else None
+    plan = load_plan(find_playbook(playbook))
+    with open_log(db) as store:
+        row = find_incident(store, incident)
+        text, next_at = post_update(
+            plan, store, row, message=message, channel=channel, eta=eta_at, at=when,
+            who=agent_name(as_),
+        )
     typer.echo(text, nl=not text.endswith("\n"))
     if next_at:
-        from crisisplan.clock import show
-
-        typer.echo(f"Recorded. Next update due {show(next_at)}.", err=True)
+        typer.echo(f"Recorded on {row.id}. Next update due {show(next_at)}.", err=True)
 
 
 def severity(

@@ -8,6 +8,7 @@ path of the offending value so the loader can point at the right line.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
@@ -224,12 +225,12 @@ def crosscheck(pb: Playbook) -> list[tuple[Loc, str]]:
         need_role(("escalation", i, "who"), step.who, "who")
         for j, sev in enumerate(step.severities):
             need_severity(("escalation", i, "severities", j), sev)
-        for j, typ in enumerate(step.types):
-            if typ not in pb.incident_types:
+        for j, type_id in enumerate(step.types):
+            if type_id not in pb.incident_types:
                 problems.append(
                     (
                         ("escalation", i, "types", j),
-                        f"incident type '{typ}' is not defined; types are: "
+                        f"incident type '{type_id}' is not defined; types are: "
                         f"{_names(pb.incident_types)}.",
                     )
                 )
@@ -249,5 +250,5 @@ def crosscheck(pb: Playbook) -> list[tuple[Loc, str]]:
     return problems
 
 
-def _names(mapping: dict[str, object]) -> str:
+def _names(mapping: Mapping[str, object]) -> str:
     return ", ".join(mapping) or "(none)"

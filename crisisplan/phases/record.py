@@ -35,7 +35,7 @@ def record_in(tx: Transaction, incident_id: str, events: Sequence[NewEvent]) -> 
 
 
 def event(
-    kind: str, at: dt.datetime, who: str, channel: str | None = None, **payload: Any
+    kind: str, at: dt.datetime, actor: str, channel: str | None = None, /, **payload: Any
 ) -> NewEvent:
     """A new event, dropping payload fields that are None."""
     from crisisplan.store import NewEvent
@@ -43,7 +43,7 @@ def event(
     return NewEvent(
         kind=kind,
         at=at,
-        who=who,
+        who=actor,
         channel=channel,
         payload={k: v for k, v in payload.items() if v is not None},
     )

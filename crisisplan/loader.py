@@ -1,0 +1,440 @@
+"""Find, load and validate a playbook and its template library; every problem located."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import os
+import re
+import types
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
+
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
+
+from crisisplan.errors import Location, PlaybookError, PlaybookInvalid, UsageError
+from crisisplan.models.playbook import PLAYBOOK_VERSION, Loc, Playbook, crosscheck
+from crisisplan.models.template import FrontMatter, Template
+from crisisplan.yamlsafe import YamlDoc, decode_text, load_yaml
+
+TEMPLATE_SUFFIX = ".md.j2"
+_FIX_HINT = "Fix each problem above, then run `crisis check` again."
+_M = TypeVar("_M", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A validated playbook, where it came from, and its template library by id."""
+
+    playbook: Playbook
+    path: Path
+    library_dir: Path
+    templates: dict[str, Template]
+    doc: YamlDoc = field(repr=False, compare=False)
+
+    def locate(self, loc: Loc, *, key: bool = False) -> Location:
+        """Where the value at `loc` is written in the playbook (its key with `key=True`)."""
+        return self.doc.locate(loc, key=key)
+
+    def template_for(self, purpose: str) -> Template:
+        """The template the playbook names for `purpose`, or an error saying what to add."""
+        for named_purpose, template_id in self.playbook.templates.items():
+            if named_purpose == purpose:
+                return self.templates[template_id]
+        ids = ", ".join(self.templates) or "none yet"
+        raise PlaybookError(
+            f"the playbook names no template for {purpose}",
+            location=self.locate(("templates",), key=True),
+            hint=f"Add `{purpose}: TEMPLATE-ID` under `templates:` (templates in "
+            f"{self.library_dir}: {ids}).",
+        )
+
+    def templates_by_id(self, template_id: str) -> Template:
+        """The library template with this id, or an error listing the ids there are."""
+        template = self.templates.get(template_id)
+        if template is None:
+            near = difflib.get_close_matches(template_id, list(self.templates), n=1)
+            ids = ", ".join(self.templates) or "none yet"
+            raise UsageError(
+                f"there is no template '{template_id}' in {self.library_dir}",
+                hint=f"Did you mean '{near[0]}'?" if near else f"Templates there: {ids}.",
+            )
+        return template
+
+
+def find_playbook(explicit: Path | None) -> Path:
+    """The playbook to use: --playbook, else $CRISIS_PLAYBOOK, else the only one in playbooks/."""
+    if explicit is not None:
+        return _usable(explicit, "given with --playbook")
+    from_env = os.environ.get("CRISIS_PLAYBOOK")
+    if from_env:
+        return _usable(Path(from_env), "named by CRISIS_PLAYBOOK")
+    folder = Path("playbooks")
+    found = sorted(
+        p for p in (folder.glob("*.y*ml") if folder.is_dir() else []) if _is_yaml_file(p)
+    )
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        raise UsageError(
+            "no playbook to read: none given, CRISIS_PLAYBOOK is not set, "
+            "and there is no *.yaml file in ./playbooks/",
+            hint="Pass --playbook PATH, set CRISIS_PLAYBOOK=PATH, or run `crisis init` "
+            "to write an example plan.",
+        )
+    raise UsageError(
+        f"./playbooks/ holds {len(found)} playbooks ({', '.join(p.name for p in found)}); "
+        "which one is meant?",
+        hint="Choose one with --playbook PATH or CRISIS_PLAYBOOK=PATH.",
+    )
+
+
+def load_plan(path: Path) -> Plan:
+    """Read and validate the playbook at `path` and every template in its library."""
+    doc = load_yaml(_read(path, "playbook"), path)
+    _check_version(doc)
+    playbook = _validate(Playbook, doc)
+    problems = [(doc.locate(loc), message) for loc, message in crosscheck(playbook)]
+    library_dir, missing = _library_dir(path, playbook, doc)
+    templates: dict[str, Template] = {}
+    if missing is not None:
+        problems.append(missing)
+    else:
+        templates, broken = _load_library(library_dir, problems)
+        problems.extend(_check_purposes(playbook, templates, broken, doc, library_dir))
+    if problems:
+        raise PlaybookInvalid(_in_order(problems, path), hint=_FIX_HINT)
+    return Plan(playbook, path, library_dir, templates, doc)
+
+
+def _is_yaml_file(path: Path) -> bool:
+    return path.suffix in (".yaml", ".yml") and path.is_file()
+
+
+def _usable(path: Path, how: str) -> Path:
+    if not path.exists():
+        raise PlaybookError(
+            f"the playbook {how} does not exist",
+            location=Location(path),
+            hint="Check the path, or run `crisis init` to write an example plan.",
+        )
+    if path.is_dir():
+        inside = sorted(p.name for p in path.iterdir() if _is_yaml_file(p))
+        raise PlaybookError(
+            f"the playbook {how} is a folder, not a YAML file",
+            location=Location(path),
+            hint=f"Name a file inside it: {', '.join(inside)}."
+            if inside
+            else "Name the playbook's .yaml file.",
+        )
+    if not os.access(path, os.R_OK):
+        raise PlaybookError(
+            f"the playbook {how} cannot be read (permission denied)",
+            location=Location(path),
+            hint="Check the file's permissions.",
+        )
+    return path
+
+
+def _read(path: Path, what: str) -> bytes:
+    try:
+        return path.read_bytes()
+    except IsADirectoryError:
+        raise PlaybookError(
+            f"the {what} is a folder, not a file",
+            location=Location(path),
+            hint="Name the file itself.",
+        ) from None
+    except OSError as error:
+        reason = (error.strerror or str(error)).lower()
+        raise PlaybookError(
+            f"the {what} cannot be read ({reason})",
+            location=Location(path),
+            hint="Check that the file exists and that you may read it.",
+        ) from None
+
+
+def _check_version(doc: YamlDoc) -> None:
+    if "playbook" not in doc.data:
+        message = "missing `playbook:` version; add `playbook: 1` at the top"
+        raise _one(Location(doc.source, 1, 1), message)
+    version = doc.data["playbook"]
+    if type(version) is not int or version != PLAYBOOK_VERSION:
+        message = (
+            f"unsupported playbook version {_shown(version, quote=False)}; "
+            f"this crisis reads version {PLAYBOOK_VERSION}"
+        )
+        hint = "Write it in format version 1, or use the crisisplan release that reads it."
+        raise _one(doc.locate(("playbook",)), message, hint)
+
+
+def _one(where: Location, message: str, hint: str | None = None) -> PlaybookInvalid:
+    return PlaybookInvalid([(where, message)], hint=hint)
+
+
+def _validate(model: type[_M], doc: YamlDoc) -> _M:
+    try:
+        return model.model_validate(doc.data)
+    except ValidationError as error:
+        problems = [_explain(model, detail, doc) for detail in error.errors(include_url=False)]
+        raise PlaybookInvalid(_in_order(problems, Path(doc.source)), hint=_FIX_HINT) from None
+
+
+# --- pydantic errors in plain words --------------------------------------------------------
+
+_MAPPING, _DATE = "must be a mapping of `key: value` lines", "must be a date like 2026-11-01"
+_PLAIN = {
+    "string_type": "must be text",
+    "list_type": "must be a list (`- item` lines or [a, b])",
+    **dict.fromkeys(("dict_type", "model_type", "model_attributes_type"), _MAPPING),
+    **dict.fromkeys(("bool_type", "bool_parsing"), "must be true or false"),
+    **dict.fromkeys(("date_type", "date_parsing", "date_from_datetime_parsing"), _DATE),
+    "date_from_datetime_inexact": f"{_DATE}, without a time",
+}
+_BOUNDS = {
+    "greater_than": ("gt", "more than"),
+    "greater_than_equal": ("ge", "at least"),
+    "less_than": ("lt", "less than"),
+    "less_than_equal": ("le", "at most"),
+}
+
+
+def _explain(model: type[BaseModel], detail: ErrorDetails, doc: YamlDoc) -> tuple[Location, str]:
+    loc, kind, value = tuple(detail["loc"]), detail["type"], detail.get("input")
+    ctx: dict[str, Any] = dict(detail.get("ctx") or {})
+    if loc and loc[-1] == "[key]":
+        loc = loc[:-1]
+        clause = _clause(kind, ctx, loc) or _lower_first(detail["msg"])
+        message = f"key {_shown(loc[-1])} in {_where(loc[:-1])} {clause}"
+        return doc.locate(loc, key=True), message + _did_you_mean(kind, ctx, value)
+    parent, where = loc[:-1], _where(loc[:-1])
+    if kind == "missing":
+        return doc.locate(loc), f"missing required field `{loc[-1]}`" + (
+            f" in {where}" if where else ""
+        )
+    if kind == "extra_forbidden":
+        near = difflib.get_close_matches(str(loc[-1]), _fields_at(model, parent), n=1)
+        message = f"unknown key `{loc[-1]}`" + (f" in {where}" if where else "")
+        return doc.locate(loc, key=True), message + (f"; did you mean '{near[0]}'?" if near else "")
+    clause = _clause(kind, ctx, loc) or _lower_first(
+        re.sub(r"^Input should be", "must be", detail["msg"])
+    )
+    got = "" if kind in ("missing", "string_too_short", "too_short") else f", got {_shown(value)}"
+    if value is None and kind.endswith("_type"):
+        clause, got = "has no value", ""
+    return doc.locate(loc), f"{_subject(loc)} {clause}{got}{_did_you_mean(kind, ctx, value)}"
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+def _did_you_mean(kind: str, ctx: dict[str, Any], value: object) -> str:
+    if kind != "literal_error":
+        return ""
+    near = difflib.get_close_matches(str(value), _choices(ctx), n=1)
+    return f"; did you mean '{near[0]}'?" if near else ""
+
+
+def _choices(ctx: dict[str, Any]) -> list[str]:
+    expected = str(ctx.get("expected", ""))
+    return re.findall(r"'([^']*)'", expected) or re.findall(r"\w+", expected)
+
+
+def _clause(kind: str, ctx: dict[str, Any], loc: Loc) -> str | None:
+    name = str(next((part for part in reversed(loc) if isinstance(part, str)), ""))
+    unit = next((u for u in ("minutes", "days") if name.endswith(f"_{u}")), "")
+    if kind in ("int_parsing", "int_type", "int_from_float"):
+        return f"must be a whole number{f' of {unit}' if unit else ''}"
+    if kind in ("float_parsing", "float_type"):
+        return "must be a number"
+    if kind in _BOUNDS:
+        bound_key, words = _BOUNDS[kind]
+        return f"must be {words} {ctx.get(bound_key)}{f' {unit}' if unit else ''}"
+    if kind == "string_too_short":
+        return "is empty"
+    if kind == "string_too_long":
+        return f"is longer than {ctx.get('max_length')} characters"
+    if kind == "too_short":
+        return f"needs at least {ctx.get('min_length')} entry"
+    if kind == "string_pattern_mismatch":
+        if "(-[a-z0-9]+)*" in str(ctx.get("pattern", "")):
+            return "must be a role id: lower-case words joined by dashes, like 'support-lead'"
+        return "must be an id: lower-case letters, digits, '-' and '_', like 'first-response'"
+    if kind == "literal_error":
+        return f"must be one of {', '.join(_choices(ctx))}"
+    return _PLAIN.get(kind)
+
+
+def _subject(loc: Loc) -> str:
+    if not loc:
+        return "the playbook"
+    if isinstance(loc[-1], int):
+        return f"item {loc[-1] + 1} of `{_where(loc[:-1]) or 'the list'}`"
+    return f"`{loc[-1]}`"
+
+
+def _where(loc: Loc) -> str:
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f" item {part + 1}"
+        else:
+            text += f"{', ' if ' item ' in text[-8:] else '.' if text else ''}{part}"
+    return text.strip()
+
+
+def _shown(value: object, *, quote: bool = True) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    text = str(value) if len(str(value)) <= 60 else str(value)[:57] + "..."
+    return repr(text) if quote and isinstance(value, str) else text
+
+
+def _fields_at(model: type[BaseModel], path: Loc) -> list[str]:
+    """The field names a model accepts at `path`, for "did you mean"."""
+    current: Any = model
+    for part in path:
+        current = _unwrap(current)
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            info = current.model_fields.get(part) if isinstance(part, str) else None
+            if info is None:
+                return []
+            current = info.annotation
+        elif get_origin(current) in (dict, list):
+            current = get_args(current)[-1]
+        else:
+            return []
+    current = _unwrap(current)
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return list(current.model_fields)
+    return []
+
+
+def _unwrap(tp: Any) -> Any:
+    while True:
+        origin = get_origin(tp)
+        if origin is Annotated:
+            tp = get_args(tp)[0]
+        elif origin in (Union, types.UnionType):
+            options = [arg for arg in get_args(tp) if arg is not type(None)]
+            if len(options) != 1:
+                return tp
+            tp = options[0]
+        else:
+            return tp
+
+
+# --- the template library ------------------------------------------------------------------
+
+
+def _library_dir(
+    path: Path, playbook: Playbook, doc: YamlDoc
+) -> tuple[Path, tuple[Location, str] | None]:
+    if playbook.library is not None:
+        library = path.parent / playbook.library
+        if library.is_dir():
+            return library, None
+        state = "is not a folder" if library.exists() else "does not exist"
+        return library, (doc.locate(("library",)), f"the library folder {library} {state}")
+    candidates = list(
+        dict.fromkeys([path.parent.parent / "response_library", path.parent / "response_library"])
+    )
+    for library in candidates:
+        if library.is_dir():
+            return library, None
+    looked = " or ".join(str(c) for c in candidates)
+    return candidates[0], (
+        Location(path, 1, 1),
+        f"no response library: there is no folder {looked}; create it "
+        "or set `library:` to the folder that holds the templates",
+    )
+
+
+def _load_library(
+    library: Path, problems: list[tuple[Location, str]]
+) -> tuple[dict[str, Template], set[str]]:
+    templates: dict[str, Template] = {}
+    broken: set[str] = set()
+    root = library.resolve()
+    for file in sorted(library.glob(f"*{TEMPLATE_SUFFIX}")):
+        template_id = file.name.removesuffix(TEMPLATE_SUFFIX)
+        try:
+            templates[template_id] = _load_template(file, template_id, root)
+        except PlaybookInvalid as error:
+            # One plan-wide hint is shown at the end; keep a lone problem's own advice.
+            if len(error.problems) == 1 and error.hint and error.hint != _FIX_HINT:
+                where, message = error.problems[0]
+                problems.append((where, f"{message}. {error.hint}"))
+            else:
+                problems.extend(error.problems)
+            broken.add(template_id)
+        except PlaybookError as error:
+            problems.append((error.location or Location(file), error.message))
+            broken.add(template_id)
+    return templates, broken
+
+
+def _load_template(file: Path, template_id: str, root: Path) -> Template:
+    here = Location(file, 1, 1)
+    if file.is_symlink() and not file.resolve().is_relative_to(root):
+        message = f"template '{template_id}' is a link to {file.resolve()}, outside the library"
+        raise _one(here, message, "Copy the file into the library instead.")
+    lines = decode_text(_read(file, "template"), file).split("\n")
+    if lines[0].rstrip() != "---":
+        message = "the template has no front matter"
+        hint = "Start it with a `---` line, then `id:` and `purpose:`, then another `---` line."
+        raise _one(here, message, hint)
+    end = next((i for i in range(1, len(lines)) if lines[i].rstrip() == "---"), None)
+    if end is None:
+        message = "the front matter that starts at line 1 is never closed"
+        raise _one(here, message, "Add a `---` line after it.")
+    # A leading newline keeps the front matter's line numbers those of the file.
+    doc = load_yaml("\n" + "\n".join(lines[1:end]), file, what="front matter")
+    front = _validate(FrontMatter, doc)
+    if front.id != template_id:
+        message = f"the template id '{front.id}' does not match the file name {file.name}"
+        raise _one(doc.locate(("id",)), message, f"Set `id: {template_id}` or rename the file.")
+    return Template(front=front, body="\n".join(lines[end + 1 :]), path=file, body_line=end + 2)
+
+
+def _check_purposes(
+    playbook: Playbook,
+    templates: dict[str, Template],
+    broken: set[str],
+    doc: YamlDoc,
+    library: Path,
+) -> list[tuple[Location, str]]:
+    problems: list[tuple[Location, str]] = []
+    for purpose, template_id in playbook.templates.items():
+        where, template = doc.locate(("templates", purpose)), templates.get(template_id)
+        named = f"templates.{purpose} names '{template_id}'"
+        if template is None and template_id not in broken:
+            near = difflib.get_close_matches(template_id, list(templates), n=1)
+            also = f"did you mean '{near[0]}'?" if near else f"it holds {', '.join(templates)}"
+            missing = f"{template_id}{TEMPLATE_SUFFIX} in {library}"
+            problems.append((where, f"{named}, but there is no {missing}; {also}"))
+        elif template is not None and template.front.purpose != purpose:
+            actual = f"{template.front.purpose} ({template.path})"
+            problems.append((where, f"{named}, but that template's purpose is {actual}"))
+    return problems
+
+
+def _in_order(problems: list[tuple[Location, str]], main: Path) -> list[tuple[Location, str]]:
+    """The playbook's problems first, then each template file's, each by line and column."""
+
+    def key(problem: tuple[Location, str]) -> tuple[bool, str, int, int]:
+        at = problem[0]
+        return Path(at.file) != main, str(at.file), at.line or 0, at.column or 0
+
+    return sorted(problems, key=key)
