@@ -19,7 +19,7 @@ from typing import Any, Self
 
 from crisisplan.errors import StoreError
 from crisisplan.store import migrations
-from crisisplan.store.base import SqlReads, SqlTransaction
+from crisisplan.store.sql import SqlReads, SqlTransaction
 
 BUSY_TIMEOUT = 30.0
 _OLDEST_SQLITE = (3, 24, 0)  # INSERT ... ON CONFLICT DO UPDATE; row values need only 3.15
