@@ -64,10 +64,11 @@ def _root(
     """Crisis communication for support teams: before, during and after an incident."""
 
 
-from crisisplan.cli import before, during, records  # noqa: E402  (commands register on `app`)
+from crisisplan.cli import before, during, records, replies  # noqa: E402  (commands register on `app`)
 
 before.register(app)
 during.register(app)
+replies.register(app)
 records.register(app)
 
 

@@ -220,3 +220,8 @@ def ladder_now(state: State, now: dt.datetime) -> list[dict[str, Any]]:
             {**step, "due_at": iso(due), "due": due <= now, "contacted": step["id"] in contacted}
         )
     return steps
+
+
+def severity_rank(state: State) -> int:
+    """0 for the plan's least severe level, rising with severity."""
+    return list(state["plan"]["severities"]).index(state["severity"])

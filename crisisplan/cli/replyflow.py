@@ -1,0 +1,277 @@
+"""The `crisis reply` flow: gather customers, draft, record in batches, write, report."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from crisisplan.errors import EXIT_OK, EXIT_PROBLEM, CrisisError, UsageError
+
+if TYPE_CHECKING:
+    from crisisplan.phases.replies import Draft, Replier
+
+
+@dataclass(frozen=True)
+class ReplyRequest:
+    name: str | None
+    email: str | None
+    tier: str | None
+    note: str | None
+    open_case: bool
+    customers: Path | None
+    template: str | None
+    channel: str | None
+    output: Path | None
+    edit: bool
+    followup: bool
+    again: bool
+    strict: bool
+    as_json: bool
+    at: str | None
+    agent: str | None
+    incident: str | None
+    playbook: Path | None
+    db: str | None
+
+
+def run_reply(req: ReplyRequest) -> int:
+    """Draft for one customer or a CSV of many; return the exit code."""
+    from crisisplan.clock import parse_at
+    from crisisplan.loader import find_playbook, load_plan
+    from crisisplan.phases.replies import Replier
+    from crisisplan.phases.session import agent_name, find_incident, open_log
+
+    if req.customers and (req.name or req.email):
+        raise UsageError(
+            "--customers and --customer/--email cannot be used together.",
+            hint="Reply to one customer, or to a CSV of many.",
+        )
+    if req.customers and req.edit:
+        raise UsageError(
+            "--edit works on one draft, not a CSV of many.",
+            hint="Draft them, then edit one with --customer.",
+        )
+    when = parse_at(req.at)
+    plan = load_plan(find_playbook(req.playbook))
+    with open_log(req.db) as store:
+        row = find_incident(store, req.incident)
+        replier = Replier(
+            plan,
+            store,
+            row,
+            agent_name(req.agent),
+            when,
+            template_id=req.template,
+            channel_id=req.channel,
+            followup=req.followup,
+        )
+        if req.customers:
+            return _bulk(replier, req, req.customers)
+        return _one(replier, req)
+
+
+def _one(replier: Replier, req: ReplyRequest) -> int:
+    from crisisplan.phases.customers import customer
+
+    if req.name is None or req.email is None:
+        missing = "--customer" if req.name is None else "--email"
+        raise UsageError(
+            f"who is the reply for? {missing} is missing.",
+            hint="Pass --customer NAME --email EMAIL, or --customers FILE.csv.",
+        )
+    who = customer(req.name, req.email, tier=req.tier, note=req.note, open_case=req.open_case)
+    if not req.again and who.email.lower() in replier.already_drafted():
+        raise UsageError(
+            f"{who.email} already has a {replier.template} draft on {replier.row.id}.",
+            hint="Pass --again to draft another, or --template to pick another template.",
+        )
+    previous = replier.history([who.email]).get(who.email, 0)
+    draft = replier.draft(who, previous_incidents=previous)
+    if req.edit:
+        from crisisplan.editor import edit
+
+        draft = replier.relint(draft, edit(draft.text))
+    replier.record([draft])
+    if req.output:
+        from crisisplan.files import write_atomic
+
+        write_atomic(req.output, draft.text, mode=0o600)
+    if req.as_json:
+        sys.stdout.write(json.dumps(_as_json(draft), indent=2, ensure_ascii=False) + "\n")
+    else:
+        _show(draft, to_file=req.output)
+    return EXIT_PROBLEM if draft.has_errors else EXIT_OK
+
+
+def _bulk(replier: Replier, req: ReplyRequest, path: Path) -> int:
+    from crisisplan.console import display_warning
+    from crisisplan.phases.customers import BadRow, Customer, read_csv
+    from crisisplan.phases.replies import batched, output_path
+
+    directory = req.output
+    if directory is not None:
+        if directory.exists() and not directory.is_dir():
+            raise UsageError(
+                f"{directory} is a file; with --customers, -o names a folder.",
+                hint="Give a folder for one file per customer.",
+            )
+        directory.mkdir(parents=True, exist_ok=True)
+    if req.strict:
+        bad = [r for r in read_csv(path) if isinstance(r, BadRow)]
+        if bad:
+            listed = "; ".join(f"line {r.line}: {r.message}" for r in bad[:5])
+            raise CrisisError(
+                f"{path} has {len(bad)} bad row(s): {listed}.",
+                hint="Nothing was drafted; fix them or leave out --strict.",
+            )
+    skip = set() if req.again else replier.already_drafted()
+    counts = {"drafted": 0, "bad": 0, "already": 0, "with_errors": 0}
+    json_out = _JsonStream(replier.row.id) if req.as_json else None
+    with _progress(path) as advance:
+        for batch in batched(read_csv(path)):
+            good: list[Customer] = []
+            for item in batch:
+                if isinstance(item, BadRow):
+                    counts["bad"] += 1
+                    display_warning(f"{path}:{item.line}: {item.message}; row skipped.")
+                elif item.email.lower() in skip:
+                    counts["already"] += 1
+                else:
+                    if not req.again:
+                        skip.add(item.email.lower())  # the same email twice in one file
+                    good.append(item)
+            history = replier.history([c.email for c in good])
+            drafts: list[Draft] = [
+                replier.draft(c, previous_incidents=history.get(c.email, 0)) for c in good
+            ]
+            replier.record(drafts)
+            for d in drafts:
+                counts["drafted"] += 1
+                counts["with_errors"] += d.has_errors
+                if directory is not None:
+                    _write_draft(output_path(directory, d.customer, d.customer.line or 0), d.text)
+                if json_out:
+                    json_out.add(_as_json(d))
+                elif directory is None:
+                    _show(d, to_file=None, header=True)
+            advance(len(batch))
+    if json_out:
+        json_out.close(counts)
+    _summary(counts, directory)
+    return EXIT_PROBLEM if counts["bad"] or counts["with_errors"] else EXIT_OK
+
+
+def _write_draft(path: Path, text: str) -> None:
+    """Whole or not at all; no fsync per file, since the log already holds every draft."""
+    import os
+
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        with tmp.open("w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise CrisisError(
+            f"could not write {path}: {exc.strerror or exc}.",
+            hint="The drafts are in the log; free space and run with --again to write the files.",
+        ) from None
+
+
+class _JsonStream:
+    """One JSON document, streamed: drafts are never all held at once."""
+
+    def __init__(self, incident_id: str) -> None:
+        self.first = True
+        sys.stdout.write('{"incident": ' + json.dumps(incident_id) + ', "drafts": [')
+
+    def add(self, document: dict[str, object]) -> None:
+        sys.stdout.write(
+            ("" if self.first else ",") + "\n  " + json.dumps(document, ensure_ascii=False)
+        )
+        self.first = False
+
+    def close(self, counts: dict[str, int]) -> None:
+        sys.stdout.write('\n], "counts": ' + json.dumps(counts) + "}\n")
+
+
+def _as_json(d: Draft) -> dict[str, object]:
+    from crisisplan.lint import findings_as_json
+
+    c = d.customer
+    return {
+        "event_id": d.event_id,
+        "customer": {
+            "name": c.name,
+            "email": c.email,
+            "tier": c.tier,
+            "note": c.note,
+            "open_case": c.open_case,
+            "line": c.line,
+        },
+        "template": d.template,
+        "channel": d.channel,
+        "text": d.text,
+        "edited": d.edited_from is not None,
+        "findings": findings_as_json(d.findings),
+    }
+
+
+def _show(d: Draft, *, to_file: Path | None, header: bool = False) -> None:
+    from rich.text import Text
+
+    from crisisplan.console import err, inert, out
+
+    console = out()
+    if header:
+        console.print(
+            Text("── ", style="dim")
+            + inert(f"{d.customer.name} <{d.customer.email}>", style="bold")
+        )
+    if to_file is None:
+        console.print(inert(d.text.rstrip("\n")))
+    else:
+        err().print(inert(f"wrote {to_file}"))
+    target = console if sys.stdout.isatty() else err()
+    for f in d.findings:
+        style = "bold red" if f.level == "error" else "yellow"
+        target.print(
+            inert(f"{f.line}:{f.column}: {f.level}: “{f.phrase}”: {f.why}", style=style)
+            + inert(f" Try: {f.suggestion}" if f.suggestion else "")
+        )
+
+
+def _summary(counts: dict[str, int], directory: Path | None) -> None:
+    from crisisplan.console import err, inert
+
+    parts = [f"Drafted {counts['drafted']} repl{'y' if counts['drafted'] == 1 else 'ies'}"]
+    if counts["already"]:
+        parts.append(f"{counts['already']} already drafted (use --again to redo)")
+    if counts["bad"]:
+        parts.append(f"{counts['bad']} bad row(s) skipped")
+    if counts["with_errors"]:
+        parts.append(f"{counts['with_errors']} with language errors to fix")
+    where = f" Files in {directory}." if directory else ""
+    err().print(inert("; ".join(parts) + "." + where))
+
+
+@contextmanager
+def _progress(path: Path) -> Iterator[Callable[[int], None]]:
+    """A progress bar on a terminal; nothing when piped."""
+    from crisisplan.console import err, is_terminal
+
+    if not is_terminal(sys.stderr):
+        yield lambda _n: None
+        return
+    from rich.progress import Progress
+
+    with path.open("rb") as handle:
+        total = max(sum(1 for _ in handle) - 1, 0)
+    with Progress(transient=True, console=err()) as progress:
+        task = progress.add_task("Drafting", total=total)
+        yield lambda n: progress.advance(task, n)

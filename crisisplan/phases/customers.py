@@ -1,0 +1,135 @@
+"""Customers to reply to: one from flags, or many streamed from a CSV file."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from crisisplan.errors import CrisisError, Location, UsageError
+from crisisplan.phases.followups import check_email
+
+_TRUE = {"1", "true", "yes", "y", "x", "open"}
+_FALSE = {"", "0", "false", "no", "n"}
+COLUMNS = ("name", "email", "tier", "note", "open_case")
+
+
+@dataclass(frozen=True)
+class Customer:
+    """One customer to draft for; `line` is the CSV line it came from."""
+
+    name: str
+    email: str
+    tier: str | None = None
+    note: str | None = None
+    open_case: bool = False
+    line: int | None = None
+
+    def context(self, previous_incidents: int) -> dict[str, object]:
+        """The `customer` variable templates see: plain data."""
+        return {
+            "name": self.name,
+            "email": self.email,
+            "tier": self.tier,
+            "note": self.note,
+            "open_case": self.open_case,
+            "previous_incidents": previous_incidents,
+        }
+
+
+@dataclass(frozen=True)
+class BadRow:
+    line: int
+    message: str
+
+
+def customer(
+    name: str,
+    email: str,
+    *,
+    tier: str | None,
+    note: str | None,
+    open_case: bool,
+    line: int | None = None,
+) -> Customer:
+    """A validated customer: a name, a plausible email; empty optional fields are None."""
+    if not name.strip():
+        raise UsageError("the customer's name is empty.", hint="Give a name (--customer).")
+    return Customer(
+        name=name.strip(),
+        email=check_email(email),
+        tier=(tier or "").strip() or None,
+        note=(note or "").strip() or None,
+        open_case=open_case,
+        line=line,
+    )
+
+
+def read_csv(path: Path) -> Iterator[Customer | BadRow]:
+    """Stream customers from a CSV (name,email[,tier,note,open_case]); bad rows as BadRow.
+
+    Handles a UTF-8 byte-order mark, quoted commas and line breaks, and blank lines.
+    Never holds more than one row.
+    """
+    try:
+        handle = path.open(encoding="utf-8-sig", newline="")
+    except OSError as exc:
+        raise CrisisError(
+            f"cannot read {path}: {exc.strerror or exc}.", hint="Check the path to the CSV file."
+        ) from None
+    with handle:
+        reader = csv.reader(handle)
+        try:
+            header = next(reader, None)
+            if header is None:
+                raise CrisisError(
+                    f"{path} is empty.",
+                    hint="The first line names the columns: name,email[,tier,note,open_case].",
+                )
+            columns = [h.strip().lower() for h in header]
+            missing = [c for c in ("name", "email") if c not in columns]
+            if missing:
+                raise CrisisError(
+                    f"{path} has no {' or '.join(missing)} column (found: {', '.join(columns)}).",
+                    location=Location(path, 1),
+                    hint="The first line must name the columns: "
+                    "name,email and optionally tier,note,open_case.",
+                )
+            index = {c: columns.index(c) for c in COLUMNS if c in columns}
+            line = reader.line_num + 1
+            for row in reader:
+                row_line, line = line, reader.line_num + 1
+                if not any(cell.strip() for cell in row):
+                    continue
+                yield _row(row, index, row_line)
+        except UnicodeDecodeError as exc:
+            raise CrisisError(
+                f"{path} is not UTF-8 text (byte {exc.start}).", hint="Save the CSV as UTF-8."
+            ) from None
+        except csv.Error as exc:
+            raise CrisisError(
+                f"{path}:{reader.line_num}: the CSV cannot be read: {exc}.",
+                hint="Check the quoting on that line.",
+            ) from None
+
+
+def _row(row: list[str], index: dict[str, int], line: int) -> Customer | BadRow:
+    def cell(name: str) -> str:
+        i = index.get(name)
+        return row[i].strip() if i is not None and i < len(row) else ""
+
+    flag = cell("open_case").lower()
+    if flag not in _TRUE | _FALSE:
+        return BadRow(line, f"open_case {cell('open_case')!r} is not yes or no")
+    try:
+        return customer(
+            cell("name"),
+            cell("email"),
+            tier=cell("tier"),
+            note=cell("note"),
+            open_case=flag in _TRUE,
+            line=line,
+        )
+    except UsageError as exc:
+        return BadRow(line, exc.message.rstrip("."))

@@ -1,0 +1,211 @@
+"""Drafting replies: render the shared base answer for each customer, lint it, record it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from crisisplan.errors import UsageError
+from crisisplan.phases import state as st
+from crisisplan.phases.customers import Customer
+from crisisplan.phases.drafting import incident_context
+from crisisplan.phases.followups import HISTORY_DAYS
+from crisisplan.phases.record import event, record_in
+
+if TYPE_CHECKING:
+    from crisisplan.lint import LintFinding
+    from crisisplan.loader import Plan
+    from crisisplan.models.template import Template
+    from crisisplan.store import IncidentRow, Store
+
+BATCH = 500  # replies per transaction: short enough never to keep other agents waiting
+
+
+@dataclass
+class Draft:
+    customer: Customer
+    template: str
+    channel: str | None
+    text: str
+    findings: list[LintFinding]
+    edited_from: str | None = None
+    event_id: int | None = None
+
+    @property
+    def has_errors(self) -> bool:
+        return any(f.level == "error" for f in self.findings)
+
+
+@dataclass
+class Replier:
+    """Drafts for one incident with one template and channel; bulk shares the setup."""
+
+    plan: Plan
+    store: Store
+    row: IncidentRow
+    agent: str
+    at: dt.datetime
+    template_id: str | None = None
+    channel_id: str | None = None
+    followup: bool = True
+    _template: Template = field(init=False)
+    _base: dict[str, Any] = field(init=False)
+    _next_at: dt.datetime | None = field(init=False)
+
+    def __post_init__(self) -> None:
+        from crisisplan.rendering import build_context
+
+        pb = self.plan.playbook
+        self._template = (
+            self.plan.templates_by_id(self.template_id)
+            if self.template_id
+            else self.plan.template_for("first_response")
+        )
+        self.channel_id = self.channel_id or _default_channel(self._template, self.row.state)
+        if self.channel_id not in pb.channels:
+            raise UsageError(
+                f"--channel {self.channel_id!r} is not a channel in this plan.",
+                hint=f"Choose one of: {', '.join(pb.channels)}.",
+            )
+        self._next_at = st.next_update_due(self.row.state)
+        if self._next_at is not None and self._next_at < self.at:
+            # Overdue already: promise a fresh cadence from now rather than a time gone by.
+            every, _ = st.cadence(self.row.state)
+            self._next_at = self.at + dt.timedelta(minutes=every or 0)
+        incident = incident_context(self.row.id, self.row.state, next_update_at=self._next_at)
+        role = self.agent if self.agent in pb.roles else None
+        agent = {"name": pb.roles[role].name if role else self.agent, "role": role or ""}
+        self._base = build_context(
+            playbook=pb,
+            incident=incident,
+            customer=None,
+            agent=agent,
+            channel_id=self.channel_id,
+            now=self.at,
+        )
+        self._above_minor = st.severity_rank(self.row.state) > 0
+
+    @property
+    def template(self) -> str:
+        return self._template.front.id
+
+    def history(self, emails: list[str]) -> dict[str, int]:
+        """How many earlier incidents in the last 180 days each email was on."""
+        started = st.parse(self.row.state["started_at"])
+        return self.store.prior_incident_counts(
+            emails,
+            since=started - dt.timedelta(days=HISTORY_DAYS),
+            before=started,
+            exclude=self.row.id,
+        )
+
+    def draft(
+        self, customer: Customer, *, previous_incidents: int = 0, text: str | None = None
+    ) -> Draft:
+        """Render and lint one reply; nothing is recorded yet."""
+        from crisisplan.lint import lint
+        from crisisplan.rendering import render
+
+        if text is None:
+            context = dict(self._base, customer=customer.context(previous_incidents))
+            text = render(self._template, context).text
+        findings = lint(text, language=self.plan.playbook.language, above_minor=self._above_minor)
+        return Draft(customer, self.template, self.channel_id, text, findings)
+
+    def relint(self, draft: Draft, text: str) -> Draft:
+        """The draft after a person edited it: their words, linted again."""
+        edited = self.draft(draft.customer, text=text)
+        edited.edited_from = draft.text
+        return edited
+
+    def already_drafted(self) -> set[str]:
+        """Emails this template was already drafted for in this incident (lower-cased)."""
+        done: set[str] = set()
+        for e in self.store.events(self.row.id, kinds=["reply"]):
+            if e.payload.get("template") == self.template:
+                done.add(str(e.payload.get("customer", {}).get("email", "")).lower())
+        return done
+
+    def record(self, drafts: list[Draft]) -> None:
+        """Record drafts in one transaction: reply events, follow-ups, the promise."""
+        from crisisplan.store import Followup
+
+        if not drafts:
+            return
+        with self.store.transaction() as tx:
+            events = [self._event(d) for d in drafts]
+            written = record_in(tx, self.row.id, events)
+            for d, e in zip(drafts, written, strict=True):
+                d.event_id = e.id
+                if self.followup:
+                    c = d.customer
+                    tx.upsert_followup(
+                        Followup(
+                            incident_id=self.row.id,
+                            email=c.email,
+                            name=c.name,
+                            tier=c.tier,
+                            open_case=c.open_case,
+                            note=c.note,
+                            added_at=self.at,
+                        )
+                    )
+
+    def _event(self, d: Draft) -> Any:
+        c = d.customer
+        return event(
+            "reply",
+            self.at,
+            self.agent,
+            d.channel,
+            customer={
+                "name": c.name,
+                "email": c.email,
+                "tier": c.tier,
+                "note": c.note,
+                "open_case": c.open_case,
+            },
+            template=d.template,
+            text=d.text,
+            edited_from=d.edited_from,
+            findings=[{"rule": f.rule, "level": f.level, "phrase": f.phrase} for f in d.findings],
+            next_update_at=st.iso(self._next_at) if self._next_at else None,
+        )
+
+
+def _default_channel(template: Template, state: st.State) -> str | None:
+    """The template's first channel, else the plan's first individual channel."""
+    if template.front.channels:
+        return template.front.channels[0]
+    for cid, channel in state["plan"]["channels"].items():
+        if channel["purpose"] == "individual":
+            return str(cid)
+    return None
+
+
+def batched(items: Iterable[Any], size: int = BATCH) -> Iterator[list[Any]]:
+    batch: list[Any] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+_UNSAFE_NAME = re.compile(r"[^a-z0-9]+")
+
+
+def file_name(customer: Customer, number: int) -> str:
+    """A file name safe on every system: a number, then the email made plain."""
+    stem = _UNSAFE_NAME.sub("-", customer.email.lower()).strip("-")[:80] or "customer"
+    return f"{number:05d}-{stem}.md"
+
+
+def output_path(directory: Path, customer: Customer, number: int) -> Path:
+    return directory / file_name(customer, number)
