@@ -117,7 +117,13 @@ def update(
     with open_log(db) as store:
         row = find_incident(store, incident)
         text, next_at = post_update(
-            plan, store, row, message=message, channel=channel, eta=eta_at, at=when,
+            plan,
+            store,
+            row,
+            message=message,
+            channel=channel,
+            eta=eta_at,
+            at=when,
             who=agent_name(as_),
         )
     typer.echo(text, nl=not text.endswith("\n"))
