@@ -41,7 +41,10 @@ def out() -> Console:
     """The console for results on stdout."""
     from rich.console import Console
 
-    return Console(highlight=False, soft_wrap=False, no_color="NO_COLOR" in os.environ)
+    # Piped output is not wrapped: a script or a file wants whole lines.
+    return Console(
+        highlight=False, soft_wrap=not is_terminal(), no_color="NO_COLOR" in os.environ
+    )
 
 
 @cache

@@ -103,6 +103,16 @@ def test_raising_the_severity_re_times_the_clock() -> None:
     assert change == {"from": "major", "to": "critical", "reason": "Data loss confirmed"}
 
 
+def test_the_highest_severity_is_remembered_in_the_plan_s_order() -> None:
+    start_outage("--yes")
+    ok("severity", "minor")
+    assert status_json()["max_severity"] == "major"
+    ok("severity", "critical")
+    ok("severity", "minor")
+    status = status_json()
+    assert (status["severity"], status["max_severity"]) == ("minor", "critical")
+
+
 def test_escalation_shows_the_ladder_and_records_who_was_called() -> None:
     start_outage("--yes")
     ladder = ok("escalate").stdout

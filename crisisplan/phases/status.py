@@ -21,6 +21,7 @@ class Status:
     type: str
     phase: str
     severity: str
+    max_severity: str
     severity_description: str
     started_at: dt.datetime
     now: dt.datetime
@@ -51,6 +52,7 @@ class Status:
             "type": self.type,
             "phase": self.phase,
             "severity": self.severity,
+            "max_severity": self.max_severity,
             "severity_description": self.severity_description,
             "started_at": when(self.started_at),
             "age_minutes": round((self.now - self.started_at).total_seconds() / 60),
@@ -93,6 +95,7 @@ def status(
         type=state["type"],
         phase=state["phase"],
         severity=state["severity"],
+        max_severity=state["max_severity"],
         severity_description=plan["severities"][state["severity"]]["description"],
         started_at=st.parse(state["started_at"]),
         now=now,

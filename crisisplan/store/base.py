@@ -209,14 +209,14 @@ def decode_optional_time(text: str | None) -> datetime | None:
 
 
 def encode_json(value: Mapping[str, Any]) -> str:
-    """A mapping -> JSON text, readable unicode, sorted keys, no NaN."""
-    text = json.dumps(value, ensure_ascii=False, sort_keys=True, allow_nan=False)
+    """A mapping -> JSON text, readable unicode, no NaN; key order is kept (it is data)."""
+    text = json.dumps(value, ensure_ascii=False, allow_nan=False)
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
         # Lone surrogates (undecodable bytes from argv or a file) cannot be stored as
         # UTF-8 text; \u escapes can, and they decode back to the very same string.
-        text = json.dumps(value, ensure_ascii=True, sort_keys=True, allow_nan=False)
+        text = json.dumps(value, ensure_ascii=True, allow_nan=False)
     return text
 
 
