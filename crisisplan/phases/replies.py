@@ -32,6 +32,7 @@ class Draft:
     channel: str | None
     text: str
     findings: list[LintFinding]
+    blocks: dict[str, str] = field(default_factory=dict)
     edited_from: str | None = None
     event_id: int | None = None
 
@@ -110,11 +111,13 @@ class Replier:
         from crisisplan.lint import lint
         from crisisplan.rendering import render
 
+        blocks: dict[str, str] = {}
         if text is None:
             context = dict(self._base, customer=customer.context(previous_incidents))
-            text = render(self._template, context).text
+            rendered = render(self._template, context)
+            text, blocks = rendered.text, rendered.blocks
         findings = lint(text, language=self.plan.playbook.language, above_minor=self._above_minor)
-        return Draft(customer, self.template, self.channel_id, text, findings)
+        return Draft(customer, self.template, self.channel_id, text, findings, blocks)
 
     def relint(self, draft: Draft, text: str) -> Draft:
         """The draft after a person edited it: their words, linted again."""
@@ -171,6 +174,7 @@ class Replier:
             },
             template=d.template,
             text=d.text,
+            blocks=d.blocks or None,
             edited_from=d.edited_from,
             findings=[{"rule": f.rule, "level": f.level, "phrase": f.phrase} for f in d.findings],
             next_update_at=st.iso(self._next_at) if self._next_at else None,
