@@ -1,0 +1,187 @@
+"""`crisis reply`: agents draft personalised answers for one customer or thousands."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import crisis, events, ok, start_outage
+
+HOSTILE = ["{{ 7*7 }}", "{% raw %}", "[bold red]x[/]", "\x1b[2J", "\u202e"]
+
+
+@pytest.fixture(autouse=True)
+def incident() -> None:
+    ok("init", ".")
+    start_outage("--yes")
+
+
+def reply_to_ada(*extra: str) -> object:
+    return crisis(
+        "reply", "--customer", "Ada Park", "--email", "ada@example.com", "--tier", "enterprise",
+        "--open-case", "--note", "Her Monday rota is missing", *extra,
+    )
+
+
+def test_one_reply_is_drafted_linted_recorded_and_followed_up() -> None:
+    result = reply_to_ada()
+    assert result.exit_code == 0, result.stderr
+    assert "Hi Ada Park" in result.stdout
+    (reply,) = events("reply")
+    assert reply["payload"]["customer"]["email"] == "ada@example.com"
+    assert reply["payload"]["template"] == "first-response"
+    assert reply["payload"]["text"] == result.stdout
+    assert reply["channel"] == "email"
+    assert reply["payload"]["next_update_at"]
+    assert set(reply["payload"]["blocks"]) >= {"acknowledge", "explain", "action", "next_update"}
+    listed = ok("followup", "list").stdout
+    assert "Ada Park" in listed and "OPEN CASE" in listed
+    status = json.loads(ok("status", "--json").stdout)
+    assert status["followups_open"] == 1
+
+
+def test_a_second_draft_for_the_same_customer_is_an_explicit_choice() -> None:
+    ok("reply", "--customer", "Ada", "--email", "ada@example.com")
+    again = crisis("reply", "--customer", "Ada", "--email", "ADA@example.com")
+    assert again.exit_code == 2
+    assert "--again" in again.stderr
+    ok("reply", "--customer", "Ada", "--email", "ada@example.com", "--again")
+    assert len(events("reply")) == 2
+
+
+def test_no_followup_and_json_and_output_file() -> None:
+    result = ok("reply", "--customer", "Bo", "--email", "bo@example.com", "--no-followup",
+                "--json", "-o", "bo.md")
+    document = json.loads(result.stdout)
+    assert document["customer"]["name"] == "Bo"
+    assert document["event_id"] == events("reply")[0]["id"]
+    assert Path("bo.md").read_text(encoding="utf-8") == document["text"]
+    assert stat.S_IMODE(os.stat("bo.md").st_mode) == 0o600
+    assert "Bo" not in ok("followup", "list").stdout
+
+
+def test_a_broadcast_channel_draft_points_people_to_the_funnel_channel() -> None:
+    result = ok("reply", "--customer", "Cy", "--email", "cy@example.com", "--channel", "twitter",
+                "--template", "update")
+    assert "Email us at help@larkspur.example" in result.stdout  # twitter funnels to email
+    assert events("reply")[0]["channel"] == "twitter"
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_customer_values_reach_the_draft_exactly_as_written_and_show_inert(value: str) -> None:
+    result = ok("reply", "--customer", f"Eve {value}", "--email", "eve@example.com",
+                "--note", f"note {value}", "--json")
+    text = json.loads(result.stdout)["text"]
+    assert f"Eve {value}" in text  # never evaluated: "{{ 7*7 }}" is not "49"
+    assert events("reply")[0]["payload"]["customer"]["name"] == f"Eve {value}"
+    shown = ok("reply", "--customer", f"Eve {value}", "--email", "eve@example.com",
+               "--again").stdout
+    assert "\x1b" not in shown and "\u202e" not in shown
+    if value == "{{ 7*7 }}":
+        assert "49" not in shown
+
+
+def test_missing_customer_details_name_the_flag_and_record_nothing() -> None:
+    before = len(events())
+    for args, flag in ((("--email", "a@example.com"), "--customer"),
+                       (("--customer", "A"), "--email"),
+                       (("--customer", "A", "--email", "not-an-email"), "email"),
+                       (("--customer", "A", "--email", "a@example.com", "--template", "nope"),
+                        "nope"),
+                       (("--customer", "A", "--email", "a@example.com", "--channel", "fax"),
+                        "fax")):
+        result = crisis("reply", *args)
+        assert result.exit_code == 2, args
+        assert flag in result.stderr, (args, result.stderr)
+    assert len(events()) == before
+
+
+def test_edit_opens_the_editor_and_records_the_edited_words_linted_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    editor = tmp_path / "editor.py"
+    editor.write_text(
+        "import sys, pathlib\n"
+        "p = pathlib.Path(sys.argv[1])\n"
+        "p.write_text('Hi Ada, we are sorry for any inconvenience.\\n')\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("EDITOR", f"{sys.executable} {editor}")
+    result = reply_to_ada("--edit")
+    assert result.exit_code == 1  # the edited words broke a rule at error level
+    (reply,) = events("reply")
+    assert reply["payload"]["text"] == "Hi Ada, we are sorry for any inconvenience.\n"
+    assert reply["payload"]["edited_from"].startswith("Hi Ada Park")
+    assert any(f["phrase"].lower() == "sorry for any inconvenience"
+               for f in reply["payload"]["findings"])
+
+
+def write_csv(path: Path, rows: int, *, extra: str = "") -> Path:
+    lines = ["\ufeffname,email,tier,note,open_case"]
+    lines += [f'"Customer {i}, Esq.",c{i}@example.com,business,"Case {i}",no' for i in range(rows)]
+    path.write_text("\n".join(lines) + "\n" + extra, encoding="utf-8")
+    return path
+
+
+def test_a_thousand_customers_from_a_csv_each_get_a_recorded_draft_and_a_file() -> None:
+    csv_file = write_csv(Path("customers.csv"), 1000)
+    result = crisis("reply", "--customers", str(csv_file), "-o", "drafts")
+    assert result.exit_code == 0, result.stderr
+    assert "Drafted 1000 replies" in result.stderr
+    assert len(events("reply")) == 1000
+    files = sorted(Path("drafts").iterdir())
+    assert len(files) == 1000
+    assert "Customer 7, Esq." in (Path("drafts") / files[7].name).read_text(encoding="utf-8")
+    assert json.loads(ok("status", "--json").stdout)["followups_open"] == 1000
+    # running the same file again is a choice, not a silent duplicate
+    rerun = crisis("reply", "--customers", str(csv_file), "-o", "drafts")
+    assert rerun.exit_code == 0
+    assert "1000 already drafted" in rerun.stderr
+    assert len(events("reply")) == 1000
+    ok("reply", "--customers", str(csv_file), "--again", "-o", "drafts2")
+    assert len(events("reply")) == 2000
+
+
+def test_bad_rows_are_reported_by_line_and_do_not_stop_the_others() -> None:
+    csv_file = Path("c.csv")
+    csv_file.write_text(
+        "name,email,open_case\n"
+        "Ann,ann@example.com,yes\n"
+        "\n"
+        "Bob,not-an-email,no\n"
+        '"Cat, the second","cat@example.com",\n'
+        ",dan@example.com,no\n"
+        "Eve,eve@example.com,maybe\n",
+        encoding="utf-8",
+    )
+    result = crisis("reply", "--customers", str(csv_file), "-o", "out")
+    assert result.exit_code == 1
+    assert "c.csv:4:" in result.stderr and "c.csv:6:" in result.stderr
+    assert "c.csv:7:" in result.stderr and "maybe" in result.stderr
+    assert sorted(e["payload"]["customer"]["name"] for e in events("reply")) == [
+        "Ann", "Cat, the second"]
+    assert len(list(Path("out").iterdir())) == 2
+    strict = crisis("reply", "--customers", str(csv_file), "--strict", "--again")
+    assert strict.exit_code == 2
+    assert "line 4" in strict.stderr
+    assert len(events("reply")) == 2
+
+
+def test_bulk_json_is_one_document() -> None:
+    csv_file = write_csv(Path("few.csv"), 3)
+    document = json.loads(ok("reply", "--customers", str(csv_file), "--json").stdout)
+    assert [d["customer"]["line"] for d in document["drafts"]] == [2, 3, 4]
+    assert document["counts"]["drafted"] == 3
+
+
+def test_a_csv_without_the_needed_columns_is_refused() -> None:
+    Path("x.csv").write_text("who,address\nA,a@example.com\n", encoding="utf-8")
+    result = crisis("reply", "--customers", "x.csv")
+    assert result.exit_code == 2
+    assert "no name or email column" in result.stderr
+    assert events("reply") == []
