@@ -61,15 +61,19 @@ def _root(
         typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
     ] = False,
 ) -> None:
-    """Crisis communication for support teams: before, during and after an incident."""
+    """Crisis communication for support teams: before, during and after an incident.
+
+    Example: crisis init my-team && cd my-team && crisis check && crisis start
+    """
 
 
-from crisisplan.cli import before, during, records, replies  # noqa: E402  (commands register on `app`)
+from crisisplan.cli import before, during, language, records, replies  # noqa: E402  (commands register on `app`)
 
 before.register(app)
 during.register(app)
 replies.register(app)
 records.register(app)
+language.register(app)
 
 
 def main() -> None:

@@ -10,7 +10,9 @@ import typer
 from crisisplan.cli.options import AsOpt, AtOpt, DbOpt, IncidentOpt, JsonOpt
 
 followup_app = typer.Typer(
-    help="The list of customers to come back to when it is fixed.", no_args_is_help=True
+    help="The list of customers to come back to when it is fixed.\n\n"
+    "Example: crisis followup add --customer 'Ada Park' --email ada@example.com --open-case",
+    no_args_is_help=True,
 )
 
 

@@ -10,9 +10,10 @@ into the state when the incident starts: an incident runs on the plan as declare
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from crisisplan.models.playbook import Playbook
+if TYPE_CHECKING:
+    from crisisplan.models.playbook import Playbook
 
 State = dict[str, Any]
 

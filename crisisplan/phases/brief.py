@@ -1,0 +1,149 @@
+"""The internal briefing: the plan's `internal_brief` template for this incident, then what
+the log and the plan add (the base reply, the words, the channel owners, the next update).
+
+Nothing here is recorded: a brief can be printed as often as people join.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from crisisplan.clock import human_minutes, show, to_text
+from crisisplan.phases import state as st
+
+if TYPE_CHECKING:
+    from crisisplan.loader import Plan
+    from crisisplan.models.playbook import Language
+    from crisisplan.store import IncidentRow, Store
+
+# The built-in rules in a few words each (crisisplan/lint.py holds the rules themselves).
+_BUILTIN_SHORT = {
+    "minimising": "never count how few are hit (“a small number of customers”)",
+    "minor-issue": "never call it minor when it is not",
+    "blame": "never say whose fault it was not (“not our fault”)",
+    "third-party-blame": "never point at a supplier without saying what we are doing",
+    "fake-apology": "never apologise with an “if” or “any inconvenience”",
+}
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    lines: list[str]
+
+
+@dataclass(frozen=True)
+class Brief:
+    """The briefing, as plain data: the rendered template, then the added sections."""
+
+    incident_id: str
+    title: str
+    template: str | None
+    text: str
+    sections: list[Section]
+    next_update_at: dt.datetime | None
+    overdue: bool
+    notes: list[str] = field(default_factory=list)
+
+    def as_markdown(self) -> str:
+        parts = [self.text.rstrip("\n")] if self.text.strip() else [f"# {self.title}"]
+        for section in self.sections:
+            parts.append(f"## {section.title}\n\n" + "\n".join(section.lines))
+        return "\n\n".join(parts) + "\n"
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "incident": self.incident_id,
+            "title": self.title,
+            "template": self.template,
+            "text": self.text,
+            "sections": [{"title": s.title, "lines": s.lines} for s in self.sections],
+            "next_update_at": to_text(self.next_update_at) if self.next_update_at else None,
+            "overdue": self.overdue,
+            "notes": self.notes,
+        }
+
+
+def build_brief(
+    plan: Plan, store: Store, row: IncidentRow, *, agent: str, now: dt.datetime
+) -> Brief:
+    """The brief for one incident as it stands `now`."""
+    from crisisplan.phases.drafting import draft, incident_context
+
+    state = row.state
+    due = st.next_update_due(state) if state["phase"] == "during" else None
+    notes: list[str] = []
+    template: str | None = None
+    text = ""
+    if "internal_brief" in plan.playbook.templates:
+        context = incident_context(row.id, state, next_update_at=due)
+        template, text = draft(plan, "internal_brief", incident=context, agent=agent, now=now)
+    else:
+        notes.append(
+            "the playbook names no internal_brief template; add one under `templates:` "
+            "for the team's own briefing."
+        )
+    sections = [
+        Section("What to tell customers: the base reply", _what_to_say(store, row)),
+        Section("Words to use and avoid", words(plan.playbook.language)),
+        Section("Who owns which channel", _owners(state)),
+        Section("Next update due", _next_update(state, due, now)),
+    ]
+    overdue = due is not None and due < now
+    return Brief(row.id, state["title"], template, text, sections, due, overdue, notes)
+
+
+def _what_to_say(store: Store, row: IncidentRow) -> list[str]:
+    base = store.last_event(row.id, kinds=["base_reply"])
+    lines = (
+        [str(base.payload.get("text", "")).rstrip("\n")]
+        if base is not None
+        else ["No base reply is recorded for this incident: draft one with `crisis reply`."]
+    )
+    last = row.state.get("last_public_update")
+    if last and last.get("text"):
+        when = st.parse(last["at"])
+        lines += ["", f"Last public update ({show(when)}): {last['text']}"]
+    return lines
+
+
+def words(language: Language) -> list[str]:
+    """The plan's shared words, its phrases to avoid, and the built-in rules in one line."""
+    lines = [
+        f"- Say “{t.use}”, not {', '.join(f'“{w}”' for w in t.instead_of)}." for t in language.terms
+    ]
+    for a in language.avoid:
+        instead = f" Instead: {a.instead}." if a.instead else ""
+        lines.append(f"- Avoid “{a.phrase}” ({a.level}): {a.why}{instead}")
+    off = {d.rule: d.reason for d in language.disable}
+    on = [words for rule, words in _BUILTIN_SHORT.items() if rule not in off]
+    if on:
+        lines.append(f"- Always, and checked by `crisis lint`: {'; '.join(on)}.")
+    lines += [f"- Built-in rule '{rule}' is off in this plan: {why}" for rule, why in off.items()]
+    if language.tone:
+        lines.append(f"- Tone: {', '.join(language.tone)}.")
+    return lines
+
+
+def _owners(state: st.State) -> list[str]:
+    lines = []
+    for cid, channel in state["plan"]["channels"].items():
+        owner = channel.get("owner")
+        who = f"{channel.get('owner_name') or owner} ({owner})" if owner else "NOBODY: ask the lead"
+        funnel = f"; send people to {channel['funnel_to']}" if channel.get("funnel_to") else ""
+        lines.append(f"- {cid} ({channel['kind']}, {channel['purpose']}): {who}{funnel}")
+    return lines or ["The plan has no channels."]
+
+
+def _next_update(state: st.State, due: dt.datetime | None, now: dt.datetime) -> list[str]:
+    if state["phase"] != "during":
+        return ["None: the incident is resolved."]
+    if due is None:
+        return ["No update cadence at this severity: none is due by the clock."]
+    at = f"{due.astimezone(dt.UTC):%H:%M} UTC ({show(due)})"
+    minutes = (due - now).total_seconds() / 60
+    if minutes < 0:
+        return [f"OVERDUE: it was due by {at}, {human_minutes(minutes)} ago. Post it now."]
+    return [f"By {at}, in {human_minutes(minutes)}. Post it with `crisis update`."]
