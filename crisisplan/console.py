@@ -42,9 +42,7 @@ def out() -> Console:
     from rich.console import Console
 
     # Piped output is not wrapped: a script or a file wants whole lines.
-    return Console(
-        highlight=False, soft_wrap=not is_terminal(), no_color="NO_COLOR" in os.environ
-    )
+    return Console(highlight=False, soft_wrap=not is_terminal(), no_color="NO_COLOR" in os.environ)
 
 
 @cache

@@ -22,8 +22,8 @@ def write_atomic(path: Path, data: bytes | str, *, mode: int = 0o644) -> None:
             handle.write(payload)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
+        Path(tmp).chmod(mode)
+        Path(tmp).replace(path)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
         raise _write_error(path, exc) from None

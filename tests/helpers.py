@@ -38,6 +38,14 @@ def events(kind: str | None = None, db: Path = DB) -> list[dict[str, Any]]:
 def start_outage(*extra: str) -> Result:
     """Declare the standard test incident on the example plan."""
     return ok(
-        "start", "--type", "outage", "--severity", "major", "--title", "Logins failing",
-        "--summary", "Since 02:40 UTC sign-ins time out for many customers", *extra,
+        "start",
+        "--type",
+        "outage",
+        "--severity",
+        "major",
+        "--title",
+        "Logins failing",
+        "--summary",
+        "Since 02:40 UTC sign-ins time out for many customers",
+        *extra,
     )

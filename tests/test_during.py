@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import stat
 
 import pytest
@@ -32,7 +31,7 @@ def test_start_with_flags_shows_the_plan_for_this_incident_and_records_it() -> N
     started = events("incident_started")[0]
     assert started["payload"]["title"] == "Logins failing"
     assert started["incident_id"] == "INC-1"
-    assert stat.S_IMODE(os.stat(DB).st_mode) == 0o600
+    assert stat.S_IMODE(DB.stat().st_mode) == 0o600
 
 
 def test_start_without_a_terminal_names_the_missing_flag_and_records_nothing() -> None:
@@ -44,8 +43,9 @@ def test_start_without_a_terminal_names_the_missing_flag_and_records_nothing() -
 
 
 def test_start_with_an_unknown_type_lists_the_choices() -> None:
-    result = crisis("start", "--type", "flood", "--severity", "major", "--title", "x",
-                    "--summary", "y", "--yes")
+    result = crisis(
+        "start", "--type", "flood", "--severity", "major", "--title", "x", "--summary", "y", "--yes"
+    )
     assert result.exit_code == 2
     assert "'flood' is not an incident type" in result.stderr
     assert "outage" in result.stderr
@@ -117,8 +117,11 @@ def test_escalation_shows_the_ladder_and_records_who_was_called() -> None:
     start_outage("--yes")
     ladder = ok("escalate").stdout
     assert "DUE" in ladder
-    step_id = next(line.split("]")[1].split(":")[0].strip() for line in ladder.splitlines()
-                   if line.startswith("[DUE]"))
+    step_id = next(
+        line.split("]")[1].split(":")[0].strip()
+        for line in ladder.splitlines()
+        if line.startswith("[DUE]")
+    )
     result = ok("escalate", step_id, "--how", "Paged the on-call")
     assert "contacted" in result.stdout
     assert events("escalated")[0]["payload"]["how"] == "Paged the on-call"
@@ -143,9 +146,14 @@ def test_notes_land_on_the_timeline_in_time_order_even_when_backfilled() -> None
 def test_a_failed_command_records_nothing() -> None:
     start_outage("--yes")
     before = len(events())
-    for args in (("note", "   "), ("note", "x", "--at", "tomorrow-ish"),
-                 ("severity", "apocalyptic"), ("update", "x", "--channel", "pigeon"),
-                 ("note", "x", "--incident", "INC-99"), ("note", "x", "--at", "+10m")):
+    for args in (
+        ("note", "   "),
+        ("note", "x", "--at", "tomorrow-ish"),
+        ("severity", "apocalyptic"),
+        ("update", "x", "--channel", "pigeon"),
+        ("note", "x", "--incident", "INC-99"),
+        ("note", "x", "--at", "+10m"),
+    ):
         result = crisis(*args)
         assert result.exit_code == 2, args
         assert result.stderr.startswith("error: "), args
@@ -155,12 +163,43 @@ def test_a_failed_command_records_nothing() -> None:
 
 def test_follow_ups_are_ordered_open_case_then_tier_then_time() -> None:
     start_outage("--yes", "--at", "-30m")
-    ok("followup", "add", "--customer", "Sam Starter", "--email", "sam@example.com",
-       "--tier", "starter", "--at", "-20m")
-    ok("followup", "add", "--customer", "Erin Enterprise", "--email", "erin@example.com",
-       "--tier", "enterprise", "--at", "-10m")
-    ok("followup", "add", "--customer", "Ola Open", "--email", "ola@example.com",
-       "--tier", "starter", "--open-case", "--note", "Lost a week of shifts")
+    ok(
+        "followup",
+        "add",
+        "--customer",
+        "Sam Starter",
+        "--email",
+        "sam@example.com",
+        "--tier",
+        "starter",
+        "--at",
+        "-20m",
+    )
+    ok(
+        "followup",
+        "add",
+        "--customer",
+        "Erin Enterprise",
+        "--email",
+        "erin@example.com",
+        "--tier",
+        "enterprise",
+        "--at",
+        "-10m",
+    )
+    ok(
+        "followup",
+        "add",
+        "--customer",
+        "Ola Open",
+        "--email",
+        "ola@example.com",
+        "--tier",
+        "starter",
+        "--open-case",
+        "--note",
+        "Lost a week of shifts",
+    )
     listed = ok("followup", "list").stdout
     assert listed.index("Ola Open") < listed.index("Erin Enterprise") < listed.index("Sam")
     assert "OPEN CASE" in listed and "Lost a week of shifts" in listed
@@ -173,17 +212,60 @@ def test_follow_ups_are_ordered_open_case_then_tier_then_time() -> None:
 
 
 def test_follow_ups_show_how_often_a_customer_was_hit_in_the_last_180_days() -> None:
-    ok("start", "--type", "outage", "--severity", "minor", "--title", "Old one", "--summary",
-       "s", "--yes", "--at", (_days_ago(200)))
-    ok("followup", "add", "--customer", "Ada", "--email", "ada@example.com",
-       "--at", _days_ago(200), "--incident", "INC-1")
-    ok("start", "--type", "outage", "--severity", "minor", "--title", "Recent", "--summary",
-       "s", "--yes", "--at", _days_ago(30))
-    ok("followup", "add", "--customer", "Ada", "--email", "ada@example.com",
-       "--at", _days_ago(30), "--incident", "INC-2")
+    ok(
+        "start",
+        "--type",
+        "outage",
+        "--severity",
+        "minor",
+        "--title",
+        "Old one",
+        "--summary",
+        "s",
+        "--yes",
+        "--at",
+        (_days_ago(200)),
+    )
+    ok(
+        "followup",
+        "add",
+        "--customer",
+        "Ada",
+        "--email",
+        "ada@example.com",
+        "--at",
+        _days_ago(200),
+        "--incident",
+        "INC-1",
+    )
+    ok(
+        "start",
+        "--type",
+        "outage",
+        "--severity",
+        "minor",
+        "--title",
+        "Recent",
+        "--summary",
+        "s",
+        "--yes",
+        "--at",
+        _days_ago(30),
+    )
+    ok(
+        "followup",
+        "add",
+        "--customer",
+        "Ada",
+        "--email",
+        "ada@example.com",
+        "--at",
+        _days_ago(30),
+        "--incident",
+        "INC-2",
+    )
     start_outage("--yes")
-    ok("followup", "add", "--customer", "Ada", "--email", "ada@example.com",
-       "--incident", "INC-3")
+    ok("followup", "add", "--customer", "Ada", "--email", "ada@example.com", "--incident", "INC-3")
     entries = json.loads(ok("followup", "list", "--json", "--incident", "INC-3").stdout)
     assert entries[0]["previous_incidents"] == 1
 
@@ -203,8 +285,16 @@ def test_two_open_incidents_need_an_explicit_incident() -> None:
 
 def test_customer_text_is_shown_inert() -> None:
     start_outage("--yes")
-    ok("followup", "add", "--customer", "[bold red]x[/] \x1b[2J\u202e", "--email",
-       "evil@example.com", "--note", "{{ 7*7 }}")
+    ok(
+        "followup",
+        "add",
+        "--customer",
+        "[bold red]x[/] \x1b[2J\u202e",
+        "--email",
+        "evil@example.com",
+        "--note",
+        "{{ 7*7 }}",
+    )
     listed = ok("followup", "list").stdout
     assert "[bold red]x[/]" in listed
     assert "\x1b" not in listed and "\u202e" not in listed

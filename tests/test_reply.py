@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import stat
 import sys
 from pathlib import Path
@@ -23,8 +22,17 @@ def incident() -> None:
 
 def reply_to_ada(*extra: str) -> object:
     return crisis(
-        "reply", "--customer", "Ada Park", "--email", "ada@example.com", "--tier", "enterprise",
-        "--open-case", "--note", "Her Monday rota is missing", *extra,
+        "reply",
+        "--customer",
+        "Ada Park",
+        "--email",
+        "ada@example.com",
+        "--tier",
+        "enterprise",
+        "--open-case",
+        "--note",
+        "Her Monday rota is missing",
+        *extra,
     )
 
 
@@ -55,32 +63,59 @@ def test_a_second_draft_for_the_same_customer_is_an_explicit_choice() -> None:
 
 
 def test_no_followup_and_json_and_output_file() -> None:
-    result = ok("reply", "--customer", "Bo", "--email", "bo@example.com", "--no-followup",
-                "--json", "-o", "bo.md")
+    result = ok(
+        "reply",
+        "--customer",
+        "Bo",
+        "--email",
+        "bo@example.com",
+        "--no-followup",
+        "--json",
+        "-o",
+        "bo.md",
+    )
     document = json.loads(result.stdout)
     assert document["customer"]["name"] == "Bo"
     assert document["event_id"] == events("reply")[0]["id"]
     assert Path("bo.md").read_text(encoding="utf-8") == document["text"]
-    assert stat.S_IMODE(os.stat("bo.md").st_mode) == 0o600
+    assert stat.S_IMODE(Path("bo.md").stat().st_mode) == 0o600
     assert "Bo" not in ok("followup", "list").stdout
 
 
 def test_a_broadcast_channel_draft_points_people_to_the_funnel_channel() -> None:
-    result = ok("reply", "--customer", "Cy", "--email", "cy@example.com", "--channel", "twitter",
-                "--template", "update")
+    result = ok(
+        "reply",
+        "--customer",
+        "Cy",
+        "--email",
+        "cy@example.com",
+        "--channel",
+        "twitter",
+        "--template",
+        "update",
+    )
     assert "Email us at help@larkspur.example" in result.stdout  # twitter funnels to email
     assert events("reply")[0]["channel"] == "twitter"
 
 
 @pytest.mark.parametrize("value", HOSTILE)
 def test_customer_values_reach_the_draft_exactly_as_written_and_show_inert(value: str) -> None:
-    result = ok("reply", "--customer", f"Eve {value}", "--email", "eve@example.com",
-                "--note", f"note {value}", "--json")
+    result = ok(
+        "reply",
+        "--customer",
+        f"Eve {value}",
+        "--email",
+        "eve@example.com",
+        "--note",
+        f"note {value}",
+        "--json",
+    )
     text = json.loads(result.stdout)["text"]
     assert f"Eve {value}" in text  # never evaluated: "{{ 7*7 }}" is not "49"
     assert events("reply")[0]["payload"]["customer"]["name"] == f"Eve {value}"
-    shown = ok("reply", "--customer", f"Eve {value}", "--email", "eve@example.com",
-               "--again").stdout
+    shown = ok(
+        "reply", "--customer", f"Eve {value}", "--email", "eve@example.com", "--again"
+    ).stdout
     assert "\x1b" not in shown and "\u202e" not in shown
     if value == "{{ 7*7 }}":
         assert "49" not in shown
@@ -88,13 +123,13 @@ def test_customer_values_reach_the_draft_exactly_as_written_and_show_inert(value
 
 def test_missing_customer_details_name_the_flag_and_record_nothing() -> None:
     before = len(events())
-    for args, flag in ((("--email", "a@example.com"), "--customer"),
-                       (("--customer", "A"), "--email"),
-                       (("--customer", "A", "--email", "not-an-email"), "email"),
-                       (("--customer", "A", "--email", "a@example.com", "--template", "nope"),
-                        "nope"),
-                       (("--customer", "A", "--email", "a@example.com", "--channel", "fax"),
-                        "fax")):
+    for args, flag in (
+        (("--email", "a@example.com"), "--customer"),
+        (("--customer", "A"), "--email"),
+        (("--customer", "A", "--email", "not-an-email"), "email"),
+        (("--customer", "A", "--email", "a@example.com", "--template", "nope"), "nope"),
+        (("--customer", "A", "--email", "a@example.com", "--channel", "fax"), "fax"),
+    ):
         result = crisis("reply", *args)
         assert result.exit_code == 2, args
         assert flag in result.stderr, (args, result.stderr)
@@ -117,8 +152,9 @@ def test_edit_opens_the_editor_and_records_the_edited_words_linted_again(
     (reply,) = events("reply")
     assert reply["payload"]["text"] == "Hi Ada, we are sorry for any inconvenience.\n"
     assert reply["payload"]["edited_from"].startswith("Hi Ada Park")
-    assert any(f["phrase"].lower() == "sorry for any inconvenience"
-               for f in reply["payload"]["findings"])
+    assert any(
+        f["phrase"].lower() == "sorry for any inconvenience" for f in reply["payload"]["findings"]
+    )
 
 
 def write_csv(path: Path, rows: int, *, extra: str = "") -> Path:
@@ -164,7 +200,9 @@ def test_bad_rows_are_reported_by_line_and_do_not_stop_the_others() -> None:
     assert "c.csv:4:" in result.stderr and "c.csv:6:" in result.stderr
     assert "c.csv:7:" in result.stderr and "maybe" in result.stderr
     assert sorted(e["payload"]["customer"]["name"] for e in events("reply")) == [
-        "Ann", "Cat, the second"]
+        "Ann",
+        "Cat, the second",
+    ]
     assert len(list(Path("out").iterdir())) == 2
     strict = crisis("reply", "--customers", str(csv_file), "--strict", "--again")
     assert strict.exit_code == 2

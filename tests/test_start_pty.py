@@ -19,8 +19,9 @@ def crisis_command() -> list[str]:
 def spawn(*args: str) -> pexpect.spawn:
     command, *rest = crisis_command()
     env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "120", "CI": "", "CRISIS_AGENT": "dana"}
-    return pexpect.spawn(command, [*rest, *args], env=env, encoding="utf-8", timeout=20,
-                         dimensions=(50, 120))
+    return pexpect.spawn(
+        command, [*rest, *args], env=env, encoding="utf-8", timeout=20, dimensions=(50, 120)
+    )
 
 
 def test_the_lead_is_walked_through_declaring_an_incident() -> None:

@@ -33,7 +33,7 @@ def start(
 
     On a terminal it asks; without one every answer comes from the flags.
 
-    Example: crisis start --type outage --severity major --title "Logins failing" --summary "Since 02:40 logins time out" --yes
+    Example: crisis start -t outage -s major --title "Logins failing" --summary "..." --yes
     """
     from crisisplan.cli.flows import run_start
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -32,7 +32,7 @@ def followup_add(
 ) -> None:
     """Add a customer to the follow-up list.
 
-    Example: crisis followup add --customer "Ada Park" --email ada@example.com --tier enterprise --open-case
+    Example: crisis followup add --customer "Ada Park" --email ada@example.com --open-case
     """
     from crisisplan.clock import parse_at
     from crisisplan.phases import followups
@@ -99,7 +99,7 @@ def followup_done(
     typer.echo(f"Marked {email} done on {row.id}.")
 
 
-class TimelineFormat(str, Enum):
+class TimelineFormat(StrEnum):
     text = "text"
     md = "md"
     json = "json"

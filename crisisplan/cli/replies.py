@@ -51,7 +51,7 @@ def reply(
 ) -> None:
     """Draft a personalised reply from the library, lint it, record it, add a follow-up.
 
-    Example: crisis reply --customer "Ada Park" --email ada@example.com --note "Her rota for Monday is missing"
+    Example: crisis reply --customer "Ada Park" --email ada@example.com --note "Rota missing"
     """
     from crisisplan.cli.replyflow import ReplyRequest, run_reply
 

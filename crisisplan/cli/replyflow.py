@@ -168,13 +168,11 @@ def _bulk(replier: Replier, req: ReplyRequest, path: Path) -> int:
 
 def _write_draft(path: Path, text: str) -> None:
     """Whole or not at all; no fsync per file, since the log already holds every draft."""
-    import os
-
     tmp = path.with_name(f".{path.name}.tmp")
     try:
         with tmp.open("w", encoding="utf-8") as handle:
             handle.write(text)
-        os.replace(tmp, path)
+        tmp.replace(path)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise CrisisError(

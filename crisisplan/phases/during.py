@@ -102,7 +102,7 @@ def _start_payload(
 
 
 def _drafts(plan: Plan, incident_id: str, state: st.State, at: dt.datetime, who: str) -> StartDraft:
-    every, first = st.cadence(state)
+    every, _ = st.cadence(state)
     next_at = at + dt.timedelta(minutes=every) if every else None
     context = incident_context(incident_id, state, next_update_at=next_at)
     status_channel = state["plan"]["status_channel"]

@@ -114,9 +114,7 @@ def show_followups(entries: list[Entry], *, as_json: bool) -> None:
     console = out()
     if not entries:
         console.print(
-            inert(
-                "Nobody on the follow-up list yet: crisis followup add --customer NAME --email EMAIL"
-            )
+            inert("Nobody on the follow-up list yet: crisis followup add --customer NAME ...")
         )
     for n, e in enumerate(entries, start=1):
         f = e.followup
@@ -170,8 +168,8 @@ def show_incidents(rows: list[IncidentRow], *, as_json: bool) -> None:
         state = "open" if r.is_open else "closed"
         console.print(
             inert(
-                f"{r.id:<8} {state:<6} {r.state.get('phase', ''):<9} {r.state.get('severity', ''):<9} "
-                f"{show(r.opened_at)}  {r.state.get('title', '')}"
+                f"{r.id:<8} {state:<6} {r.state.get('phase', ''):<9} "
+                f"{r.state.get('severity', ''):<9} {show(r.opened_at)}  {r.state.get('title', '')}"
             )
         )
 
