@@ -33,7 +33,6 @@ class CrisisGroup(TyperGroup):
 app = typer.Typer(
     name="crisis",
     cls=CrisisGroup,
-    help="Crisis communication for support teams: before, during and after an incident.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -19,6 +20,7 @@ class CheckReport:
     playbook: Path
     loaded: bool
     findings: list[Finding] = field(default_factory=list)
+    hint: str | None = None  # what to do, when the playbook could not be loaded
 
     @property
     def errors(self) -> int:
@@ -40,7 +42,7 @@ def run_check(explicit: Path | None, *, today: dt.date | None = None) -> CheckRe
         plan = load_plan(path)
     except PlaybookInvalid as exc:
         problems = [Finding("error", "invalid", msg, loc) for loc, msg in exc.problems]
-        return CheckReport(path, loaded=False, findings=problems)
+        return CheckReport(path, loaded=False, findings=problems, hint=exc.hint)
     findings = audit(plan.playbook, plan.locate, today=today or dt.date.today())
     seen: set[Finding] = set()
     for template in plan.templates.values():
@@ -92,10 +94,10 @@ def init_plan(directory: Path, *, force: bool) -> list[Path]:
         raise CrisisError(
             f"{directory} exists and is not a directory.", hint="Choose another place to write."
         )
-    targets = [(directory / rel, data) for rel, data in example_files()]
+    targets = [(directory / rel, _stamped(rel, data)) for rel, data in example_files()]
     clashes = [path for path, _ in targets if path.exists() or path.is_symlink()]
     if clashes and not force:
-        listed = ", ".join(str(p) for p in clashes[:3]) + (" ..." if len(clashes) > 3 else "")
+        listed = ", ".join(str(p) for p in clashes[:3]) + (" and more" if len(clashes) > 3 else "")
         raise CrisisError(
             f"{len(clashes)} file(s) already exist: {listed}.",
             hint="Nothing was written; pass --force to overwrite them.",
@@ -103,3 +105,11 @@ def init_plan(directory: Path, *, force: bool) -> list[Path]:
     for path, data in targets:
         write_atomic(path, data)
     return [path for path, _ in targets]
+
+
+def _stamped(rel: str, data: bytes) -> bytes:
+    """The example plan as of today: a fresh copy should not start out stale."""
+    if not rel.startswith("playbooks/"):
+        return data
+    today = dt.date.today().isoformat()
+    return re.sub(rb"(?m)^reviewed: \d{4}-\d{2}-\d{2}", f"reviewed: {today}".encode(), data)

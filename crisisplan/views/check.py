@@ -42,6 +42,7 @@ def show_check(report: CheckReport, *, as_json: bool, strict: bool) -> int:
             "errors": report.errors,
             "warnings": report.warnings,
             "verdict": verdict(report),
+            "hint": report.hint,
             "findings": [f.as_json() for f in report.findings],
         }
         sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
@@ -50,6 +51,8 @@ def show_check(report: CheckReport, *, as_json: bool, strict: bool) -> int:
     stream = sys.stdout if report.loaded else sys.stderr
     for finding in report.findings:
         stream.write(visible(str(finding)) + "\n")
+    if report.hint:
+        stream.write(visible(report.hint) + "\n")
     stream.write(verdict(report) + "\n")
     return code
 
