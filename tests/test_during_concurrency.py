@@ -1,0 +1,85 @@
+"""Several agents working one incident from their own terminals at once, and a terminal
+killed mid-write: the log keeps every confirmed note, once, with the state in step."""
+
+from __future__ import annotations
+
+import json
+import random
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import DB, ok, start_outage
+
+WRITER = Path(__file__).with_name("note_writer.py")
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def writer(count: int) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, str(WRITER), str(DB), "INC-1", str(count)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=Path.cwd(),
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "TZ": "UTC"},
+    )
+
+
+def note_events() -> list[tuple[int, str]]:
+    with sqlite3.connect(DB) as conn:
+        return conn.execute(
+            "SELECT id, json_extract(payload, '$.text') FROM events WHERE kind = 'note'"
+        ).fetchall()
+
+
+@pytest.fixture(autouse=True)
+def incident() -> None:
+    ok("init", ".")
+    start_outage("--yes")
+
+
+@pytest.mark.slow
+def test_eight_agents_recording_500_notes_each_at_once_lose_nothing() -> None:
+    procs = [writer(500) for _ in range(8)]
+    outputs = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0] * 8, [err for _, err in outputs]
+    assert all("locked" not in err for _, err in outputs)
+    printed = [int(line) for out, _ in outputs for line in out.split()]
+    notes = note_events()
+    assert len(notes) == 4000 == len(printed)
+    assert sorted(printed) == sorted(i for i, _ in notes)  # every note readable, none twice
+    assert len({text for _, text in notes}) == 4000
+    timeline = json.loads(ok("timeline", "--format", "json").stdout)
+    assert sum(e["kind"] == "note" for e in timeline["events"]) == 4000
+    state = _state()
+    assert state["counts"]["note"] == 4000  # the derived state saw every write
+
+
+@pytest.mark.slow
+def test_a_terminal_killed_mid_write_leaves_every_confirmed_note_and_no_half_event() -> None:
+    rng = random.Random(20261123)
+    confirmed: list[int] = []
+    for _ in range(20):
+        proc = writer(100_000)
+        time.sleep(rng.uniform(0.35, 0.9))  # past start-up, into the writing
+        proc.kill()
+        out, _ = proc.communicate(timeout=30)
+        lines = out.split("\n")
+        confirmed += [int(x) for x in lines[:-1] if x]  # a last line cut short is no promise
+        with sqlite3.connect(DB) as conn:
+            assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        ids = {i for i, _ in note_events()}
+        assert set(confirmed) <= ids
+        assert _state()["counts"].get("note", 0) == len(ids)  # events and state commit together
+    assert confirmed, "the writer never got to write; the kill came too early"
+
+
+def _state() -> dict[str, object]:
+    with sqlite3.connect(DB) as conn:
+        (text,) = conn.execute("SELECT state FROM incidents WHERE id = 'INC-1'").fetchone()
+    return json.loads(text)  # type: ignore[no-any-return]
