@@ -66,13 +66,19 @@ def _root(
     """
 
 
-from crisisplan.cli import before, during, language, records, replies  # noqa: E402  (commands register on `app`)
+from crisisplan.cli import (  # noqa: E402  (each module registers its commands on `app`)
+    after,
+    before,
+    during,
+    language,
+    public,
+    records,
+    replies,
+    review,
+)
 
-before.register(app)
-during.register(app)
-replies.register(app)
-records.register(app)
-language.register(app)
+for module in (before, during, replies, language, records, after, review, public):
+    module.register(app)
 
 
 def main() -> None:

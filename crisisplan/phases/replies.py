@@ -34,6 +34,7 @@ class Draft:
     findings: list[LintFinding]
     blocks: dict[str, str] = field(default_factory=dict)
     edited_from: str | None = None
+    findings_before_edit: list[LintFinding] | None = None
     event_id: int | None = None
 
     @property
@@ -123,6 +124,7 @@ class Replier:
         """The draft after a person edited it: their words, linted again."""
         edited = self.draft(draft.customer, text=text)
         edited.edited_from = draft.text
+        edited.findings_before_edit = draft.findings
         return edited
 
     def already_drafted(self) -> set[str]:
@@ -173,12 +175,22 @@ class Replier:
                 "open_case": c.open_case,
             },
             template=d.template,
+            purpose=self._template.front.purpose,
             text=d.text,
             blocks=d.blocks or None,
             edited_from=d.edited_from,
-            findings=[{"rule": f.rule, "level": f.level, "phrase": f.phrase} for f in d.findings],
+            findings=_brief_findings(d.findings),
+            findings_before_edit=(
+                _brief_findings(d.findings_before_edit)
+                if d.findings_before_edit is not None
+                else None
+            ),
             next_update_at=st.iso(self._next_at) if self._next_at else None,
         )
+
+
+def _brief_findings(findings: list[LintFinding]) -> list[dict[str, str]]:
+    return [{"rule": f.rule, "level": f.level, "phrase": f.phrase} for f in findings]
 
 
 def _default_channel(template: Template, state: st.State) -> str | None:
