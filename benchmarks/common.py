@@ -25,15 +25,20 @@ class Result:
     baseline_name: str
     baseline: float
     target: float
+    unit: str = "ms"  # "ms": seconds shown in milliseconds; anything else: shown as is
 
     @property
     def ratio(self) -> float:
         return self.seconds / self.baseline
 
+    @property
+    def shown(self) -> float:
+        return self.seconds * 1000 if self.unit == "ms" else self.seconds
+
     def line(self) -> str:
         verdict = "ok" if self.ratio <= self.target else "OVER TARGET"
         return (
-            f"{self.name:<44} {self.seconds * 1000:8.1f} ms  "
+            f"{self.name:<44} {self.shown:8.1f} {self.unit}  "
             f"{self.ratio:5.2f}x {self.baseline_name} (target <= {self.target:g}x)  {verdict}"
         )
 

@@ -183,6 +183,21 @@ def test_a_thousand_customers_from_a_csv_each_get_a_recorded_draft_and_a_file() 
     assert len(events("reply")) == 2000
 
 
+def test_a_large_csv_is_drafted_in_parallel_with_every_row_in_its_place() -> None:
+    csv_file = write_csv(Path("many.csv"), 2500)
+    assert csv_file.stat().st_size > 64_000  # big enough for the worker processes
+    result = crisis("reply", "--customers", str(csv_file), "-o", "drafts", "--json")
+    assert result.exit_code == 0, result.stderr
+    document = json.loads(result.stdout)
+    lines = [d["customer"]["line"] for d in document["drafts"]]
+    assert lines == list(range(2, 2502))  # in file order, none lost or repeated
+    assert all(d["customer"]["name"] in d["text"] for d in document["drafts"])
+    replies = events("reply")
+    assert len(replies) == 2500
+    assert [e["id"] for e in replies] == [d["event_id"] for d in document["drafts"]]
+    assert len(list(Path("drafts").iterdir())) == 2500
+
+
 def test_bad_rows_are_reported_by_line_and_do_not_stop_the_others() -> None:
     csv_file = Path("c.csv")
     csv_file.write_text(

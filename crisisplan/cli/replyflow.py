@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from crisisplan.errors import EXIT_OK, EXIT_PROBLEM, CrisisError, UsageError
 
 if TYPE_CHECKING:
+    from crisisplan.phases.bulk import Wait
     from crisisplan.phases.replies import Draft, Replier
 
 
@@ -110,6 +111,7 @@ def _one(replier: Replier, req: ReplyRequest) -> int:
 
 def _bulk(replier: Replier, req: ReplyRequest, path: Path) -> int:
     from crisisplan.console import display_warning
+    from crisisplan.phases.bulk import FileWriter, drafter
     from crisisplan.phases.customers import BadRow, Customer, read_csv
     from crisisplan.phases.replies import batched, output_path
 
@@ -132,7 +134,29 @@ def _bulk(replier: Replier, req: ReplyRequest, path: Path) -> int:
     skip = set() if req.again else replier.already_drafted()
     counts = {"drafted": 0, "bad": 0, "already": 0, "with_errors": 0}
     json_out = _JsonStream(replier.row.id) if req.as_json else None
-    with _progress(path) as advance:
+
+    def finish(wait: Wait, rows: int) -> None:
+        drafts = wait()
+        replier.record(drafts)  # the log first: a file never stands for an unrecorded draft
+        counts["drafted"] += len(drafts)
+        counts["with_errors"] += sum(d.has_errors for d in drafts)
+        if directory is not None:
+            files.write(
+                [(output_path(directory, d.customer, d.customer.line or 0), d.text) for d in drafts]
+            )
+        for d in drafts:
+            if json_out:
+                json_out.add(_as_json(d))
+            elif directory is None:
+                _show(d, to_file=None, header=True)
+        advance(rows)
+
+    with (
+        drafter(replier, csv_size=path.stat().st_size) as submit,
+        FileWriter() as files,
+        _progress(path) as advance,
+    ):
+        pending: tuple[Wait, int] | None = None
         for batch in batched(read_csv(path)):
             good: list[Customer] = []
             for item in batch:
@@ -146,39 +170,17 @@ def _bulk(replier: Replier, req: ReplyRequest, path: Path) -> int:
                         skip.add(item.email.lower())  # the same email twice in one file
                     good.append(item)
             history = replier.history([c.email for c in good])
-            drafts: list[Draft] = [
-                replier.draft(c, previous_incidents=history.get(c.email, 0)) for c in good
-            ]
-            replier.record(drafts)
-            for d in drafts:
-                counts["drafted"] += 1
-                counts["with_errors"] += d.has_errors
-                if directory is not None:
-                    _write_draft(output_path(directory, d.customer, d.customer.line or 0), d.text)
-                if json_out:
-                    json_out.add(_as_json(d))
-                elif directory is None:
-                    _show(d, to_file=None, header=True)
-            advance(len(batch))
+            wait = submit([(c, history.get(c.email, 0)) for c in good])
+            if pending is not None:
+                finish(*pending)  # record batch k while the workers draft batch k + 1
+            pending = (wait, len(batch))
+        if pending is not None:
+            finish(*pending)
+        files.close()
     if json_out:
         json_out.close(counts)
     _summary(counts, directory)
     return EXIT_PROBLEM if counts["bad"] or counts["with_errors"] else EXIT_OK
-
-
-def _write_draft(path: Path, text: str) -> None:
-    """Whole or not at all; no fsync per file, since the log already holds every draft."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        with tmp.open("w", encoding="utf-8") as handle:
-            handle.write(text)
-        tmp.replace(path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise CrisisError(
-            f"could not write {path}: {exc.strerror or exc}.",
-            hint="The drafts are in the log; free space and run with --again to write the files.",
-        ) from None
 
 
 class _JsonStream:

@@ -251,6 +251,7 @@ class SqlTransaction:
     def __init__(self, sql: SqlRunner, now: Callable[[], datetime] = _utcnow) -> None:
         self._sql = sql
         self._now = now
+        self._known: set[str] = set()  # incidents this transaction has seen exist
 
     def new_incident(self, *, opened_at: datetime, state: Mapping[str, Any]) -> str:
         """Open an incident numbered after every other one ("INC-1", "INC-2", ...)."""
@@ -279,8 +280,13 @@ class SqlTransaction:
         return None if row is None else _decoded(_incident, row, self._sql.location)
 
     def _require(self, incident_id: str) -> None:
+        # Once per incident per transaction: bulk drafting appends thousands of events, and
+        # nobody can delete an incident while this transaction holds the write lock.
+        if incident_id in self._known:
+            return
         if self._sql.one("SELECT 1 FROM incidents WHERE id = ?", (incident_id,)) is None:
             raise _unknown_incident(incident_id, self._sql.location)
+        self._known.add(incident_id)
 
     def append(self, incident_id: str, event: NewEvent) -> Event:
         """Append one event to an incident's log."""

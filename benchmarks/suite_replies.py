@@ -1,0 +1,76 @@
+"""Issue 4: drafting replies from a CSV (render, lint, record, write files) against bare
+Jinja2 rendering the same template as many times, and the drafting run's peak memory."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from pathlib import Path
+
+from common import CRISIS, PY, Result
+
+FULL, QUICK = 100_000, 10_000
+MEMORY_LIMIT_MB = 200
+
+_BARE = """
+import sys
+from pathlib import Path
+from jinja2 import Environment, StrictUndefined
+from crisisplan.loader import load_plan
+from crisisplan.rendering import sample_context
+plan = load_plan(Path("playbooks/example.yaml"))
+template = plan.template_for("first_response")
+base = sample_context(plan.playbook, purpose="first_response")
+env = Environment(undefined=StrictUndefined, keep_trailing_newline=True)
+env.filters.update(clock=lambda v: v.strftime("%H:%M UTC"), ago=lambda v: "a while ago",
+                   plural=lambda n, s, p=None: f"{n} {s}")
+compiled = env.from_string(template.body)
+for i in range(int(sys.argv[1])):
+    compiled.render(dict(base, customer=dict(base["customer"], name=f"Customer {i}")))
+"""
+
+
+def _run(cmd: list[str], cwd: Path) -> tuple[float, float]:
+    """Wall seconds and peak resident memory (MB) of one process."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - start
+    stderr = proc.stderr.read().decode() if proc.stderr else ""
+    if os.waitstatus_to_exitcode(status) not in (0, 1):
+        raise SystemExit(f"{cmd[:3]} failed: {stderr[-400:]}")
+    return seconds, usage.ru_maxrss / 1024
+
+
+def replies(runs: int, work: Path) -> list[Result]:
+    rows = QUICK if runs < 15 else FULL
+    subprocess.run([*CRISIS, "init", str(work)], check=True, capture_output=True)
+    declare = "start --type outage --severity major --title Down --summary Unknown --yes"
+    subprocess.run([*CRISIS, *declare.split()], cwd=work, check=True, capture_output=True)
+    csv = work / "customers.csv"
+    with csv.open("w", encoding="utf-8") as handle:
+        handle.write("name,email,tier,note,open_case\n")
+        for i in range(rows):
+            handle.write(f"Customer {i},c{i}@example.com,business,Their case {i},no\n")
+    bare, _ = _run([PY, "-c", _BARE, str(rows)], work)
+    drafting, peak = _run([*CRISIS, "reply", "--customers", str(csv), "-o", "drafts"], work)
+    return [
+        Result(
+            f"reply --customers ({rows:,} rows, files)",
+            drafting,
+            f"bare Jinja2 x {rows:,}",
+            bare,
+            2.5,
+        ),
+        Result(
+            f"reply --customers peak memory (MB, {rows:,} rows)",
+            peak / 1000,
+            f"{MEMORY_LIMIT_MB} MB limit",
+            MEMORY_LIMIT_MB / 1000,
+            1.0,
+        ),
+    ]
+
+
+SUITES = {"replies": replies}
