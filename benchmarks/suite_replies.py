@@ -64,11 +64,12 @@ def replies(runs: int, work: Path) -> list[Result]:
             2.5,
         ),
         Result(
-            f"reply --customers peak memory (MB, {rows:,} rows)",
-            peak / 1000,
+            f"reply --customers peak memory ({rows:,} rows)",
+            peak,
             f"{MEMORY_LIMIT_MB} MB limit",
-            MEMORY_LIMIT_MB / 1000,
+            MEMORY_LIMIT_MB,
             1.0,
+            unit="MB",
         ),
     ]
 
