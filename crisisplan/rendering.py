@@ -594,11 +594,16 @@ def _environment() -> _Sandbox:
 # --- compiling ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
 class _Compiled:
-    jinja: JinjaTemplate
-    tree: nodes.Template
-    blocks: dict[str, int]  # block name -> body line, in source order
+    """A compiled template; its syntax tree is parsed again only to explain an error."""
+
+    def __init__(self, jinja: JinjaTemplate, name: str, body: str, blocks: dict[str, int]) -> None:
+        self.jinja, self.name, self.body = jinja, name, body
+        self.blocks = blocks  # block name -> body line, in source order
+
+    @functools.cached_property
+    def tree(self) -> nodes.Template:
+        return _environment().parse(self.body, name=self.name, filename=self.name)
 
 
 _OTHER_FILES = (nodes.Extends, nodes.Include, nodes.Import, nodes.FromImport)
@@ -606,7 +611,14 @@ _OTHER_FILES = (nodes.Extends, nodes.Include, nodes.Import, nodes.FromImport)
 
 @functools.lru_cache(maxsize=256)
 def _compile(name: str, body: str) -> _Compiled:
+    from crisisplan import compilecache
+
     env = _environment()
+    cached = compilecache.load(name, body)
+    if cached is not None:
+        code, blocks = cached
+        jinja = env.template_class.from_code(env, code, env.make_globals(None), None)
+        return _Compiled(jinja, name, body, blocks)
     tree = env.parse(body, name=name, filename=name)
     other = next(tree.find_all(_OTHER_FILES), None)
     if other is not None:
@@ -627,7 +639,9 @@ def _compile(name: str, body: str) -> _Compiled:
     finally:
         _BUDGET.reset(token)
     jinja = env.template_class.from_code(env, code, env.make_globals(None), None)
-    return _Compiled(jinja, tree, {b.name: b.lineno for b in tree.find_all(nodes.Block)})
+    blocks = {b.name: b.lineno for b in tree.find_all(nodes.Block)}
+    compilecache.store(name, body, code, blocks)
+    return _Compiled(jinja, name, body, blocks)
 
 
 _BY_ID: dict[int, tuple[Template, _Compiled]] = {}

@@ -8,7 +8,15 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-_OUR_VARS = ("CRISIS_PLAYBOOK", "CRISIS_DB", "CRISIS_AGENT", "CRISIS_DEBUG", "EDITOR", "VISUAL")
+_OUR_VARS = (
+    "CRISIS_PLAYBOOK",
+    "CRISIS_DB",
+    "CRISIS_AGENT",
+    "CRISIS_DEBUG",
+    "CRISIS_NO_CACHE",
+    "EDITOR",
+    "VISUAL",
+)
 
 
 @pytest.fixture(autouse=True)
@@ -19,6 +27,7 @@ def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("COLUMNS", "120")
     monkeypatch.setenv("TZ", "UTC")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # compiled templates
     work = tmp_path / "work"
     work.mkdir()
     monkeypatch.chdir(work)

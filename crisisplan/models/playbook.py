@@ -8,8 +8,13 @@ path of the offending value so the loader can point at the right line.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Mapping
 from typing import Annotated, Literal
+
+# Scanning installed packages for pydantic plugins costs every `crisis check` ~15 ms at
+# start-up, and these models use none.
+os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
