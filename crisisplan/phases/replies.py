@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from crisisplan.lint import LintFinding
     from crisisplan.loader import Plan
     from crisisplan.models.template import Template
-    from crisisplan.store import IncidentRow, Store
+    from crisisplan.store import IncidentRow, Store, Transaction
 
 BATCH = 500  # replies per transaction: short enough never to keep other agents waiting
 
@@ -62,10 +62,12 @@ class Replier:
         from crisisplan.rendering import build_context
 
         pb = self.plan.playbook
+        # Once resolved, the base answer is the resolved notice, and it promises no update.
+        during = self.row.state["phase"] == "during"
         self._template = (
             self.plan.templates_by_id(self.template_id)
             if self.template_id
-            else self.plan.template_for("first_response")
+            else self.plan.template_for("first_response" if during else "resolved")
         )
         self.channel_id = self.channel_id or _default_channel(self._template, self.row.state)
         if self.channel_id not in pb.channels:
@@ -73,7 +75,7 @@ class Replier:
                 f"--channel {self.channel_id!r} is not a channel in this plan.",
                 hint=f"Choose one of: {', '.join(pb.channels)}.",
             )
-        self._next_at = st.next_update_due(self.row.state)
+        self._next_at = st.next_update_due(self.row.state) if during else None
         if self._next_at is not None and self._next_at < self.at:
             # Overdue already: promise a fresh cadence from now rather than a time gone by.
             every, _ = st.cadence(self.row.state)
@@ -106,7 +108,12 @@ class Replier:
         )
 
     def draft(
-        self, customer: Customer, *, previous_incidents: int = 0, text: str | None = None
+        self,
+        customer: Customer,
+        *,
+        previous_incidents: int = 0,
+        text: str | None = None,
+        compensation: str | None = None,
     ) -> Draft:
         """Render and lint one reply; nothing is recorded yet."""
         from crisisplan.lint import lint
@@ -114,7 +121,11 @@ class Replier:
 
         blocks: dict[str, str] = {}
         if text is None:
-            context = dict(self._base, customer=customer.context(previous_incidents))
+            context = dict(
+                self._base,
+                customer=customer.context(previous_incidents),
+                compensation=compensation,
+            )
             rendered = render(self._template, context)
             text, blocks = rendered.text, rendered.blocks
         findings = lint(text, language=self.plan.playbook.language, above_minor=self._above_minor)
@@ -137,28 +148,32 @@ class Replier:
 
     def record(self, drafts: list[Draft]) -> None:
         """Record drafts in one transaction: reply events, follow-ups, the promise."""
-        from crisisplan.store import Followup
-
         if not drafts:
             return
         with self.store.transaction() as tx:
-            events = [self._event(d) for d in drafts]
-            written = record_in(tx, self.row.id, events)
-            for d, e in zip(drafts, written, strict=True):
-                d.event_id = e.id
-                if self.followup:
-                    c = d.customer
-                    tx.upsert_followup(
-                        Followup(
-                            incident_id=self.row.id,
-                            email=c.email,
-                            name=c.name,
-                            tier=c.tier,
-                            open_case=c.open_case,
-                            note=c.note,
-                            added_at=self.at,
-                        )
+            self.record_in(tx, drafts)
+
+    def record_in(self, tx: Transaction, drafts: list[Draft]) -> None:
+        """As `record`, inside a transaction the caller holds."""
+        from crisisplan.store import Followup
+
+        events = [self._event(d) for d in drafts]
+        written = record_in(tx, self.row.id, events)
+        for d, e in zip(drafts, written, strict=True):
+            d.event_id = e.id
+            if self.followup:
+                c = d.customer
+                tx.upsert_followup(
+                    Followup(
+                        incident_id=self.row.id,
+                        email=c.email,
+                        name=c.name,
+                        tier=c.tier,
+                        open_case=c.open_case,
+                        note=c.note,
+                        added_at=self.at,
                     )
+                )
 
     def _event(self, d: Draft) -> Any:
         c = d.customer
