@@ -50,7 +50,12 @@ def err() -> Console:
     """The console for warnings and progress on stderr."""
     from rich.console import Console
 
-    return Console(stderr=True, highlight=False, no_color="NO_COLOR" in os.environ)
+    return Console(
+        stderr=True,
+        highlight=False,
+        soft_wrap=not is_terminal(sys.stderr),
+        no_color="NO_COLOR" in os.environ,
+    )
 
 
 def display_error(error: CrisisError) -> None:
