@@ -149,6 +149,8 @@ def apply(
             cause=payload.get("cause"),
             impact=payload.get("impact"),
         )
+    elif kind == "review":
+        new["phase"] = "closed"  # reviewed: the incident is done, and no longer open
     elif kind == "reopened":
         new.update(phase="during", resolved_at=None)
     return new

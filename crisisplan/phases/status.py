@@ -131,7 +131,9 @@ def _next_steps(s: Status, several_open: bool) -> list[str]:
         steps.append(f"crisis reply{flag} --customer NAME --email EMAIL --note 'their case'")
         if len(steps) < 3:
             steps.append(f"crisis resolve{flag} --cause '...' --impact '...'")
-    else:
+    elif s.phase == "aftermath":
         steps.append(f"crisis apologize{flag}")
         steps.append(f"crisis review{flag}")
+    else:
+        steps.append(f"crisis timeline --incident {s.incident_id} --format md")
     return steps[:3]
