@@ -883,3 +883,17 @@ def test_status_imports_no_jinja_yaml_or_playbook_models(tmp_path: Path) -> None
     assert "crisisplan.views.status" in modules, "status did not get as far as showing the state"
     forbidden = ["jinja2", "yaml", "pydantic", "crisisplan.models", "crisisplan.loader"]
     assert heavy_imports(modules, importtime, forbidden) == []
+
+
+def test_turning_off_a_rule_that_does_not_exist_is_an_error(team: Path) -> None:
+    edit(
+        PLAYBOOK,
+        "  tone:",
+        "  disable:\n    - {rule: minor_issue, reason: We call minor things minor.}\n  tone:",
+    )
+
+    result = crisis("check")
+
+    assert result.exit_code == 2
+    assert "'minor_issue' is not a built-in rule" in result.stderr
+    assert "minor-issue" in result.stderr
