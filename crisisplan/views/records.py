@@ -33,7 +33,7 @@ def show_ladder(steps: list[dict[str, Any]], started: dt.datetime) -> None:
         )
 
 
-def _summary(event: Event) -> str:
+def _summary(event: Event, *, brief: bool = False) -> str:
     p = event.payload
     for key in ("text", "message", "summary", "title"):
         if isinstance(p.get(key), str) and p[key]:
@@ -47,7 +47,19 @@ def _summary(event: Event) -> str:
         text = f"{p.get('who')} via {p.get('how')}"
     if event.kind in ("followup_added", "followup_done"):
         text = f"{p.get('name', '')} <{p.get('email')}>".strip()
-    return " ".join(text.split())
+    if event.kind == "review":
+        text = f"report: {p.get('report') or 'none written'}"
+    if brief and event.kind == "public_update" and p.get("message"):
+        text = p["message"]  # the lead's words; the rendered update repeats the template
+    customer = p.get("customer")
+    if brief and event.kind in ("reply", "apology") and isinstance(customer, dict):
+        # A whole reply per row buries the story; who got what is what a reader scans for.
+        text = f"to {customer.get('name')} <{customer.get('email')}> ({p.get('template')})"
+    text = " ".join(text.split())
+    return text if not brief or len(text) <= _BRIEF else text[: _BRIEF - 1] + "…"
+
+
+_BRIEF = 160  # characters of details per row in a report's appendix
 
 
 def timeline_text(events: Iterable[Event]) -> Iterable[str]:
@@ -56,14 +68,42 @@ def timeline_text(events: Iterable[Event]) -> Iterable[str]:
         yield visible(f"{show(e.at)}  {e.kind:<16} {e.who}{where}: {_summary(e)}")
 
 
-def timeline_md(row: IncidentRow, events: Iterable[Event]) -> Iterable[str]:
-    yield f"## Timeline of {row.id}: {_md(row.state['title'])}\n\n"
-    yield "| time (UTC) | what | who | channel | details |\n|---|---|---|---|---|\n"
+def timeline_md(
+    row: IncidentRow, events: Iterable[Event], *, appendix: bool = False
+) -> Iterable[str]:
+    """The timeline as a Markdown table; as a report's appendix, timed from the start."""
+    if not appendix:
+        yield f"## Timeline of {row.id}: {md(row.state['title'])}\n\n"
+        yield "| time (UTC) | what | who | channel | details |\n|---|---|---|---|---|\n"
+        for e in events:
+            yield (
+                f"| {e.at.strftime('%Y-%m-%d %H:%M')} | {e.kind.replace('_', ' ')} | "
+                f"{md(e.who)} | {md(e.channel or '')} | {md(_summary(e))} |\n"
+            )
+        return
+    started = st.parse(row.state["started_at"])
+    yield (
+        "## Appendix: timeline\n\n"
+        f"Every event recorded on {row.id}, in the order it happened. Times are UTC; "
+        f"*after start* counts from the declaration at {started.strftime('%Y-%m-%d %H:%M')}. "
+        f"Replies show who they went to; `crisis timeline --incident {row.id} --format json` "
+        "has every word.\n\n"
+        "| time (UTC) | after start | what | who | channel | details |\n"
+        "|---|---:|---|---|---|---|\n"
+    )
     for e in events:
         yield (
-            f"| {e.at.strftime('%Y-%m-%d %H:%M')} | {e.kind.replace('_', ' ')} | "
-            f"{_md(e.who)} | {_md(e.channel or '')} | {_md(_summary(e))} |\n"
+            f"| {e.at.strftime('%Y-%m-%d %H:%M')} | {_elapsed(e.at - started)} | "
+            f"{e.kind.replace('_', ' ')} | {md(e.who)} | {md(e.channel or '')} | "
+            f"{md(_summary(e, brief=True))} |\n"
         )
+
+
+def _elapsed(delta: dt.timedelta) -> str:
+    """`+2:35` (hours and minutes), `-0:10` for what was backfilled before the start."""
+    minutes = round(delta.total_seconds() / 60)
+    hours, mins = divmod(abs(minutes), 60)
+    return f"{'-' if minutes < 0 else '+'}{hours}:{mins:02d}"
 
 
 def timeline_json(row: IncidentRow, events: Iterable[Event]) -> Iterable[str]:
@@ -177,5 +217,6 @@ def show_incidents(rows: list[IncidentRow], *, as_json: bool) -> None:
 _MD = str.maketrans({c: f"\\{c}" for c in "\\`*_[]<>|"})
 
 
-def _md(text: str) -> str:
+def md(text: str) -> str:
+    """Text for one line of Markdown: controls made visible, markup characters escaped."""
     return visible(text).translate(_MD)

@@ -1,0 +1,527 @@
+"""The post-incident review: figures from one streaming pass over the log, and the answers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import heapq
+import re
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from crisisplan.clock import to_text
+from crisisplan.errors import CrisisError, Location, UsageError
+from crisisplan.phases import state as st
+from crisisplan.phases.record import event, record_in
+
+if TYPE_CHECKING:
+    from crisisplan.store import Event, IncidentRow, Store
+
+# The kinds the figures read: notes and follow-up events, usually the bulk of a long log,
+# are never decoded.
+KINDS: tuple[str, ...] = ("incident_started", "public_update", "severity_changed", "resolved")
+KINDS += ("reopened", "reply", "escalated", "apology")
+KEEP = 3  # answers worth keeping, of each sort: most reused, most edited
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A stretch without public word, judged against the cadence in force when it began."""
+
+    start: dt.datetime
+    end: dt.datetime
+    severity: str
+    promised: int | None  # minutes; None when the severity sets no cadence
+    ends: str  # "update" or "resolved"
+
+    @property
+    def minutes(self) -> float:
+        return (self.end - self.start).total_seconds() / 60
+
+    @property
+    def kept(self) -> bool | None:
+        return None if self.promised is None else self.minutes <= self.promised
+
+
+@dataclass(frozen=True)
+class Keep:
+    """A recorded reply worth keeping as a template, and the command that keeps it."""
+
+    event_id: int
+    why: str
+    template: str
+    channel: str | None
+    agent: str
+    customers: int
+    changed: float | None  # share of the words an agent rewrote, for edited replies
+    command: str
+
+
+@dataclass
+class Figures:
+    """Everything the review counts, measured from the log."""
+
+    incident_id: str
+    title: str
+    type: str
+    phase: str
+    started_at: dt.datetime
+    detected_at: dt.datetime
+    ended_at: dt.datetime
+    resolved_at: dt.datetime | None
+    severity_at_start: str
+    max_severity: str
+    cause: str | None
+    impact: str | None
+    events: int
+    first_public_update: float | None
+    first_reply: float | None
+    first_response_promised: int | None
+    intervals: list[Interval]
+    longest_silence: Interval | None
+    promises: dict[str, int]
+    followups: dict[str, int]
+    apologies: dict[str, int]
+    replies: dict[str, Any]
+    escalations: list[dict[str, Any]]
+    keep: list[Keep]
+
+    @property
+    def judged(self) -> list[Interval]:
+        return [i for i in self.intervals if i.kept is not None]
+
+    @property
+    def cadence_kept(self) -> int:
+        return sum(1 for i in self.judged if i.kept)
+
+    def headline(self) -> dict[str, Any]:
+        """The figures the `review` event records."""
+        silence = self.longest_silence
+        return {
+            "first_public_update_minutes": _round(self.first_public_update),
+            "first_reply_minutes": _round(self.first_reply),
+            "cadence_kept": self.cadence_kept,
+            "cadence_intervals": len(self.judged),
+            "longest_silence_minutes": _round(silence.minutes) if silence else None,
+            "promises": self.promises,
+            "followups": self.followups,
+            "apologies": self.apologies,
+            "replies": self.replies["drafted"],
+            "escalations": len(self.escalations),
+        }
+
+
+def _round(minutes: float | None) -> float | None:
+    return None if minutes is None else round(minutes, 1)
+
+
+def check_resolved(row: IncidentRow) -> None:
+    """A review looks back on a resolved incident; recording it closes the incident."""
+    if row.state["phase"] == "during":
+        raise UsageError(
+            f"{row.id} is not resolved yet: a review looks back on the whole incident, "
+            "and recording it closes the incident.",
+            hint="Resolve it first: crisis resolve --cause '...' --impact '...'.",
+        )
+
+
+def figures(store: Store, row: IncidentRow, *, now: dt.datetime) -> Figures:
+    """Measure the incident from its log: one streaming pass over the kinds that count."""
+    check_resolved(row)
+    state = row.state
+    started = st.parse(state["started_at"])
+    resolved = st.parse(state["resolved_at"]) if state.get("resolved_at") else None
+    first = next(iter(store.events(row.id, limit=1)), None)
+    detected = min(started, first.at) if first else started
+    clock = _Clock(state, started)
+    replies = _Replies(row.id)
+    escalations: list[dict[str, Any]] = []
+    apologies: dict[str, bool] = {}  # the latest draft for each customer says if it is ready
+    for e in store.events(row.id, kinds=KINDS):
+        if e.kind == "reply":
+            replies.add(e)
+        elif e.kind == "escalated":
+            escalations.append(_escalation(e, started, state))
+        elif e.kind == "apology":
+            customer = e.payload.get("customer") or {}
+            apologies[str(customer.get("email") or e.id).lower()] = bool(e.payload.get("ready"))
+        else:
+            clock.add(e)
+    followups = store.followups(row.id)
+    first_severity = state["plan"]["severities"][clock.first_severity]
+    return Figures(
+        incident_id=row.id,
+        title=state["title"],
+        type=state["type"],
+        phase=state["phase"],
+        started_at=started,
+        detected_at=detected,
+        ended_at=resolved or now,
+        resolved_at=resolved,
+        severity_at_start=clock.first_severity,
+        max_severity=state["max_severity"],
+        cause=state.get("cause"),
+        impact=state.get("impact"),
+        events=store.count_events(row.id),
+        first_public_update=_since(detected, state["first_public_update_at"]),
+        first_reply=_since(detected, state["first_reply_at"]),
+        first_response_promised=first_severity["first_response_minutes"]
+        or first_severity["update_every_minutes"],
+        intervals=clock.intervals,
+        longest_silence=clock.longest,
+        promises=_promises(state, resolved, now),
+        followups={
+            "added": len(followups),
+            "contacted": sum(1 for f in followups if f.contacted_at or f.done_at),
+            "open": sum(1 for f in followups if f.done_at is None),
+        },
+        apologies={"drafted": len(apologies), "ready": sum(apologies.values())},
+        replies=replies.counts(),
+        escalations=escalations,
+        keep=replies.keep(),
+    )
+
+
+def _since(start: dt.datetime, when: str | None) -> float | None:
+    return None if when is None else (st.parse(when) - start).total_seconds() / 60
+
+
+class _Clock:
+    """The update clock replayed: each public word (an update, the resolution) ends a silence."""
+
+    def __init__(self, state: st.State, started: dt.datetime) -> None:
+        self.cadence = {
+            k: v["update_every_minutes"] for k, v in state["plan"]["severities"].items()
+        }
+        self.mark, self.running = started, True
+        self.first_severity = self.severity = self.mark_severity = str(state["severity"])
+        self.intervals: list[Interval] = []
+        self.longest: Interval | None = None
+
+    def add(self, e: Event) -> None:
+        if e.kind == "incident_started":
+            self.first_severity = self.severity = self.mark_severity = str(e.payload["severity"])
+        elif e.kind == "severity_changed":
+            self.severity = str(e.payload.get("to"))
+        elif e.kind == "public_update" and self.running:
+            self._close(e.at, "update")
+        elif e.kind == "resolved" and self.running:
+            self._close(e.at, "resolved")
+            self.running = False
+        elif e.kind == "reopened" and not self.running:
+            self.mark, self.running, self.mark_severity = e.at, True, self.severity
+
+    def _close(self, at: dt.datetime, ends: str) -> None:
+        # Words at the same moment (the resolution and its final update) end one silence.
+        if at > self.mark:
+            self._add(self._interval(at, ends))
+            self.mark = at
+        self.mark_severity = self.severity
+
+    def _interval(self, end: dt.datetime, ends: str) -> Interval:
+        severity = self.mark_severity
+        return Interval(self.mark, end, severity, self.cadence.get(severity), ends)
+
+    def _add(self, interval: Interval) -> None:
+        self.intervals.append(interval)
+        if self.longest is None or interval.minutes > self.longest.minutes:
+            self.longest = interval
+
+
+def _promises(state: st.State, resolved: dt.datetime | None, now: dt.datetime) -> dict[str, int]:
+    """Made, kept, broken, still open; the resolution keeps what was not yet due."""
+    counts = {"made": 0, "kept": 0, "broken": 0, "open": 0}
+    for p in state["promises"]:
+        counts["made"] += 1
+        due = st.parse(p["due"])
+        if p["kept_at"] or (not p["broken_at"] and resolved is not None and due >= resolved):
+            counts["kept"] += 1
+        elif p["broken_at"] or due < now:
+            counts["broken"] += 1
+        else:
+            counts["open"] += 1
+    return counts
+
+
+def _escalation(e: Event, started: dt.datetime, state: st.State) -> dict[str, Any]:
+    ladder: list[dict[str, Any]] = state["plan"]["ladder"]
+    step = next((s for s in ladder if s["id"] == e.payload.get("step")), {})
+    return {
+        "step": e.payload.get("step"),
+        "who": e.payload.get("who"),
+        "name": step.get("name") or e.payload.get("who"),
+        "how": e.payload.get("how"),
+        "at": to_text(e.at),
+        "after_minutes": round((e.at - started).total_seconds() / 60, 1),
+        "recorded_by": e.who,
+    }
+
+
+class _Replies:
+    """Counts over the reply events, and the answers most reused and most edited."""
+
+    def __init__(self, incident_id: str) -> None:
+        self.incident_id = incident_id
+        self.drafted = 0
+        self.by_channel: Counter[str] = Counter()
+        self.by_agent: Counter[str] = Counter()
+        self.by_purpose: Counter[str] = Counter()
+        self.fixed = self.findings_fixed = self.left_in = 0
+        self.rules_left: Counter[str] = Counter()
+        # Same words (the customer's name and email aside) -> the first reply, who got them.
+        self.texts: dict[bytes, tuple[_Brief, set[str]]] = {}
+        self.edited: list[tuple[float, int, _Brief]] = []  # a min-heap: the KEEP most edited
+
+    def add(self, e: Event) -> None:
+        p = e.payload
+        customer = p.get("customer") or {}
+        self.drafted += 1
+        self.by_channel[e.channel or "none"] += 1
+        self.by_agent[e.who] += 1
+        self.by_purpose[str(p.get("purpose") or p.get("template") or "reply")] += 1
+        final = {(f.get("rule"), f.get("phrase")) for f in p.get("findings") or []}
+        before = {(f.get("rule"), f.get("phrase")) for f in p.get("findings_before_edit") or []}
+        if before - final:
+            self.fixed += 1
+            self.findings_fixed += len(before - final)
+        if final:
+            self.left_in += 1
+            self.rules_left.update(str(rule) for rule, _ in final)
+        text = str(p.get("text", ""))
+        key = _same_words(text, str(customer.get("name") or ""), str(customer.get("email") or ""))
+        _, who = self.texts.setdefault(key, (_brief(e), set()))
+        who.add(str(customer.get("email") or "").lower())
+        if p.get("edited_from"):
+            changed = _changed(str(p["edited_from"]), text)
+            if changed > 0:
+                item = (changed, -e.id, _brief(e))
+                if len(self.edited) < KEEP:
+                    heapq.heappush(self.edited, item)
+                else:
+                    heapq.heappushpop(self.edited, item)
+
+    def counts(self) -> dict[str, Any]:
+        return {
+            "drafted": self.drafted,
+            "by_channel": dict(self.by_channel.most_common()),
+            "by_agent": dict(self.by_agent.most_common()),
+            "by_purpose": dict(self.by_purpose.most_common()),
+            "findings_fixed": {"replies": self.fixed, "findings": self.findings_fixed},
+            "findings_left_in": {"replies": self.left_in, "by_rule": dict(self.rules_left)},
+        }
+
+    def keep(self) -> list[Keep]:
+        """The most reused answers (to two customers or more), then the most edited."""
+        texts = ((len(who), -e.id, e) for e, who in self.texts.values() if len(who) > 1)
+        picks: list[tuple[_Brief, str, int, float | None]] = [
+            (e, f"the same words went to {n} customers", n, None)
+            for n, _, e in heapq.nlargest(KEEP, texts)
+        ]
+        for rewrote, _, e in sorted(self.edited, reverse=True):
+            if all(e.id != p[0].id for p in picks):
+                picks.append((e, f"{e.who} rewrote {round(rewrote * 100)}% of it", 1, rewrote))
+        found: list[Keep] = []
+        for e, why, customers, changed in picks:
+            base = f"{e.template}-{self.incident_id.lower()}" + ("-edited" if changed else "")
+            new_id, number = base, 2
+            while any(k.command.endswith(f" --id {new_id}") for k in found):
+                new_id, number = f"{base}-{number}", number + 1
+            command = f"crisis library save {e.id} --id {new_id}"
+            share = None if changed is None else round(changed, 2)
+            found.append(Keep(e.id, why, e.template, e.channel, e.who, customers, share, command))
+        return found
+
+
+@dataclass(frozen=True, order=True)
+class _Brief:
+    """What the review keeps of a reply it may suggest: not its words."""
+
+    id: int
+    template: str
+    channel: str | None
+    who: str
+
+
+def _brief(e: Event) -> _Brief:
+    return _Brief(e.id, str(e.payload.get("template") or "reply"), e.channel, e.who)
+
+
+def _same_words(text: str, name: str, email: str) -> bytes:
+    """A digest of the reply's words with the customer's own name and email taken out."""
+    for own in (email, name):
+        if own.strip():
+            text = text.replace(own, "\x00")
+    return hashlib.blake2b(" ".join(text.split()).encode(), digest_size=16).digest()
+
+
+def _changed(before: str, after: str) -> float:
+    """How much of a draft a person rewrote: 0 untouched, 1 all new words."""
+    import difflib
+
+    matcher = difflib.SequenceMatcher(None, before.split(), after.split(), autojunk=False)
+    return 1 - matcher.ratio()
+
+
+@dataclass
+class Answers:
+    """The playbook's review questions and what the team said; None where nobody was asked."""
+
+    questions: list[str]
+    given: list[str | None]
+    source: str  # "file", "terminal", or "none"
+
+    def pairs(self) -> list[dict[str, str | None]]:
+        return [
+            {"question": q, "answer": a} for q, a in zip(self.questions, self.given, strict=True)
+        ]
+
+
+def unanswered(questions: list[str]) -> Answers:
+    """No terminal and no --answers: the report leaves the questions open."""
+    return Answers(list(questions), [None] * len(questions), "none")
+
+
+def read_answers(path: Path, questions: list[str]) -> Answers:
+    """`--answers FILE`: YAML mapping each question (or its number) to an answer, or a list."""
+    from crisisplan.errors import PlaybookInvalid
+    from crisisplan.yamlsafe import decode_text, load_yaml
+
+    try:
+        text = decode_text(path.read_bytes(), path)
+    except OSError as exc:
+        raise UsageError(
+            f"cannot read the answers file {path}: {exc.strerror or exc}.",
+            hint="Check the path, or leave --answers out to answer on the terminal.",
+        ) from None
+    wrapped = _wrap_list(text)
+
+    def unshift(loc: Location) -> Location:
+        """A place in the text read -> the same place in the file as written."""
+        if wrapped is None or loc.line is None:
+            return loc
+        _, line, inserted = wrapped
+        if inserted and loc.line > line:
+            return Location(path, loc.line - 1, loc.column)
+        if not inserted and loc.line == line and loc.column is not None:
+            return Location(path, loc.line, max(1, loc.column - len(_LIST) - 2))
+        return loc
+
+    def unshift_text(message: str) -> str:
+        if wrapped is None or not wrapped[2]:
+            return message
+        return re.sub(
+            r"at line (\d+)",
+            lambda m: f"at line {unshift(Location(path, int(m.group(1)))).line}",
+            message,
+        )
+
+    try:
+        doc = load_yaml(wrapped[0] if wrapped else text, path, what="answers file")
+    except PlaybookInvalid as exc:
+        problems = [(unshift(loc), unshift_text(m)) for loc, m in exc.problems]
+        raise PlaybookInvalid(problems, hint=exc.hint) from None
+    given: list[str | None] = [None] * len(questions)
+    if wrapped:
+        items = doc.data[_LIST] or []
+        if len(items) > len(questions):
+            where = unshift(doc.locate((_LIST, len(questions))))
+            raise _bad(where, f"there are {len(items)} answers for {len(questions)} questions")
+        for i, value in enumerate(items):
+            given[i] = _answer(value, unshift(doc.locate((_LIST, i))))
+        return Answers(list(questions), given, "file")
+    keys = {_plain(q): i for i, q in enumerate(questions)}
+    keys.update({str(i): i - 1 for i in range(1, len(questions) + 1)})
+    for key, value in doc.data.items():
+        index = keys.get(_plain(key))
+        if index is None:
+            numbered = " ".join(f"({n}) {q}" for n, q in enumerate(questions, start=1))
+            raise _bad(
+                unshift(doc.locate((key,), key=True)),
+                f"{key!r} is not one of the playbook's review questions",
+                f"Write each question as the playbook does, or its number. They are: {numbered}",
+            )
+        given[index] = _answer(value, unshift(doc.locate((key,))))
+    return Answers(list(questions), given, "file")
+
+
+_LIST = "answers"
+
+
+def _wrap_list(text: str) -> tuple[str, int, bool] | None:
+    """A top-level list as the value of one key: (text, line, whether a line was inserted).
+
+    The safe loader reads mappings only, and a list in order is as natural for answers.
+    """
+    lines = text.split("\n")
+    for number, line in enumerate(lines):
+        bare = line.strip()
+        if not bare or bare.startswith(("#", "%", "---")):
+            continue
+        if bare.startswith("["):  # a flow list: the key goes on its line
+            lines[number] = f"{_LIST}: {line}"
+            return "\n".join(lines), number + 1, False
+        if bare == "-" or bare.startswith("- "):  # a block list may sit at its key's indent
+            lines.insert(number, f"{_LIST}:")
+            return "\n".join(lines), number + 1, True
+        return None
+    return None
+
+
+def _plain(question: str) -> str:
+    return " ".join(question.split()).casefold().rstrip("?.: ")
+
+
+def _answer(value: Any, where: Location) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dict | list):
+        raise _bad(where, "an answer must be text, not a list or a mapping")
+    return str(value).strip()
+
+
+def _bad(where: Location, message: str, hint: str | None = None) -> CrisisError:
+    return UsageError(
+        message + ".",
+        location=where,
+        hint=hint or "Write one answer per question: `Question?: answer`, or a list in order.",
+    )
+
+
+def record_review(
+    store: Store,
+    row: IncidentRow,
+    *,
+    answers: Answers,
+    figures: Figures,
+    report: Path | None,
+    text: str | None,
+    at: dt.datetime,
+    who: str,
+) -> int:
+    """Record the review and write its report in one go: both are there, or neither."""
+    from crisisplan.files import write_atomic
+
+    with store.transaction() as tx:
+        check_resolved(tx.incident(row.id) or row)  # another lead may have reopened it
+        (written,) = record_in(
+            tx,
+            row.id,
+            [
+                event(
+                    "review",
+                    at,
+                    who,
+                    answers=answers.pairs(),
+                    figures=figures.headline(),
+                    report=str(report) if report else None,
+                )
+            ],
+        )
+        if report is not None and text is not None:
+            # Last, just before the commit: a report that cannot be written records nothing.
+            write_atomic(report, text)
+    return written.id
