@@ -10,7 +10,7 @@ import typer
 from crisisplan.cli.options import AsOpt, AtOpt, DbOpt, IncidentOpt, JsonOpt, PlaybookOpt
 
 if TYPE_CHECKING:
-    from crisisplan.phases.review import Answers
+    from crisisplan.phases.answers import Answers
 
 
 def review(
@@ -71,6 +71,7 @@ def _run(
     from crisisplan.clock import parse_at
     from crisisplan.loader import find_playbook, load_plan
     from crisisplan.phases import review as core
+    from crisisplan.phases.answers import read_answers, unanswered
     from crisisplan.phases.session import agent_name, find_incident, open_log
     from crisisplan.prompts import Terminal, asker
     from crisisplan.views import review as view
@@ -78,7 +79,7 @@ def _run(
 
     when, who = parse_at(at), agent_name(as_)
     questions = list(load_plan(find_playbook(playbook)).playbook.review.questions)
-    given = core.read_answers(answers_file, questions) if answers_file else None
+    given = read_answers(answers_file, questions) if answers_file else None
     with open_log(db) as store:
         row = find_incident(store, incident)
         figures = core.figures(store, row, now=when)
@@ -86,7 +87,7 @@ def _run(
             view.show_summary(figures)
         if given is None:
             asking = not as_json and isinstance(asker(), Terminal)
-            given = _ask(questions) if asking else core.unanswered(questions)
+            given = _ask(questions) if asking else unanswered(questions)
         report = output or (None if as_json else Path("reviews") / f"{row.id}.md")
         text = None
         if report is not None:
@@ -104,7 +105,7 @@ def _run(
 def _ask(questions: list[str]) -> Answers:
     """Each question on the terminal; unlike `prompts.Terminal.text`, an empty answer is fine."""
     from crisisplan.console import inert, out, visible
-    from crisisplan.phases.review import Answers
+    from crisisplan.phases.answers import Answers
 
     if questions:
         out().print(inert("The review questions (Enter leaves one empty)", style="bold"))

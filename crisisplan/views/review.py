@@ -16,7 +16,8 @@ if TYPE_CHECKING:
 
     from rich.text import Text
 
-    from crisisplan.phases.review import Answers, Figures, Interval
+    from crisisplan.phases.answers import Answers
+    from crisisplan.phases.review import Figures, Interval
     from crisisplan.store import Event, IncidentRow
 
 NOT_ASKED = (
