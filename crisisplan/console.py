@@ -16,7 +16,10 @@ if TYPE_CHECKING:
 
 # C0 and C1 controls (but tab and newline), DEL, and the bidi/zero-width
 # formatting characters that can disguise text on a terminal.
-_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+# Lone surrogates (bytes that were not UTF-8 on the command line) cannot be printed at all.
+_UNSAFE = re.compile(
+    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]"
+)
 
 
 def visible(text: str) -> str:

@@ -1,0 +1,286 @@
+"""The public status page: what was said in public, gathered from the log, and published
+whole or not at all.
+
+Only public updates posted on the status page channel reach the site; notes, drafts,
+replies and internal state (who posted, the summary, the ladder) never do. An incident
+appears once something public was said about it, so one kept quiet on purpose (a
+suspected breach while legal reviews the words) stays off the page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from crisisplan.errors import CrisisError
+
+if TYPE_CHECKING:
+    from crisisplan.store import IncidentRow, Store
+
+RESOLVED_WINDOW_DAYS = 90
+DEFAULT_TITLE = "Service status"
+# The files a build writes; a folder holding anything else is not replaced.
+SITE_FILES = ("index.html", "status.json", "feed.atom")
+
+# Ids in the feed and the JSON are UUIDs of version 8 (RFC 9562, a layout of our own):
+# 80 bits from the SHA-1 of the incident's id and start time in this namespace, then the
+# event's id in the last 48. The same update gets the same id in every build, on any
+# machine, at the cost of one hash per incident rather than one per update.
+_ID_NAMESPACE = bytes.fromhex("4b3c1f0e9d2a5b6c8e7f01a2b3c4d5e6")
+
+Progress = Callable[[int, int], None]
+"""Called with (incidents done, incidents in all) while the log is read."""
+
+
+@dataclass(slots=True)
+class PublicUpdate:
+    """One update as the public saw it (not frozen: a log holds tens of thousands)."""
+
+    id: str  # a urn:uuid: that never changes
+    event_id: int
+    at: dt.datetime
+    text: str
+    resolves: bool  # the final update `resolve` posted, or one posted after it
+
+
+@dataclass(frozen=True)
+class PublicIncident:
+    """An incident as the status page shows it; `updates` are newest first."""
+
+    id: str
+    title: str
+    resolved: bool
+    severity: str
+    severity_name: str
+    severity_description: str
+    severity_rank: int  # 0 for the plan's least severe level
+    started_at: dt.datetime
+    resolved_at: dt.datetime | None
+    next_update_by: dt.datetime | None  # promised in the latest update, while open
+    eta: dt.datetime | None  # the latest time of a fix said in public, while open
+    updates: list[PublicUpdate]
+
+    @property
+    def latest(self) -> PublicUpdate:
+        return self.updates[0]
+
+
+@dataclass(frozen=True)
+class Site:
+    """Everything the status page, its JSON and its feed are made from."""
+
+    title: str
+    url: str | None
+    generated_at: dt.datetime
+    window_days: int
+    open: list[PublicIncident]
+    resolved: list[PublicIncident]
+
+    @property
+    def incidents(self) -> list[PublicIncident]:
+        return [*self.open, *self.resolved]
+
+    @property
+    def update_count(self) -> int:
+        return sum(len(i.updates) for i in self.incidents)
+
+    @property
+    def feed_id(self) -> str:
+        """The feed's permanent id: from the page's address, else from its title."""
+        return uuid_urn(f"feed:{self.url or self.title}", 0)
+
+
+def uuid_urn(name: str, number: int) -> str:
+    """A version 8 UUID URN: 80 bits from hashing `name`, then `number` in the last 48."""
+    digest = bytearray(hashlib.sha1(_ID_NAMESPACE + name.encode("utf-8", "replace")).digest())
+    digest[6] = (digest[6] & 0x0F) | 0x80  # version 8
+    digest[8] = (digest[8] & 0x3F) | 0x80  # the RFC 4122 variant
+    h = digest[:10].hex()
+    return f"urn:uuid:{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{number & (2**48 - 1):012x}"
+
+
+def severity_name(severity_id: str) -> str:
+    """`major` -> `Major`, `sev-1` -> `Sev 1`: a plan's id as a word for the public."""
+    words = severity_id.replace("_", " ").replace("-", " ").strip()
+    return words[:1].upper() + words[1:]
+
+
+def gather(
+    store: Store,
+    *,
+    now: dt.datetime,
+    title: str | None = None,
+    window_days: int = RESOLVED_WINDOW_DAYS,
+    progress: Progress | None = None,
+) -> Site:
+    """Open incidents and those resolved in the last `window_days`, from public updates."""
+    rows = store.incidents()
+    since = now - dt.timedelta(days=window_days)
+    # Incidents never spoken of in public, or resolved before the window, are skipped
+    # without reading their events.
+    shown = [row for row in rows if _worth_reading(row.state, since)]
+    tick = progress or (lambda _done, _total: None)
+    tick(0, len(shown))
+    open_: list[PublicIncident] = []
+    resolved: list[PublicIncident] = []
+    for done, row in enumerate(shown, start=1):
+        incident = _incident(store, row)
+        if incident is not None:
+            (resolved if incident.resolved else open_).append(incident)
+        tick(done, len(shown))
+    newest = max(rows, key=lambda r: r.number, default=None)
+    url = newest.state.get("plan", {}).get("status_url") if newest else None
+    # Most severe first, then the most recently updated.
+    open_.sort(key=lambda i: (i.severity_rank, i.latest.at), reverse=True)
+    resolved.sort(key=lambda i: i.resolved_at or i.latest.at, reverse=True)
+    return Site(
+        title=" ".join((title or "").split()) or DEFAULT_TITLE,
+        url=url,
+        generated_at=now,
+        window_days=window_days,
+        open=open_,
+        resolved=resolved,
+    )
+
+
+def _worth_reading(state: Mapping[str, Any], since: dt.datetime) -> bool:
+    if not state or state.get("last_public_update") is None:
+        return False
+    if state.get("phase") == "during":
+        return True
+    ended = state.get("resolved_at") or state["last_public_update"]["at"]
+    return dt.datetime.fromisoformat(ended) >= since
+
+
+def _incident(store: Store, row: IncidentRow) -> PublicIncident | None:
+    state = row.state
+    plan = state["plan"]
+    channel = plan.get("status_channel")
+    resolved = state["phase"] != "during"
+    resolved_at = _time(state.get("resolved_at")) if resolved else None
+    prefix = uuid_urn(f"{row.id}/{state['started_at']}", 0)[:-12]
+    updates = []
+    eta = next_update = None
+    for event in store.events(row.id, kinds=["public_update"]):
+        if channel is not None and event.channel != channel:
+            continue  # the same news, shortened for social media or a forum
+        payload = event.payload
+        eta = payload.get("eta") or eta
+        next_update = payload.get("next_update_at")
+        updates.append(
+            PublicUpdate(
+                id=f"{prefix}{event.id:012x}",
+                event_id=event.id,
+                at=event.at,
+                text=str(payload.get("text") or payload.get("message") or ""),
+                resolves=bool(payload.get("final"))
+                or (resolved_at is not None and event.at >= resolved_at),
+            )
+        )
+    if not updates:
+        return None
+    updates.reverse()
+    severity = state["severity"]
+    levels = list(plan["severities"])
+    described = plan["severities"].get(severity, {}).get("description") or ""
+    return PublicIncident(
+        id=row.id,
+        title=state["title"],
+        resolved=resolved,
+        severity=severity,
+        severity_name=severity_name(severity),
+        severity_description=" ".join(described.split()),
+        severity_rank=levels.index(severity) if severity in levels else 0,
+        started_at=dt.datetime.fromisoformat(state["started_at"]),
+        resolved_at=(resolved_at or updates[0].at) if resolved else None,
+        next_update_by=None if resolved else _time(next_update),
+        eta=None if resolved else _time(eta),
+        updates=updates,
+    )
+
+
+def _time(value: object) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(value) if isinstance(value, str) and value else None
+
+
+def publish(directory: Path, files: Mapping[str, str]) -> Path:
+    """Write the site into a new folder beside `directory`, then swap it in by renames.
+
+    A build that fails leaves the previous site as it was. Only a missing or empty folder,
+    or one holding nothing but a site this command built, is ever replaced.
+    """
+    target = directory.expanduser().absolute()
+    _check_replaceable(target)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fresh = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.new-"))
+    except OSError as exc:
+        raise _cannot_write(target, exc) from None
+    try:
+        for file_name, text in files.items():
+            with (fresh / file_name).open("w", encoding="utf-8", newline="\n") as handle:
+                handle.write(text)
+                handle.flush()
+                os.fsync(handle.fileno())
+            (fresh / file_name).chmod(0o644)
+        fresh.chmod(0o755)
+        _swap(fresh, target)
+    except OSError as exc:
+        shutil.rmtree(fresh, ignore_errors=True)
+        raise _cannot_write(target, exc) from None
+    except BaseException:
+        shutil.rmtree(fresh, ignore_errors=True)
+        raise
+    return target
+
+
+def _check_replaceable(target: Path) -> None:
+    if not target.exists() and not target.is_symlink():
+        return
+    if target.is_symlink() or not target.is_dir():
+        what = "a symbolic link" if target.is_symlink() else "not a folder"
+        raise CrisisError(
+            f"{target} is {what}, so the status page cannot be built there.",
+            hint="Name a new or empty folder, e.g. site/ (a build replaces the folder itself).",
+        )
+    try:
+        others = sorted(p.name for p in target.iterdir() if p.name not in SITE_FILES)
+    except OSError as exc:
+        raise _cannot_write(target, exc) from None
+    if others:
+        shown = ", ".join(others[:3]) + (", ..." if len(others) > 3 else "")
+        raise CrisisError(
+            f"{target} holds files that are not part of a status page ({shown}); "
+            "it was left untouched.",
+            hint="Name a new or empty folder, e.g. site/; a build replaces the whole folder.",
+        )
+
+
+def _swap(fresh: Path, target: Path) -> None:
+    """Put `fresh` where `target` is; the old site goes only once the new one is in place."""
+    if not target.exists():
+        fresh.rename(target)
+        return
+    old = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.old-"))
+    old.rmdir()  # only its unique name is wanted
+    target.rename(old)
+    try:
+        fresh.rename(target)
+    except BaseException:
+        old.rename(target)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _cannot_write(target: Path, exc: OSError) -> CrisisError:
+    return CrisisError(
+        f"could not write the status page to {target}: {exc.strerror or exc}.",
+        hint="Check the folder is writable and has space; the previous site is unchanged.",
+    )

@@ -1,0 +1,348 @@
+"""The status page's three files: `index.html`, `status.json` (schema in
+docs/status.schema.json) and `feed.atom`, made from a gathered `Site`.
+
+Every piece of incident text is escaped for where it lands: HTML-escaped in the page,
+XML-escaped in the feed, a plain string in the JSON. Characters XML cannot hold (C0
+controls, lone surrogates) become U+FFFD in the page and the feed, so a stray control
+character in an update can never make the feed unreadable. Times are UTC: a static page
+cannot know its reader's zone.
+
+Each update is formatted once (times, escaping) and shared by the three files: a log
+of 50,000 updates is built in about a second.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from html import escape
+from json.encoder import encode_basestring_ascii as _json_string
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from crisisplan.phases.statuspage import PublicIncident, PublicUpdate, Site
+
+FORMAT = "crisisplan.status"
+SCHEMA_VERSION = 1
+_LABELS = [("Update", "update"), ("New incident", "new_incident"), ("Resolved", "resolved")]
+_MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+_BYTES_OK = bytes([9, 10, 13, *range(0x20, 0x7F), *range(0x80, 0x100)])
+_NOT_XML = re.compile("[^\t\n\r\x20-\x7e\x80-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def render_site(site: Site) -> dict[str, str]:
+    """File name -> text, for every file of the site."""
+    incidents = [_Incident.of(i) for i in site.incidents]
+    return {
+        "index.html": _html(site, incidents),
+        "status.json": _json(site, incidents),
+        "feed.atom": _atom(site, incidents),
+    }
+
+
+def clean(text: str) -> str:
+    """Text with the characters XML 1.0 cannot hold (and DEL) replaced by U+FFFD."""
+    try:
+        data = text.encode("utf-8")  # fails on a lone surrogate
+    except UnicodeEncodeError:
+        return _NOT_XML.sub("\ufffd", text)
+    # Bytes of multi-byte characters are all >= 0x80, so deleting the bytes that are fine
+    # leaves exactly the controls: the common case is checked at C speed.
+    if data.translate(None, _BYTES_OK) or "\ufffe" in text or "\uffff" in text:
+        return _NOT_XML.sub("\ufffd", text)
+    return text
+
+
+def rfc3339(when: dt.datetime) -> str:
+    """`2026-11-23T14:02:05Z`."""
+    if when.tzinfo is not dt.UTC:
+        when = when.astimezone(dt.UTC)
+    return when.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def shown(when: dt.datetime) -> str:
+    """`23 Nov 2026, 14:02 UTC`."""
+    u = when if when.tzinfo is dt.UTC else when.astimezone(dt.UTC)
+    return f"{u.day} {_MONTHS[u.month - 1]} {u.year}, {u.hour:02d}:{u.minute:02d} UTC"
+
+
+def _text(text: str) -> str:
+    """For an HTML or XML text node."""
+    return escape(clean(text), quote=False)
+
+
+def _attr(text: str) -> str:
+    return escape(clean(text), quote=True)
+
+
+def _time(when: dt.datetime) -> str:
+    return f'<time datetime="{rfc3339(when)}">{shown(when)}</time>'
+
+
+@dataclass(slots=True)
+class _Update:
+    """An update formatted once, for all three files."""
+
+    source: PublicUpdate
+    stamp: str  # RFC 3339
+    label: str
+    kind: str  # the label as the JSON says it
+    escaped: str  # the text, safe in an HTML or XML text node
+    anchor: str  # its id on the page
+
+
+@dataclass(slots=True)
+class _Incident:
+    source: PublicIncident
+    title: str  # escaped
+    updates: list[_Update]
+
+    @classmethod
+    def of(cls, i: PublicIncident) -> _Incident:
+        last = len(i.updates) - 1
+        updates = []
+        for n, u in enumerate(i.updates):
+            label, kind = _LABELS[2 if u.resolves else (1 if n == last else 0)]
+            updates.append(
+                _Update(
+                    u, rfc3339(u.at), label, kind, _text(u.text.strip()), f"{i.id}-u{u.event_id}"
+                )
+            )
+        return cls(source=i, title=_text(i.title), updates=updates)
+
+
+# status.json ----------------------------------------------------------------------------
+
+
+def _json(site: Site, incidents: list[_Incident]) -> str:
+    """The page's data, versioned: see docs/status.schema.json.
+
+    ASCII with \\u escapes, so any string (a lone surrogate too) reads back exactly as it
+    was. Each update is spliced in as text: ids, times and kinds are ASCII we made, and the
+    update's text goes through the JSON encoder's own escaping; a third of the time
+    `json.dumps` takes on a dict per update.
+    """
+
+    def when(value: dt.datetime | None) -> str | None:
+        return rfc3339(value) if value else None
+
+    def dump(value: dict[str, Any]) -> str:
+        return json.dumps(value, ensure_ascii=True, allow_nan=False, separators=(",", ":"))
+
+    head: dict[str, Any] = {
+        "format": FORMAT,
+        "version": SCHEMA_VERSION,
+        "generated_at": rfc3339(site.generated_at),
+        "page": {"title": site.title, "url": site.url},
+        "resolved_window_days": site.window_days,
+        "open_incidents": len(site.open),
+        "incidents": [],  # last: the incidents follow it as text
+    }
+    out = [dump(head)[: -len("]}")]]
+    for n, prepared in enumerate(incidents):
+        i = prepared.source
+        fields = {
+            "id": i.id,
+            "title": i.title,
+            "status": "resolved" if i.resolved else "open",
+            "severity": {
+                "id": i.severity,
+                "name": i.severity_name,
+                "description": i.severity_description,
+                "rank": i.severity_rank,
+            },
+            "started_at": rfc3339(i.started_at),
+            "resolved_at": when(i.resolved_at),
+            "next_update_by": when(i.next_update_by),
+            "eta": when(i.eta),
+        }
+        out.append(("," if n else "") + dump(fields)[:-1] + ',"updates":[')
+        out.append(
+            ",".join(
+                f'{{"id":"{u.source.id}","at":"{u.stamp}","kind":"{u.kind}",'
+                f'"text":{_json_string(u.source.text)}}}'
+                for u in prepared.updates
+            )
+        )
+        out.append("]}")
+    out.append("]}\n")
+    return "".join(out)
+
+
+# feed.atom ------------------------------------------------------------------------------
+
+
+def _atom(site: Site, incidents: list[_Incident]) -> str:
+    """Atom 1.0 (RFC 4287): one entry per public update, newest first, ids that never change."""
+    entries = sorted(
+        ((u.source.at, u.source.event_id, i, u) for i in incidents for u in i.updates),
+        key=lambda item: (item[0], item[1]),
+        reverse=True,
+    )
+    updated = rfc3339(entries[0][0] if entries else site.generated_at)
+    title = _text(site.title)
+    page = _attr(f"{site.url.rstrip('/')}/" if site.url else "index.html")
+    out = [
+        '<?xml version="1.0" encoding="utf-8"?>\n'
+        '<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="en">\n'
+        f"<id>{site.feed_id}</id>\n<title>{title}</title>\n"
+        "<subtitle>Public updates on incidents, newest first.</subtitle>\n"
+        f"<updated>{updated}</updated>\n<author><name>{title}</name></author>\n"
+        f'<link rel="alternate" type="text/html" href="{page}"/>\n'
+    ]
+    if site.url:
+        out.append(f'<link rel="self" type="application/atom+xml" href="{page}feed.atom"/>\n')
+    out.append("<generator>crisisplan</generator>\n")
+    out += [
+        f"<entry>\n<id>{u.source.id}</id>\n<title>{u.label}: {i.title}</title>\n"
+        f"<updated>{u.stamp}</updated>\n<published>{u.stamp}</published>\n"
+        f'<link rel="alternate" type="text/html" href="{page}#{u.anchor}"/>\n'
+        f'<content type="text">{u.escaped}</content>\n</entry>\n'
+        for _, _, i, u in entries
+    ]
+    out.append("</feed>\n")
+    return "".join(out)
+
+
+# index.html -----------------------------------------------------------------------------
+
+# Colours meet WCAG AA (4.5:1 for text) in both schemes; state is always said in words too.
+_CSS = """
+:root { color-scheme: light dark; --fg: #1b1f24; --bg: #ffffff; --muted: #57606a;
+  --rule: #d0d7de; --card: #f6f8fa; --link: #0550ae; --open: #9a6700; --open-bg: #fff8c5;
+  --done: #1a7f37; --done-bg: #dafbe1; }
+@media (prefers-color-scheme: dark) { :root { --fg: #e6edf3; --bg: #0d1117;
+  --muted: #9198a1; --rule: #30363d; --card: #161b22; --link: #4493f8; --open: #d29922;
+  --open-bg: #2e2503; --done: #3fb950; --done-bg: #0f2d17; } }
+* { box-sizing: border-box; }
+body { font: 1rem/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 0;
+  color: var(--fg); background: var(--bg); overflow-wrap: anywhere; }
+header, main, footer { max-width: 46rem; margin: 0 auto; padding: 1rem; }
+header { border-bottom: 1px solid var(--rule); }
+h1 { font-size: 1.5rem; margin: .25rem 0; }
+h2 { font-size: 1.2rem; margin: 2rem 0 .75rem; }
+h3 { font-size: 1.1rem; margin: 0 0 .5rem; }
+h4 { font-size: 1rem; margin: 1rem 0 .25rem; }
+a { color: var(--link); }
+.overall { font-size: 1.1rem; font-weight: 600; padding: .75rem 1rem; border-radius: .4rem;
+  margin: .75rem 0 0; border-left: .4rem solid var(--done); background: var(--done-bg); }
+.overall.open { border-left-color: var(--open); background: var(--open-bg); }
+.incident { border: 1px solid var(--rule); border-top: .4rem solid var(--open);
+  border-radius: .4rem; padding: 1rem; margin: 0 0 1rem; background: var(--bg); }
+.incident.resolved { border-top-color: var(--done); }
+.state { font-weight: 600; margin: 0 0 .25rem; }
+.severity-about, .when, .empty { color: var(--muted); }
+.facts { display: grid; grid-template-columns: max-content 1fr; gap: .15rem 1rem;
+  margin: .75rem 0; }
+.facts dt { color: var(--muted); }
+.facts dd { margin: 0; }
+.latest { background: var(--card); border-radius: .4rem; padding: .5rem .75rem; }
+.updates { list-style: none; padding: 0; margin: 0; }
+.updates li { border-top: 1px solid var(--rule); padding: .5rem 0; }
+.when { font-size: .9rem; margin: 0; }
+.text { white-space: pre-line; margin: .25rem 0; }
+summary { cursor: pointer; color: var(--link); margin-top: .75rem; }
+footer { color: var(--muted); font-size: .9rem; border-top: 1px solid var(--rule); }
+"""
+
+
+def _html(site: Site, incidents: list[_Incident]) -> str:
+    """One self-contained page: no scripts, no outside fonts or requests, phone-sized."""
+    digest = base64.b64encode(hashlib.sha256(_CSS.encode()).digest()).decode()
+    # The policy forbids every script, frame and outside request: even if some text
+    # escaped its escaping, a browser would not run it.
+    policy = f"default-src 'none'; style-src 'sha256-{digest}'; img-src data:"
+    title = _text(site.title)
+    days = site.window_days
+    out = [
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f'<meta http-equiv="Content-Security-Policy" content="{policy}">\n'
+        '<meta name="color-scheme" content="light dark">\n'
+        f"<title>{title}</title>\n"
+        '<link rel="icon" href="data:,">\n'
+        '<link rel="alternate" type="application/atom+xml" title="Updates (Atom)" '
+        'href="feed.atom">\n'
+        f"<style>{_CSS}</style>\n</head>\n<body>\n"
+        f'<header>\n<h1 dir="auto">{title}</h1>\n{_overall(len(site.open))}\n</header>\n'
+        '<main>\n<section aria-labelledby="now">\n<h2 id="now">Current incidents</h2>\n'
+    ]
+    current = [i for i in incidents if not i.source.resolved]
+    past = [i for i in incidents if i.source.resolved]
+    out += [_incident(i) for i in current] or ['<p class="empty">None at the moment.</p>\n']
+    out.append(
+        f'</section>\n<section aria-labelledby="past">\n'
+        f'<h2 id="past">Resolved in the last {days} days</h2>\n'
+    )
+    out += [_incident(i) for i in past] or [
+        f'<p class="empty">No incidents were resolved in the last {days} days.</p>\n'
+    ]
+    out.append(
+        "</section>\n</main>\n<footer>\n"
+        f"<p>Built {_time(site.generated_at)}. All times are UTC.</p>\n"
+        '<p>Follow along: <a href="feed.atom">Atom feed</a> &middot; '
+        '<a href="status.json">status.json</a></p>\n'
+        "</footer>\n</body>\n</html>\n"
+    )
+    return "".join(out)
+
+
+def _overall(count: int) -> str:
+    if not count:
+        return '<p class="overall">No incidents in progress.</p>'
+    noun = "incident" if count == 1 else "incidents"
+    return f'<p class="overall open">{count} {noun} in progress.</p>'
+
+
+def _incident(prepared: _Incident) -> str:
+    i = prepared.source
+    head = f"{i.id}-title"
+    facts = [("Started", _time(i.started_at))]
+    if i.resolved_at:
+        facts.append(("Resolved", _time(i.resolved_at)))
+    facts.append(("Last update", _time(i.latest.at)))
+    if i.next_update_by:
+        facts.append(("Next update by", _time(i.next_update_by)))
+    if i.eta:
+        facts.append(("Expected fix by", _time(i.eta)))
+    about = (
+        f'<p class="severity-about" dir="auto">{_text(i.severity_description)}</p>\n'
+        if i.severity_description
+        else ""
+    )
+    latest, *earlier = prepared.updates
+    out = [
+        f'<article class="incident {"resolved" if i.resolved else "open"}" '
+        f'id="{_attr(i.id)}" aria-labelledby="{_attr(head)}">\n'
+        f'<h3 id="{_attr(head)}" dir="auto">{prepared.title}</h3>\n'
+        f'<p class="state">{"Resolved" if i.resolved else "In progress"} &middot; '
+        f"Severity: {_text(i.severity_name)}</p>\n{about}"
+        '<dl class="facts">'
+        + "".join(f"<dt>{label}</dt><dd>{value}</dd>" for label, value in facts)
+        + "</dl>\n"
+        f"<h4>{'Final update' if i.resolved else 'Latest update'}</h4>\n"
+        f'<div class="latest" id="{latest.anchor}">{_update(latest)}</div>\n'
+    ]
+    if earlier:
+        items = "".join(f'<li id="{u.anchor}">{_update(u)}</li>\n' for u in earlier)
+        if i.resolved:  # the history of a past incident is one click away
+            out.append(
+                f"<details><summary>Earlier updates ({len(earlier)})</summary>\n"
+                f'<ol class="updates">\n{items}</ol>\n</details>\n'
+            )
+        else:
+            out.append(f'<h4>Earlier updates</h4>\n<ol class="updates">\n{items}</ol>\n')
+    out.append("</article>\n")
+    return "".join(out)
+
+
+def _update(u: _Update) -> str:
+    """Its time and label, then its text: newlines kept (CSS pre-line), nothing read as markup."""
+    return (
+        f'<p class="when"><time datetime="{u.stamp}">{shown(u.source.at)}</time> &middot; '
+        f'{u.label}</p><div class="text" dir="auto">{u.escaped}</div>'
+    )
