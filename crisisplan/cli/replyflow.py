@@ -206,14 +206,7 @@ def _as_json(d: Draft) -> dict[str, object]:
     c = d.customer
     return {
         "event_id": d.event_id,
-        "customer": {
-            "name": c.name,
-            "email": c.email,
-            "tier": c.tier,
-            "note": c.note,
-            "open_case": c.open_case,
-            "line": c.line,
-        },
+        "customer": {**c.record(), "line": c.line},
         "template": d.template,
         "channel": d.channel,
         "text": d.text,

@@ -222,6 +222,7 @@ def _individual_email(state: dict[str, Any]) -> str | None:
 
 
 def _event(a: Apology, at: dt.datetime, who: str) -> NewEvent:
+    from crisisplan.phases.replies import brief_findings
     from crisisplan.store import NewEvent
 
     d, c = a.draft, a.draft.customer
@@ -232,13 +233,7 @@ def _event(a: Apology, at: dt.datetime, who: str) -> NewEvent:
         who=who,
         channel=d.channel,
         payload={
-            "customer": {
-                "name": c.name,
-                "email": c.email,
-                "tier": c.tier,
-                "note": c.note,
-                "open_case": c.open_case,
-            },
+            "customer": c.record(),
             "template": d.template,
             "purpose": "apology",
             "text": d.text,
@@ -249,8 +244,6 @@ def _event(a: Apology, at: dt.datetime, who: str) -> NewEvent:
             "problems": a.problems,
             "ready": a.ready,
             "forced": a.forced,
-            "findings": [
-                {"rule": f.rule, "level": f.level, "phrase": f.phrase} for f in d.findings
-            ],
+            "findings": brief_findings(d.findings),
         },
     )

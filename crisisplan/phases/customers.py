@@ -26,6 +26,16 @@ class Customer:
     open_case: bool = False
     line: int | None = None
 
+    def record(self) -> dict[str, object]:
+        """Who the draft is for, as the log keeps it."""
+        return {
+            "name": self.name,
+            "email": self.email,
+            "tier": self.tier,
+            "note": self.note,
+            "open_case": self.open_case,
+        }
+
     def context(self, previous_incidents: int) -> dict[str, object]:
         """The `customer` variable templates see: plain data."""
         return {

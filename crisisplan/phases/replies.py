@@ -182,21 +182,15 @@ class Replier:
             self.at,
             self.agent,
             d.channel,
-            customer={
-                "name": c.name,
-                "email": c.email,
-                "tier": c.tier,
-                "note": c.note,
-                "open_case": c.open_case,
-            },
+            customer=c.record(),
             template=d.template,
             purpose=self._template.front.purpose,
             text=d.text,
             blocks=d.blocks or None,
             edited_from=d.edited_from,
-            findings=_brief_findings(d.findings),
+            findings=brief_findings(d.findings),
             findings_before_edit=(
-                _brief_findings(d.findings_before_edit)
+                brief_findings(d.findings_before_edit)
                 if d.findings_before_edit is not None
                 else None
             ),
@@ -204,7 +198,7 @@ class Replier:
         )
 
 
-def _brief_findings(findings: list[LintFinding]) -> list[dict[str, str]]:
+def brief_findings(findings: list[LintFinding]) -> list[dict[str, str]]:
     return [{"rule": f.rule, "level": f.level, "phrase": f.phrase} for f in findings]
 
 
