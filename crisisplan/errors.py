@@ -50,7 +50,11 @@ class CrisisError(Exception):
 
     def __str__(self) -> str:
         text = f"{self.location}: {self.message}" if self.location else self.message
-        return f"{text} {self.hint}" if self.hint else text
+        if not self.hint:
+            return text
+        # Two sentences: what is wrong, then what to do.
+        end = "" if text.rstrip().endswith((".", "!", "?", ":")) else "."
+        return f"{text.rstrip()}{end} {self.hint}"
 
 
 class PlaybookError(CrisisError):
