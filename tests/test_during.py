@@ -303,3 +303,19 @@ def test_customer_text_is_shown_inert() -> None:
 
 def _days_ago(days: int) -> str:
     return (dt.datetime.now(dt.UTC) - dt.timedelta(days=days)).strftime("%Y-%m-%dT%H:%MZ")
+
+
+def test_a_backfilled_update_does_not_move_the_clock_backwards() -> None:
+    start_outage("--no", "--at", "-60m")
+    ok("update", "Latest news", "--at", "-5m")
+    ok("update", "Older news, recorded late", "--at", "-25m")
+    status = status_json()
+    assert status["last_public_update"]["text"] == "Latest news"  # type: ignore[index]
+    posted = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
+    due = dt.datetime.fromisoformat(str(status["next_update_due"]).replace("Z", "+00:00"))
+    assert abs((due - posted).total_seconds() - 3600) < 90
+    # the late-recorded update's own promise was answered by the later update
+    assert status["promises_broken"] == [] and len(status["promises_due"]) == 1  # type: ignore[arg-type]
+    ok("severity", "critical", "--at", "-2m")
+    ok("severity", "minor", "--at", "-50m")
+    assert status_json()["severity"] == "critical"

@@ -111,27 +111,35 @@ def apply(
     counts[kind] = counts.get(kind, 0) + 1
     new["counts"] = counts
     when = iso(at)
+    # Events can be backfilled with --at: what is "current" moves only forward in time.
+    latest = state["last_public_update"]
     if kind == "public_update":
-        new["last_public_update"] = {
-            "at": when,
-            "channel": channel,
-            "who": who,
-            "text": payload.get("message", ""),
-        }
+        if latest is None or when >= latest["at"]:
+            new["last_public_update"] = {
+                "at": when,
+                "channel": channel,
+                "who": who,
+                "text": payload.get("message", ""),
+            }
+            if payload.get("eta"):
+                new["eta"] = payload["eta"]
         if state["first_public_update_at"] is None or when < state["first_public_update_at"]:
             new["first_public_update_at"] = when
         new["promises"] = _settle(state["promises"], at)
         if payload.get("next_update_at"):
             new["promises"] = _promise(new["promises"], payload["next_update_at"], when)
-        if payload.get("eta"):
-            new["eta"] = payload["eta"]
+        if latest is not None and latest["at"] > when:  # a later update already answered it
+            new["promises"] = _settle(new["promises"], parse(latest["at"]))
     elif kind == "reply":
         if state["first_reply_at"] is None or when < state["first_reply_at"]:
             new["first_reply_at"] = when
         if payload.get("next_update_at"):
             new["promises"] = _promise(state["promises"], payload["next_update_at"], when)
+            if latest is not None and latest["at"] > when:
+                new["promises"] = _settle(new["promises"], parse(latest["at"]))
     elif kind == "severity_changed":
-        new["severity"] = payload["to"]
+        if when >= state.get("severity_at", state["started_at"]):
+            new["severity"], new["severity_at"] = payload["to"], when
         ranks = list(state["plan"]["severities"])
         if ranks.index(payload["to"]) > ranks.index(state["max_severity"]):
             new["max_severity"] = payload["to"]
@@ -141,7 +149,8 @@ def apply(
             {"step": payload.get("step"), "who": payload.get("who"), "at": when},
         ]
     elif kind == "summary_changed":
-        new["summary"] = payload["summary"]
+        if when >= state.get("summary_at", state["started_at"]):
+            new["summary"], new["summary_at"] = payload["summary"], when
     elif kind == "resolved":
         new.update(
             phase="aftermath",
@@ -163,7 +172,7 @@ def _settle(promises: list[dict[str, Any]], at: dt.datetime) -> list[dict[str, A
         if (
             promise["kept_at"] is None
             and promise["broken_at"] is None
-            and (parse(promise["made_at"]) <= at)
+            and (parse(promise["made_at"]) < at)
         ):
             on_time = at <= parse(promise["due"])
             promise = {**promise, ("kept_at" if on_time else "broken_at"): iso(at)}
