@@ -238,3 +238,32 @@ def test_a_csv_without_the_needed_columns_is_refused() -> None:
     assert result.exit_code == 2
     assert "no name or email column" in result.stderr
     assert events("reply") == []
+
+
+def test_a_reply_keeps_what_an_agent_recorded_about_the_customer() -> None:
+    ok(
+        "followup",
+        "add",
+        "--customer",
+        "Ada Park",
+        "--email",
+        "ada@example.com",
+        "--tier",
+        "enterprise",
+        "--open-case",
+        "--note",
+        "Lost Monday's rota",
+    )
+    ok("reply", "--customer", "Ada Park", "--email", "ada@example.com")
+    (entry,) = json.loads(ok("followup", "list", "--json").stdout)
+    assert (entry["tier"], entry["open_case"], entry["note"]) == (
+        "enterprise",
+        True,
+        "Lost Monday's rota",
+    )
+
+
+def test_an_update_shows_control_characters_inert() -> None:
+    result = ok("update", "Restoring now \x1b[2J\x07 nearly there")
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+    assert "\\x1b[2J" in result.stdout

@@ -126,7 +126,9 @@ def update(
             at=when,
             who=agent_name(as_),
         )
-    typer.echo(text, nl=not text.endswith("\n"))
+    from crisisplan.console import inert, out
+
+    out().print(inert(text.rstrip("\n")))
     if next_at:
         typer.echo(f"Recorded on {row.id}. Next update due {show(next_at)}.", err=True)
 

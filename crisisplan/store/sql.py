@@ -323,9 +323,15 @@ class SqlTransaction:
             "INSERT INTO followups (incident_id, email, email_as_given, name, tier, open_case,"
             " note, added_at, contacted_at, done_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (incident_id, email) DO UPDATE SET"
+            # A later draft for the customer must not wipe what an agent recorded: a tier
+            # or note given before stays unless a new one is given, an open case stays
+            # open, and the time we first reached them stays. Being added again reopens.
             " email_as_given = excluded.email_as_given, name = excluded.name,"
-            " tier = excluded.tier, open_case = excluded.open_case, note = excluded.note,"
-            " contacted_at = excluded.contacted_at, done_at = excluded.done_at",
+            " tier = COALESCE(excluded.tier, followups.tier),"
+            " open_case = CASE WHEN excluded.open_case = 1 THEN 1 ELSE followups.open_case END,"
+            " note = COALESCE(excluded.note, followups.note),"
+            " contacted_at = COALESCE(followups.contacted_at, excluded.contacted_at),"
+            " done_at = excluded.done_at",
             (
                 f.incident_id,
                 email_key(f.email),
