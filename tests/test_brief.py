@@ -119,5 +119,5 @@ def test_without_an_open_incident_it_says_how_to_start_one() -> None:
     result = crisis("brief")
 
     assert result.exit_code == 2
-    assert "no open incident" in result.stderr
+    assert "no incident log" in result.stderr  # nothing was ever started here
     assert "crisis start" in result.stderr

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os.path
 import stat
 
 import pytest
@@ -319,3 +320,11 @@ def test_a_backfilled_update_does_not_move_the_clock_backwards() -> None:
     ok("severity", "critical", "--at", "-2m")
     ok("severity", "minor", "--at", "-50m")
     assert status_json()["severity"] == "critical"
+
+
+def test_a_mistyped_db_is_an_error_not_a_new_empty_log() -> None:
+    start_outage("--yes")
+    result = crisis("list", "--db", "crisis-typo.db")
+    assert result.exit_code == 2
+    assert "no incident log at crisis-typo.db" in result.stderr
+    assert not os.path.exists("crisis-typo.db")

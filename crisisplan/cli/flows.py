@@ -56,7 +56,7 @@ def run_start(
     if summary is None:
         summary = ask.text("What do we know so far", flag="--summary")
     who = agent_name(as_)
-    with open_log(db) as store:
+    with open_log(db, create=True) as store:
         prepared = prepare_start(
             plan,
             store,

@@ -25,11 +25,14 @@ def agent_name(explicit: str | None) -> str:
         return "unknown"
 
 
-def open_log(db: str | None) -> Store:
-    """The incident log named by --db, $CRISIS_DB or the default file."""
+def open_log(db: str | None, *, create: bool = False) -> Store:
+    """The incident log named by --db, $CRISIS_DB or the default file.
+
+    Only `crisis start` creates one: a mistyped --db must not quietly open an empty log.
+    """
     from crisisplan.store import default_target, open_store
 
-    return open_store(default_target(db))
+    return open_store(default_target(db), create=create)
 
 
 def normalise_id(value: str) -> str:
