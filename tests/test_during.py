@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os.path
 import stat
+from pathlib import Path
 
 import pytest
 
@@ -327,4 +327,4 @@ def test_a_mistyped_db_is_an_error_not_a_new_empty_log() -> None:
     result = crisis("list", "--db", "crisis-typo.db")
     assert result.exit_code == 2
     assert "no incident log at crisis-typo.db" in result.stderr
-    assert not os.path.exists("crisis-typo.db")
+    assert not Path("crisis-typo.db").exists()
