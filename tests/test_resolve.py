@@ -223,3 +223,12 @@ def test_a_status_template_that_guards_the_promise_says_its_own_last_words() -> 
     final = events("public_update")[-1]["payload"]["text"]
     assert "This is our last update on this incident" in final
     assert "Next update by" not in final
+
+
+def test_a_resolved_incident_takes_no_more_public_updates_or_regrading() -> None:
+    ok("resolve", "--cause", "A failed database failover", "--impact", "Nobody could sign in")
+    for args in (("update", "More news"), ("severity", "critical"), ("escalate", "eng")):
+        result = crisis(*args)
+        assert result.exit_code == 2, args
+        assert "already resolved" in result.stderr and "crisis reopen" in result.stderr
+    ok("note", "Aftermath notes are still welcome")

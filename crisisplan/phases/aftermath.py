@@ -8,11 +8,10 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from crisisplan.clock import show
 from crisisplan.errors import CrisisError, Location, UsageError
 from crisisplan.phases import state as st
 from crisisplan.phases.drafting import incident_context
-from crisisplan.phases.during import check_choice
+from crisisplan.phases.during import check_choice, require_during
 from crisisplan.phases.record import event, record_in
 
 if TYPE_CHECKING:
@@ -53,12 +52,7 @@ class Resolution:
 
 def check_open(row: IncidentRow) -> None:
     """An incident can be resolved only while it is in the during phase."""
-    if row.state["phase"] != "during":
-        when = row.state.get("resolved_at")
-        raise UsageError(
-            f"{row.id} is already resolved" + (f" (at {show(st.parse(when))})." if when else "."),
-            hint=f"To reopen it: crisis reopen --incident {row.id} --reason '...'.",
-        )
+    require_during(row)
 
 
 def check_resolved(row: IncidentRow) -> None:

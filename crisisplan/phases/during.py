@@ -43,6 +43,18 @@ class StartDraft:
     warnings: list[str] = field(default_factory=list)
 
 
+def require_during(row: IncidentRow) -> None:
+    """Public words, severity and escalation belong to an incident still being fought."""
+    from crisisplan.clock import show
+
+    if row.state["phase"] != "during":
+        when = row.state.get("resolved_at")
+        raise UsageError(
+            f"{row.id} is already resolved" + (f" (at {show(st.parse(when))})." if when else "."),
+            hint=f"To reopen it: crisis reopen --incident {row.id} --reason '...'.",
+        )
+
+
 def check_choice(value: str, choices: list[str], flag: str, what: str) -> str:
     """A user's answer must be one of the plan's ids."""
     if value not in choices:
@@ -206,6 +218,7 @@ def post_update(
     who: str,
 ) -> tuple[str, dt.datetime | None]:
     """Record a public update rendered through `status_update`; the clock restarts."""
+    require_during(row)
     state = dict(row.state)
     if not message.strip():
         raise UsageError("the update message is empty.", hint="Say what we know now.")
@@ -248,6 +261,7 @@ def change_severity(
     store: Store, row: IncidentRow, *, level: str, reason: str | None, at: dt.datetime, who: str
 ) -> dt.datetime | None:
     """Re-grade the incident; the update clock follows the new cadence."""
+    require_during(row)
     severities = list(row.state["plan"]["severities"])
     check_choice(level, severities, "LEVEL", "a severity")
     if level == row.state["severity"]:
@@ -275,6 +289,7 @@ def escalate(
     store: Store, row: IncidentRow, *, contact: str, how: str | None, at: dt.datetime, who: str
 ) -> dict[str, Any]:
     """Record that a step of the ladder (by step id or role) was contacted."""
+    require_during(row)
     ladder = row.state["plan"]["ladder"]
     step: dict[str, Any] | None = next((s for s in ladder if contact in (s["id"], s["who"])), None)
     if step is None:

@@ -138,7 +138,7 @@ def apply(
             if latest is not None and latest["at"] > when:
                 new["promises"] = _settle(new["promises"], parse(latest["at"]))
     elif kind == "severity_changed":
-        if when >= state.get("severity_at", state["started_at"]):
+        if when >= (state.get("severity_at") or state["started_at"]):
             new["severity"], new["severity_at"] = payload["to"], when
         ranks = list(state["plan"]["severities"])
         if ranks.index(payload["to"]) > ranks.index(state["max_severity"]):
@@ -149,7 +149,7 @@ def apply(
             {"step": payload.get("step"), "who": payload.get("who"), "at": when},
         ]
     elif kind == "summary_changed":
-        if when >= state.get("summary_at", state["started_at"]):
+        if when >= (state.get("summary_at") or state["started_at"]):
             new["summary"], new["summary_at"] = payload["summary"], when
     elif kind == "resolved":
         new.update(
