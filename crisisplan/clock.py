@@ -20,7 +20,11 @@ def now() -> dt.datetime:
 
 
 def parse_at(
-    value: str | None, *, current: dt.datetime | None = None, future: bool = False
+    value: str | None,
+    *,
+    current: dt.datetime | None = None,
+    future: bool = False,
+    flag: str = "--at",
 ) -> dt.datetime:
     """`--at` as an aware UTC time: `14:02` (local), ISO 8601, or `-15m`/`-1h30m`.
 
@@ -33,13 +37,13 @@ def parse_at(
     when: dt.datetime | None = None
     if m := _RELATIVE.match(text):
         if m.group(2) is None and m.group(3) is None:
-            raise _bad(value)
+            raise _bad(value, flag)
         delta = dt.timedelta(hours=int(m.group(2) or 0), minutes=int(m.group(3) or 0))
         when = current - delta if m.group(1) == "-" else current + delta
     elif m := _CLOCK.match(text):
         hour, minute = int(m.group(1)), int(m.group(2))
         if hour > 23 or minute > 59:
-            raise _bad(value)
+            raise _bad(value, flag)
         local_now = current.astimezone()
         when = local_now.replace(hour=hour, minute=minute, second=0, microsecond=0)
         if future and when < current:
@@ -50,12 +54,17 @@ def parse_at(
         try:
             parsed = dt.datetime.fromisoformat(text.replace("z", "Z"))
         except ValueError:
-            raise _bad(value) from None
+            raise _bad(value, flag) from None
         when = parsed if parsed.tzinfo else parsed.astimezone()
     when = when.astimezone(UTC)
+    if future and when < current:
+        raise UsageError(
+            f"{flag} {value} is in the past ({show(when)}).",
+            hint="Give the time you expect the fix, e.g. 15:30 or +45m.",
+        )
     if not future and when - current > _SKEW:
         raise UsageError(
-            f"--at {value} is in the future ({show(when)}).",
+            f"{flag} {value} is in the future ({show(when)}).",
             hint="Record things when they have happened; use a past time or leave --at out.",
         )
     return when
@@ -89,8 +98,8 @@ def human_minutes(minutes: float) -> str:
     return f"{mins} min"
 
 
-def _bad(value: str) -> UsageError:
+def _bad(value: str, flag: str) -> UsageError:
     return UsageError(
-        f"--at {value!r} is not a time I can read.",
+        f"{flag} {value!r} is not a time I can read.",
         hint="Use 14:02, 2026-11-23T14:02Z, or -15m (15 minutes ago).",
     )

@@ -173,6 +173,7 @@ def test_a_thousand_customers_from_a_csv_each_get_a_recorded_draft_and_a_file() 
     files = sorted(Path("drafts").iterdir())
     assert len(files) == 1000
     assert "Customer 7, Esq." in (Path("drafts") / files[7].name).read_text(encoding="utf-8")
+    assert stat.S_IMODE(files[0].stat().st_mode) == 0o600
     assert json.loads(ok("status", "--json").stdout)["followups_open"] == 1000
     # running the same file again is a choice, not a silent duplicate
     rerun = crisis("reply", "--customers", str(csv_file), "-o", "drafts")
@@ -267,3 +268,25 @@ def test_an_update_shows_control_characters_inert() -> None:
     result = ok("update", "Restoring now \x1b[2J\x07 nearly there")
     assert "\x1b" not in result.stdout and "\x07" not in result.stdout
     assert "\\x1b[2J" in result.stdout
+
+
+def test_a_missing_csv_is_a_plain_error() -> None:
+    result = crisis("reply", "--customers", "nowhere.csv", "--json")
+    assert result.exit_code == 2
+    assert "nowhere.csv" in result.stderr and "internal error" not in result.stderr
+    assert result.stdout == ""
+
+
+def test_a_csv_refused_at_its_header_prints_no_half_json() -> None:
+    Path("x.csv").write_text("who,address\nA,a@example.com\n", encoding="utf-8")
+    result = crisis("reply", "--customers", "x.csv", "--json")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+
+
+def test_an_eta_in_the_past_is_refused_by_its_own_name() -> None:
+    result = crisis("update", "Restoring", "--eta", "-10m")
+    assert result.exit_code == 2
+    assert "--eta" in result.stderr and "past" in result.stderr
+    result = crisis("update", "Restoring", "--eta", "soonish")
+    assert result.exit_code == 2 and "--eta 'soonish'" in result.stderr

@@ -112,7 +112,7 @@ def update(
     from crisisplan.phases.session import agent_name, find_incident, open_log
 
     when = parse_at(at)
-    eta_at = parse_at(eta, future=True) if eta else None
+    eta_at = parse_at(eta, future=True, flag="--eta") if eta else None
     plan = load_plan(find_playbook(playbook))
     with open_log(db) as store:
         row = find_incident(store, incident)

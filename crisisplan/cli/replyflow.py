@@ -152,7 +152,7 @@ def _bulk(replier: Replier, req: ReplyRequest, path: Path) -> int:
         advance(rows)
 
     with (
-        drafter(replier, csv_size=path.stat().st_size) as submit,
+        drafter(replier, csv_size=_size(path)) as submit,
         FileWriter() as files,
         _progress(path) as advance,
     ):
@@ -183,21 +183,32 @@ def _bulk(replier: Replier, req: ReplyRequest, path: Path) -> int:
     return EXIT_PROBLEM if counts["bad"] or counts["with_errors"] else EXIT_OK
 
 
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError as exc:
+        raise UsageError(
+            f"cannot read {path}: {exc.strerror or exc}.", hint="Check the path to the CSV file."
+        ) from None
+
+
 class _JsonStream:
     """One JSON document, streamed: drafts are never all held at once."""
 
     def __init__(self, incident_id: str) -> None:
+        # Nothing is printed until the first draft: a CSV refused at its header leaves
+        # stdout empty, not half a document.
+        self.head = '{"incident": ' + json.dumps(incident_id) + ', "drafts": ['
         self.first = True
-        sys.stdout.write('{"incident": ' + json.dumps(incident_id) + ', "drafts": [')
 
     def add(self, document: dict[str, object]) -> None:
-        sys.stdout.write(
-            ("" if self.first else ",") + "\n  " + json.dumps(document, ensure_ascii=False)
-        )
+        prefix = self.head if self.first else ","
+        sys.stdout.write(prefix + "\n  " + json.dumps(document, ensure_ascii=False))
         self.first = False
 
     def close(self, counts: dict[str, int]) -> None:
-        sys.stdout.write('\n], "counts": ' + json.dumps(counts) + "}\n")
+        sys.stdout.write((self.head if self.first else "") + '\n], "counts": ')
+        sys.stdout.write(json.dumps(counts) + "}\n")
 
 
 def _as_json(d: Draft) -> dict[str, object]:

@@ -117,7 +117,9 @@ def write_draft(path: Path, text: str) -> None:
     """Whole or not at all; no fsync per file, since the log already holds every draft."""
     tmp = path.with_name(f".{path.name}.tmp")
     try:
-        with tmp.open("w", encoding="utf-8") as handle:
+        # 0600: a draft holds a customer's name, address and case.
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
         tmp.replace(path)
     except OSError as exc:

@@ -273,8 +273,7 @@ def _prepare_file(path: Path, location: str, *, create: bool) -> bool:
         if not create:
             raise StoreError(
                 f"There is no incident log at {location}.",
-                hint="Check --db and $CRISIS_DB; the log is created by the first "
-                "`crisis start`.",
+                hint="Check --db and $CRISIS_DB; the log is created by the first `crisis start`.",
             ) from None
         _create(path, location)
         return True
