@@ -174,6 +174,15 @@ BUILTIN_RULES: dict[str, Rule] = {
                 _p("regret", r"regret\s+any\s+inconvenience"),
                 _p("apologi", r"apologi[sz]e\s+if"),
                 _p("sorry", r"sorry\s+if"),
+            ),
+        ),
+        Rule(
+            "downplaying",
+            "error",
+            "Whether it was bad is the customer's to say: telling them it was not so bad "
+            "tells them their trouble does not count.",
+            "Name what happened and what it meant for them, and leave the judging to them.",
+            (
                 _p(
                     "bad",
                     rf"(?:it|this|that)\s+(?:was|is){_NOT}\s+(?:so|that|too|all\s+that)\s+bad",

@@ -70,13 +70,13 @@ def test_sorry_for_any_inconvenience_is_a_fake_apology() -> None:
     ]
 
 
-def test_conditional_apologies_are_fake_apologies() -> None:
+def test_conditional_apologies_are_fake_apologies_and_it_was_not_so_bad_downplays() -> None:
     text = "We apologise if you were affected. I'm sorry if you felt ignored. It wasn't so bad."
 
     assert found(text) == [
         ("fake-apology", "error", "apologise if"),
         ("fake-apology", "error", "sorry if"),
-        ("fake-apology", "error", "It wasn't so bad"),
+        ("downplaying", "error", "It wasn't so bad"),
     ]
 
 
@@ -178,6 +178,7 @@ def test_the_builtin_rules_have_stable_ids() -> None:
         "blame",
         "third-party-blame",
         "fake-apology",
+        "downplaying",
     )
 
 
