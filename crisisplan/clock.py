@@ -82,10 +82,6 @@ def to_text(when: dt.datetime) -> str:
     return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def minutes_between(start: dt.datetime, end: dt.datetime) -> float:
-    return (end - start).total_seconds() / 60
-
-
 def human_minutes(minutes: float) -> str:
     """`7 min`, `1 h 35 min`, `2 days 3 h`."""
     total = round(abs(minutes))

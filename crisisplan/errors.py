@@ -73,12 +73,6 @@ class UsageError(CrisisError):
     """A flag or argument is missing or wrong."""
 
 
-class ProblemsFound(CrisisError):
-    """The command ran and found problems (exit 1); the findings were already shown."""
-
-    exit_code = EXIT_PROBLEM
-
-
 class PlaybookInvalid(PlaybookError):
     """One or more located problems in a playbook or its library, each on its own line."""
 

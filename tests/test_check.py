@@ -784,8 +784,10 @@ for args in json.loads(sys.argv[1]):
     sys.argv = ["crisis", *args]
     try:
         main()
-    except SystemExit:
-        pass
+    except SystemExit as done:
+        # --help exits 0: anything else means the command crashed before showing help.
+        if done.code not in (0, None):
+            raise SystemExit(f"crisis {' '.join(args)} exited {done.code}")
 sys.stdout.flush()
 sys.stdout.write("\\n@@modules " + json.dumps(sorted(sys.modules)) + "\\n")
 """

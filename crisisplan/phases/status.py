@@ -59,9 +59,13 @@ class Status:
             "next_update_due": when(self.next_update_due),
             "overdue": self.overdue,
             "owners": self.owners,
-            "last_public_update": self.last_public_update,
-            "promises_due": [p["due"] for p in self.promises_due],
-            "promises_broken": [p["due"] for p in self.promises_broken],
+            "last_public_update": (
+                {**self.last_public_update, "at": when(st.parse(self.last_public_update["at"]))}
+                if self.last_public_update
+                else None
+            ),
+            "promises_due": [when(st.parse(p["due"])) for p in self.promises_due],
+            "promises_broken": [when(st.parse(p["due"])) for p in self.promises_broken],
             "followups_open": self.followups_open,
             "escalation_due": [
                 {"step": s["id"], "who": s["who"], "how": s["how"]} for s in self.escalation_due
