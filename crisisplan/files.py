@@ -9,8 +9,11 @@ from pathlib import Path
 from crisisplan.errors import CrisisError
 
 
-def write_atomic(path: Path, data: bytes | str, *, mode: int = 0o644) -> None:
-    """Write via a temporary file and rename, so a failure never leaves half a file."""
+def write_atomic(path: Path, data: bytes | str, *, mode: int = 0o644, sync: bool = True) -> None:
+    """Write via a temporary file and rename, so a failure never leaves half a file.
+
+    `sync=False` skips the fsync, for files whose content the log already holds.
+    """
     payload = data.encode("utf-8") if isinstance(data, str) else data
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -20,8 +23,9 @@ def write_atomic(path: Path, data: bytes | str, *, mode: int = 0o644) -> None:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if sync:
+                handle.flush()
+                os.fsync(handle.fileno())
         Path(tmp).chmod(mode)
         Path(tmp).replace(path)
     except OSError as exc:

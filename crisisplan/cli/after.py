@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -189,11 +188,6 @@ def _write(output: Path | None, number: int, d: Draft) -> Path | None:
     return path
 
 
-def _customer(d: Draft) -> dict[str, Any]:
-    c = d.customer
-    return {"name": c.name, "email": c.email, "tier": c.tier, "open_case": c.open_case}
-
-
 def _dump(document: dict[str, Any]) -> None:
     sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
 
@@ -202,6 +196,7 @@ def _show_resolution(r: Resolution, *, output: Path | None, as_json: bool) -> No
     from crisisplan.clock import show, to_text
     from crisisplan.console import display_warning, err, inert, out
     from crisisplan.lint import findings_as_json
+    from crisisplan.views.drafts import show_draft
 
     files = [_write(output, n, d) for n, d in enumerate(r.notices, start=1)]
     final = r.final_update
@@ -217,7 +212,7 @@ def _show_resolution(r: Resolution, *, output: Path | None, as_json: bool) -> No
                 "notices": [
                     {
                         "event_id": d.event_id,
-                        "customer": _customer(d),
+                        "customer": d.customer.record(),
                         "template": d.template,
                         "channel": d.channel,
                         "text": d.text,
@@ -235,7 +230,7 @@ def _show_resolution(r: Resolution, *, output: Path | None, as_json: bool) -> No
         console.print(inert(f"── Final public update on {final.channel}", style="bold"))
         console.print(inert(final.text.rstrip("\n")))
     for d, path in zip(r.notices, files, strict=True):
-        _show_draft(d, path, heading=f"Resolved notice for {d.customer.name} <{d.customer.email}>")
+        show_draft(d, path, heading=f"Resolved notice for {d.customer.name} <{d.customer.email}>")
     for warning in r.warnings:
         display_warning(warning)
     n = len(r.notices)
@@ -250,31 +245,9 @@ def _show_resolution(r: Resolution, *, output: Path | None, as_json: bool) -> No
     )
 
 
-def _show_draft(
-    d: Draft, path: Path | None, *, heading: str, lines: Sequence[tuple[str, str]] = ()
-) -> None:
-    from crisisplan.console import err, inert, out
-
-    console = out()
-    console.print(inert(f"── {heading}", style="bold"))
-    if path is None:
-        console.print(inert(d.text.rstrip("\n")))
-    else:
-        err().print(inert(f"wrote {path}"))
-    # Problems with a draft belong with it on a terminal, and out of the drafts when piped.
-    target = console if sys.stdout.isatty() else err()
-    for line, style in lines:
-        target.print(inert(line, style=style))
-    for f in d.findings:
-        style = "bold red" if f.level == "error" else "yellow"
-        target.print(
-            inert(f"{f.line}:{f.column}: {f.level}: “{f.phrase}”: {f.why}", style=style)
-            + inert(f" Try: {f.suggestion}" if f.suggestion else "")
-        )
-
-
 def _show_apologies(r: Apologies, *, output: Path | None, as_json: bool) -> None:
     from crisisplan.console import err, inert
+    from crisisplan.views.drafts import show_draft
 
     files = [_write(output, n, a.draft) for n, a in enumerate(r.apologies, start=1)]
     counts = {
@@ -296,7 +269,7 @@ def _show_apologies(r: Apologies, *, output: Path | None, as_json: bool) -> None
         c = a.draft.customer
         state = "ready" + (" (forced)" if a.forced else "") if a.ready else "NOT READY"
         offer = a.compensation or "none (no rule of the plan applies)"
-        _show_draft(
+        show_draft(
             a.draft,
             path,
             heading=f"Apology to {c.name} <{c.email}>: {state}",
@@ -327,7 +300,7 @@ def _apology_json(a: Apology, path: Path | None) -> dict[str, Any]:
     d = a.draft
     return {
         "event_id": d.event_id,
-        "customer": _customer(d),
+        "customer": d.customer.record(),
         "template": d.template,
         "channel": d.channel,
         "text": d.text,

@@ -227,27 +227,10 @@ def _as_json(d: Draft) -> dict[str, object]:
 
 
 def _show(d: Draft, *, to_file: Path | None, header: bool = False) -> None:
-    from rich.text import Text
+    from crisisplan.views.drafts import show_draft
 
-    from crisisplan.console import err, inert, out
-
-    console = out()
-    if header:
-        console.print(
-            Text("── ", style="dim")
-            + inert(f"{d.customer.name} <{d.customer.email}>", style="bold")
-        )
-    if to_file is None:
-        console.print(inert(d.text.rstrip("\n")))
-    else:
-        err().print(inert(f"wrote {to_file}"))
-    target = console if sys.stdout.isatty() else err()
-    for f in d.findings:
-        style = "bold red" if f.level == "error" else "yellow"
-        target.print(
-            inert(f"{f.line}:{f.column}: {f.level}: “{f.phrase}”: {f.why}", style=style)
-            + inert(f" Try: {f.suggestion}" if f.suggestion else "")
-        )
+    c = d.customer
+    show_draft(d, to_file, heading=f"{c.name} <{c.email}>" if header else None)
 
 
 def _summary(counts: dict[str, int], directory: Path | None) -> None:

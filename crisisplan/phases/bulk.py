@@ -114,17 +114,11 @@ def _write_all(files: list[tuple[Path, str]]) -> None:
 
 
 def write_draft(path: Path, text: str) -> None:
-    """Whole or not at all; no fsync per file, since the log already holds every draft."""
-    tmp = path.with_name(f".{path.name}.tmp")
+    """Whole or not at all, 0600 (it names a customer); no fsync: the log holds the draft."""
+    from crisisplan.files import write_atomic
+
     try:
-        # 0600: a draft holds a customer's name, address and case.
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        tmp.replace(path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise CrisisError(
-            f"could not write {path}: {exc.strerror or exc}.",
-            hint="The drafts are in the log; free space and run with --again to write the files.",
-        ) from None
+        write_atomic(path, text, mode=0o600, sync=False)
+    except CrisisError as exc:
+        exc.hint = "The drafts are in the log; free space and run with --again to write the files."
+        raise

@@ -38,14 +38,7 @@ class Customer:
 
     def context(self, previous_incidents: int) -> dict[str, object]:
         """The `customer` variable templates see: plain data."""
-        return {
-            "name": self.name,
-            "email": self.email,
-            "tier": self.tier,
-            "note": self.note,
-            "open_case": self.open_case,
-            "previous_incidents": previous_incidents,
-        }
+        return {**self.record(), "previous_incidents": previous_incidents}
 
 
 @dataclass(frozen=True)

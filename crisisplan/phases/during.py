@@ -121,7 +121,7 @@ def _drafts(plan: Plan, incident_id: str, state: st.State, at: dt.datetime, who:
     update_tpl, update_text = draft(
         plan, "status_update", incident=context, agent=who, now=at, channel_id=status_channel
     )
-    email = _first_individual(state)
+    email = st.first_individual_channel(state)
     reply_tpl, reply_text = draft(
         plan,
         "first_response",
@@ -145,13 +145,6 @@ def _drafts(plan: Plan, incident_id: str, state: st.State, at: dt.datetime, who:
         reply_text=reply_text,
         next_update_at=next_at,
     )
-
-
-def _first_individual(state: st.State) -> str | None:
-    for cid, channel in state["plan"]["channels"].items():
-        if channel["purpose"] == "individual":
-            return str(cid)
-    return None
 
 
 def commit_start(

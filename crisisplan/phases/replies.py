@@ -206,10 +206,7 @@ def _default_channel(template: Template, state: st.State) -> str | None:
     """The template's first channel, else the plan's first individual channel."""
     if template.front.channels:
         return template.front.channels[0]
-    for cid, channel in state["plan"]["channels"].items():
-        if channel["purpose"] == "individual":
-            return str(cid)
-    return None
+    return st.first_individual_channel(state)
 
 
 def batched(items: Iterable[Any], size: int = BATCH) -> Iterator[list[Any]]:

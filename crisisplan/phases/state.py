@@ -234,6 +234,14 @@ def ladder_now(state: State, now: dt.datetime) -> list[dict[str, Any]]:
     return steps
 
 
+def first_individual_channel(state: State) -> str | None:
+    """Where one customer is answered by default: the plan's first individual channel."""
+    for cid, channel in state["plan"]["channels"].items():
+        if channel["purpose"] == "individual":
+            return str(cid)
+    return None
+
+
 def severity_rank(state: State) -> int:
     """0 for the plan's least severe level, rising with severity."""
     return list(state["plan"]["severities"]).index(state["severity"])
