@@ -48,6 +48,11 @@ class CrisisError(Exception):
         if exit_code is not None:
             self.exit_code = exit_code
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Errors cross from the bulk drafter's worker processes by pickle; subclasses take
+        # other arguments, so rebuild from the attributes instead of calling __init__.
+        return _restored, (type(self), self.args, self.__dict__)
+
     def __str__(self) -> str:
         text = f"{self.location}: {self.message}" if self.location else self.message
         if not self.hint:
@@ -55,6 +60,15 @@ class CrisisError(Exception):
         # Two sentences: what is wrong, then what to do.
         end = "" if text.rstrip().endswith((".", "!", "?", ":")) else "."
         return f"{text.rstrip()}{end} {self.hint}"
+
+
+def _restored(
+    cls: type[CrisisError], args: tuple[object, ...], attributes: dict[str, object]
+) -> CrisisError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    error.__dict__.update(attributes)
+    return error
 
 
 class PlaybookError(CrisisError):
