@@ -281,6 +281,8 @@ class _RuleSet:
     unanchored: tuple[tuple[int, int], ...]  # patterns to try on every paragraph
     # Spans found in each paragraph already linted: bulk drafts share most paragraphs.
     seen: dict[str, list[Span]]
+    # Any anchor at all: one scan that rules out the usual paragraph, which has none.
+    any_anchor: re.Pattern[str] | None
 
 
 def _build(language: Language | None, above_minor: bool) -> _RuleSet:
@@ -316,7 +318,8 @@ def _build(language: Language | None, above_minor: bool) -> _RuleSet:
             if not anchors:
                 unanchored.append((r, k))
     index = {anchor: tuple(uses) for anchor, uses in by_anchor.items()}
-    return _RuleSet(tuple(rules), index, tuple(unanchored), {})
+    any_anchor = re.compile("|".join(map(re.escape, sorted(index)))) if index else None
+    return _RuleSet(tuple(rules), index, tuple(unanchored), {}, any_anchor)
 
 
 _CACHE: dict[tuple[int, bool], tuple[Language | None, _RuleSet]] = {}
@@ -387,6 +390,10 @@ def _in_sentence(guard: re.Pattern[str], low: str, start: int, end: int) -> bool
 
 def _lint_paragraph(paragraph: str, rule_set: _RuleSet) -> list[Span]:
     low = _lower(paragraph)
+    if not rule_set.unanchored and (
+        rule_set.any_anchor is None or rule_set.any_anchor.search(low) is None
+    ):
+        return []  # the usual case: nothing in this paragraph could match
     occurs: dict[str, list[int]] = {}
     for anchor in rule_set.by_anchor:  # str.find is far faster than any regex over the text
         at = low.find(anchor)
@@ -441,9 +448,9 @@ def lint(
         found = rule_set.seen.get(paragraph)
         if found is None:
             found = _lint_paragraph(paragraph, rule_set)
-            if len(rule_set.seen) >= 4096:
-                rule_set.seen.clear()
-            rule_set.seen[paragraph] = found
+            # Full, it keeps what it has: the paragraphs every draft shares came first.
+            if len(rule_set.seen) < 4096:
+                rule_set.seen[paragraph] = found
         spans += [(offset + start, offset + end, index) for start, end, index in found]
     spans.sort(key=lambda span: (span[0], span[2]))
     findings = []
