@@ -15,6 +15,7 @@ import difflib
 import functools
 import re
 from collections.abc import Callable, Iterator, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -43,6 +44,7 @@ from crisisplan.sandbox import environment
 
 if TYPE_CHECKING:
     from crisisplan.models.template import Template
+    from crisisplan.reuse import BlockMemo
 
 __all__ = [
     "MAX_INT_BITS",
@@ -89,6 +91,8 @@ class _Compiled:
     """A compiled template; its syntax tree is parsed again only to explain an error."""
 
     def __init__(self, jinja: JinjaTemplate, name: str, body: str, blocks: dict[str, int]) -> None:
+        # Each block keeps what it writes, so a render can say what each one contributed.
+        jinja.blocks = {name: _capturing(name, block) for name, block in jinja.blocks.items()}
         self.jinja, self.name, self.body = jinja, name, body
         self.blocks = blocks  # block name -> body line, in source order
 
@@ -174,53 +178,95 @@ _BLANK_RUNS = re.compile(r"\n(?:[^\S\n]*\n){2,}")
 
 
 def _tidy(text: str) -> str:
+    if text.count("\n") < 3:  # a run of blank lines takes three line breaks
+        return text.strip()
     return _BLANK_RUNS.sub("\n\n", text).strip()
 
 
+def _collected(chunks: Iterator[str]) -> str:
+    """The chunks joined, refused as soon as they pass the output limit."""
+    parts: list[str] = []
+    size = 0
+    for chunk in chunks:
+        size += len(chunk)
+        if size > MAX_OUTPUT:
+            raise Stop(
+                "template.limit",
+                f"the template wrote more than {MAX_OUTPUT:,} characters.",
+                LIMIT_HINT,
+            )
+        parts.append(chunk)
+    return "".join(parts)
+
+
+class _Under:
+    """The render under way: what each block wrote, and the memo it may reuse words from."""
+
+    __slots__ = ("captured", "context", "memo")
+
+    def __init__(self, context: dict[str, Any], memo: BlockMemo | None) -> None:
+        self.captured: dict[str, str] = {}
+        self.context = context
+        self.memo = memo
+
+
+_UNDER: ContextVar[_Under | None] = ContextVar("crisisplan_render", default=None)
+
+
 def _capturing(
-    name: str, block: Callable[[Context], Iterator[str]], captured: dict[str, str]
+    name: str, block: Callable[[Context], Iterator[str]]
 ) -> Callable[[Context], Iterator[str]]:
-    """The block's render function, keeping what it yields the first time it runs."""
+    """The block's render function: it keeps what the block writes the first time it
+    runs, and takes the words from the memo when the block wrote them for an earlier
+    draft with the same fields."""
 
     def run(context: Context) -> Iterator[str]:
-        parts: list[str] = []
-        for chunk in block(context):
-            parts.append(chunk)
-            yield chunk
-        captured.setdefault(name, "".join(parts))
+        under = _UNDER.get()
+        memo = None if under is None else under.memo
+        key = None if memo is None or under is None else memo.key(name, under.context)
+        text = None if key is None or memo is None else memo.get(key)
+        if text is None:
+            text = _collected(block(context))
+            if key is not None and memo is not None:
+                memo.keep(key, text)
+        if under is not None:
+            under.captured.setdefault(name, text)
+        yield text
 
     return run
 
 
-def render(template: Template, context: Mapping[str, Any], *, strict: bool = False) -> Rendered:
+def render(
+    template: Template,
+    context: Mapping[str, Any],
+    *,
+    strict: bool = False,
+    memo: BlockMemo | None = None,
+) -> Rendered:
     """Render a template with a context from `build_context`; any failure is a RenderError.
 
     `strict` also refuses to print a value that is none (`crisis check` renders this way).
+    With a `memo`, blocks reuse the words they wrote for an earlier context that differed
+    only in the memo's varying variables, where the fields they read are the same.
     """
     compiled = _compiled(template)
     jinja = compiled.jinja
-    ctx = jinja.new_context(context if isinstance(context, dict) else dict(context))
-    captured: dict[str, str] = {}
-    for name, stack in ctx.blocks.items():
-        stack[0] = _capturing(name, stack[0], captured)
-    parts: list[str] = []
-    size = 0
+    variables = context if isinstance(context, dict) else dict(context)
+    if memo is not None:
+        memo.prepare(compiled, compiled.tree, variables)
+    ctx = jinja.new_context(variables)
+    under = _Under(variables, None if strict else memo)
     token = BUDGET.set(Budget(strict=strict))
+    rendering = _UNDER.set(under)
     try:
-        for chunk in jinja.root_render_func(ctx):
-            size += len(chunk)
-            if size > MAX_OUTPUT:
-                raise Stop(
-                    "template.limit",
-                    f"the template wrote more than {MAX_OUTPUT:,} characters.",
-                    LIMIT_HINT,
-                )
-            parts.append(chunk)
+        text = _collected(jinja.root_render_func(ctx))
     except Exception as exc:  # every failure becomes a located RenderError
         raise _render_error(template, compiled, context, exc) from None
     finally:
+        _UNDER.reset(rendering)
         BUDGET.reset(token)
-    text = _tidy("".join(parts))
+    captured = under.captured
+    text = _tidy(text)
     blocks = {name: _tidy(captured.get(name, "")) for name in compiled.blocks}
     return Rendered(text=text + "\n" if text else "", blocks=blocks)
 

@@ -222,6 +222,7 @@ def _individual_email(state: dict[str, Any]) -> str | None:
 
 
 def _event(a: Apology, at: dt.datetime, who: str) -> NewEvent:
+    from crisisplan.phases.drafting import recorded_blocks
     from crisisplan.phases.replies import brief_findings
     from crisisplan.store import NewEvent
 
@@ -237,7 +238,7 @@ def _event(a: Apology, at: dt.datetime, who: str) -> NewEvent:
             "template": d.template,
             "purpose": "apology",
             "text": d.text,
-            "blocks": d.blocks,
+            "blocks": recorded_blocks(d.text, d.blocks),
             "compensation": a.compensation,
             "previous_incidents": a.previous_incidents,
             "checks": a.checks,

@@ -65,3 +65,34 @@ def draft(
         now=now,
     )
     return template.front.id, render(template, context).text
+
+
+def recorded_blocks(text: str, blocks: dict[str, str]) -> dict[str, list[int] | str]:
+    """Blocks as the log keeps them: where each one's words are in the text, [start, end].
+
+    Positions keep a reply's log entry half the size it would be with the words twice.
+    A block whose words cannot be found in the text as written is kept as words.
+    """
+    recorded: dict[str, list[int] | str] = {}
+    position = 0
+    for name, words in blocks.items():
+        start = text.find(words, position)
+        if start < 0:
+            start = text.find(words)
+        if start < 0:
+            recorded[name] = words
+            continue
+        position = start + len(words)
+        recorded[name] = [start, position]
+    return recorded
+
+
+def block_texts(text: str, recorded: dict[str, Any]) -> dict[str, str]:
+    """The words of each recorded block: the inverse of `recorded_blocks`."""
+    texts: dict[str, str] = {}
+    for name, where in recorded.items():
+        if isinstance(where, list) and len(where) == 2 and all(type(i) is int for i in where):
+            texts[str(name)] = text[where[0] : where[1]]
+        else:
+            texts[str(name)] = str(where or "")
+    return texts

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from crisisplan.errors import TemplateError, UsageError
 from crisisplan.models.template import REQUIRED_BLOCKS
+from crisisplan.phases.drafting import block_texts
 
 if TYPE_CHECKING:
     from crisisplan.loader import Plan
@@ -94,7 +95,8 @@ def save_reply(
             f"{', '.join(names)}: check where each block starts and ends in {target}."
         )
     else:
-        body, names, laid_out = _block_body(text, _ordered(blocks, original), swaps)
+        ordered = _ordered(block_texts(text, blocks), original)
+        body, names, laid_out = _block_body(text, ordered, swaps)
         if not laid_out:
             notes.append("the words around its blocks could not be placed; only they were kept.")
 
@@ -162,7 +164,7 @@ def _check_purpose_clash(plan: Plan, new_id: str, purpose: str) -> None:
             )
 
 
-def _ordered(blocks: dict[str, Any], original: Template | None) -> list[tuple[str, str]]:
+def _ordered(blocks: dict[str, str], original: Template | None) -> list[tuple[str, str]]:
     """The recorded blocks in the original template's order."""
     order: list[str] = []
     if original is not None:
@@ -173,7 +175,7 @@ def _ordered(blocks: dict[str, Any], original: Template | None) -> list[tuple[st
         except TemplateError:
             order = []
     names = [n for n in order if n in blocks] + [n for n in blocks if n not in order]
-    return [(str(name), str(blocks[name] or "")) for name in names]
+    return [(name, blocks[name]) for name in names]
 
 
 # --- what belonged to this reply ------------------------------------------------------------
