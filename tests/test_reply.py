@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import stat
+import subprocess
 import sys
 from pathlib import Path
 
@@ -290,3 +291,71 @@ def test_an_eta_in_the_past_is_refused_by_its_own_name() -> None:
     assert "--eta" in result.stderr and "past" in result.stderr
     result = crisis("update", "Restoring", "--eta", "soonish")
     assert result.exit_code == 2 and "--eta 'soonish'" in result.stderr
+
+
+def test_a_template_that_fails_for_one_customer_stops_the_run_with_its_reason() -> None:
+    # It fails only for this customer, deep in a run big enough for worker processes: the
+    # error must come back from the worker as itself, not hang the run or print a traceback.
+    template = Path("response_library/first-response.md.j2")
+    template.write_text(
+        template.read_text(encoding="utf-8").replace(
+            "Hi {{ customer.name }},",
+            "Hi {{ customer.name }},"
+            '{% if customer.tier == "broken" %}{{ customer.nope }}{% endif %}',
+        ),
+        encoding="utf-8",
+    )
+    csv_file = write_csv(Path("many.csv"), 2500, extra="Zed,zed@example.com,broken,,no\n")
+    run = subprocess.run(
+        [sys.executable, "-m", "crisisplan", "reply", "--customers", str(csv_file), "-o", "out"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 2, run.stderr
+    assert "Traceback" not in run.stderr
+    assert "first-response.md.j2:" in run.stderr and "nope" in run.stderr
+    # What was drafted before it is recorded, with its files; nothing half-written is left.
+    drafted = len(events("reply"))
+    assert 0 < drafted <= 2500
+    files = list(Path("out").iterdir())
+    assert len(files) == drafted
+    assert not [f for f in files if f.name.startswith(".")]
+
+
+def test_drafts_whose_files_cannot_be_written_are_still_in_the_log() -> None:
+    csv_file = write_csv(Path("few.csv"), 3)
+    (Path("out") / "00003-c1-example-com.md").mkdir(parents=True)  # in the way of one file
+    result = crisis("reply", "--customers", str(csv_file), "-o", "out")
+    assert result.exit_code == 2
+    assert "could not write out/00003-c1-example-com.md" in result.stderr
+    assert "--again" in result.stderr
+    assert len(events("reply")) == 3  # the log first: every draft is recorded
+    names = sorted(f.name for f in Path("out").iterdir())
+    assert names == [
+        "00002-c0-example-com.md",
+        "00003-c1-example-com.md",
+        "00004-c2-example-com.md",
+    ]
+    assert (Path("out") / "00003-c1-example-com.md").is_dir()  # left as it was
+
+
+def test_a_small_run_stops_at_a_failing_customer_the_same_way() -> None:
+    template = Path("response_library/first-response.md.j2")
+    template.write_text(
+        template.read_text(encoding="utf-8").replace(
+            "Hi {{ customer.name }},",
+            '{% if customer.tier == "broken" %}{{ 1 // 0 }}{% endif %}Hi {{ customer.name }},',
+        ),
+        encoding="utf-8",
+    )
+    csv_file = Path("few.csv")
+    rows = [f"C{i},c{i}@example.com" for i in range(1100)] + ["Zed,zed@example.com,broken"]
+    csv_file.write_text("name,email,tier\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    assert csv_file.stat().st_size < 64_000  # drafted in this process, no workers
+    result = crisis("reply", "--customers", str(csv_file), "-o", "out")
+    assert result.exit_code == 2
+    assert "line 1102 of the CSV" in result.stderr
+    assert "The 1000 drafts before it are recorded" in result.stderr
+    assert len(events("reply")) == 1000
+    assert len(list(Path("out").iterdir())) == 1000

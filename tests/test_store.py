@@ -254,7 +254,7 @@ def test_a_command_that_fails_midway_records_nothing() -> None:
         with pytest.raises(ValueError, match="template failed"), store.transaction() as tx:
             incident = tx.new_incident(opened_at=T0, state={"title": "Outage"})
             tx.append(incident, note(T0, "first"))
-            tx.upsert_followup(Followup(incident, "a@example.com", "A", None, False, None, T0))
+            tx.upsert_followups([Followup(incident, "a@example.com", "A", None, False, None, T0)])
             raise ValueError("template failed")
 
         assert store.incidents() == []
@@ -336,14 +336,18 @@ def test_followups_match_emails_whatever_their_case() -> None:
     with open_store("log.db") as store:
         incident = start_incident(store)
         with store.transaction() as tx:
-            tx.upsert_followup(
-                Followup(incident, "Ana@Example.com", "Ana", "gold", True, "refund", minutes(1))
+            tx.upsert_followups(
+                [Followup(incident, "Ana@Example.com", "Ana", "gold", True, "refund", minutes(1))]
             )
-            tx.upsert_followup(Followup(incident, "bo@example.com", "Bo", None, False, None, T0))
+            tx.upsert_followups([Followup(incident, "bo@example.com", "Bo", None, False, None, T0)])
         with store.transaction() as tx:
             # Added again with new details: replaced, but still first added at minute 1.
-            tx.upsert_followup(
-                Followup(incident, "ANA@example.com", "Ana P.", "gold", True, "2 cases", minutes(9))
+            tx.upsert_followups(
+                [
+                    Followup(
+                        incident, "ANA@example.com", "Ana P.", "gold", True, "2 cases", minutes(9)
+                    )
+                ]
             )
             assert tx.update_followup(incident, "ana@EXAMPLE.com", contacted_at=minutes(30))
             assert tx.update_followup(incident, "BO@example.com", done_at=minutes(40))
@@ -381,9 +385,9 @@ def test_prior_incidents_count_other_incidents_in_the_window_in_one_pass() -> No
         with store.transaction() as tx:
             for name, emails in on_lists.items():
                 for email in emails:
-                    tx.upsert_followup(Followup(ids[name], email, "x", None, False, None, T0))
+                    tx.upsert_followups([Followup(ids[name], email, "x", None, False, None, T0)])
             for email in many[::100]:
-                tx.upsert_followup(Followup(ids["a"], email, "x", None, False, None, T0))
+                tx.upsert_followups([Followup(ids["a"], email, "x", None, False, None, T0)])
 
         counts = store.prior_incident_counts(
             ["Ana@example.com", "bo@example.com", "dee@example.com", "eve@example.com"],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from collections.abc import Callable, Iterator
@@ -13,7 +14,7 @@ from typing import TYPE_CHECKING
 from crisisplan.errors import EXIT_OK, EXIT_PROBLEM, CrisisError, UsageError
 
 if TYPE_CHECKING:
-    from crisisplan.phases.bulk import Wait
+    from crisisplan.phases.bulk import Counts
     from crisisplan.phases.replies import Draft, Replier
 
 
@@ -111,9 +112,8 @@ def _one(replier: Replier, req: ReplyRequest) -> int:
 
 def _bulk(replier: Replier, req: ReplyRequest, path: Path) -> int:
     from crisisplan.console import display_warning
-    from crisisplan.phases.bulk import FileWriter, drafter
-    from crisisplan.phases.customers import BadRow, Customer, read_csv
-    from crisisplan.phases.replies import batched, output_path
+    from crisisplan.phases.bulk import draft_all
+    from crisisplan.phases.customers import BadRow, read_csv
 
     directory = req.output
     if directory is not None:
@@ -131,56 +131,30 @@ def _bulk(replier: Replier, req: ReplyRequest, path: Path) -> int:
                 f"{path} has {len(bad)} bad row(s): {listed}.",
                 hint="Nothing was drafted; fix them or leave out --strict.",
             )
-    skip = set() if req.again else replier.already_drafted()
-    counts = {"drafted": 0, "bad": 0, "already": 0, "with_errors": 0}
     json_out = _JsonStream(replier.row.id) if req.as_json else None
 
-    def finish(wait: Wait, rows: int) -> None:
-        drafts = wait()
-        replier.record(drafts)  # the log first: a file never stands for an unrecorded draft
-        counts["drafted"] += len(drafts)
-        counts["with_errors"] += sum(d.has_errors for d in drafts)
-        if directory is not None:
-            files.write(
-                [(output_path(directory, d.customer, d.customer.line or 0), d.text) for d in drafts]
-            )
+    def show(drafts: list[Draft]) -> None:
         for d in drafts:
             if json_out:
                 json_out.add(_as_json(d))
             elif directory is None:
                 _show(d, to_file=None, header=True)
-        advance(rows)
 
-    with (
-        drafter(replier, csv_size=_size(path)) as submit,
-        FileWriter() as files,
-        _progress(path) as advance,
-    ):
-        pending: tuple[Wait, int] | None = None
-        for batch in batched(read_csv(path)):
-            good: list[Customer] = []
-            for item in batch:
-                if isinstance(item, BadRow):
-                    counts["bad"] += 1
-                    display_warning(f"{path}:{item.line}: {item.message}; row skipped.")
-                elif item.email.lower() in skip:
-                    counts["already"] += 1
-                else:
-                    if not req.again:
-                        skip.add(item.email.lower())  # the same email twice in one file
-                    good.append(item)
-            history = replier.history([c.email for c in good])
-            wait = submit([(c, history.get(c.email, 0)) for c in good])
-            if pending is not None:
-                finish(*pending)  # record batch k while the workers draft batch k + 1
-            pending = (wait, len(batch))
-        if pending is not None:
-            finish(*pending)
-        files.close()
+    with _progress(path) as advance:
+        counts = draft_all(
+            replier,
+            read_csv(path),
+            directory=directory,
+            again=req.again,
+            csv_size=_size(path),
+            on_bad=lambda row: display_warning(f"{path}:{row.line}: {row.message}; row skipped."),
+            on_drafts=show,
+            on_rows=advance,
+        )
     if json_out:
         json_out.close(counts)
     _summary(counts, directory)
-    return EXIT_PROBLEM if counts["bad"] or counts["with_errors"] else EXIT_OK
+    return EXIT_PROBLEM if counts.bad or counts.with_errors else EXIT_OK
 
 
 def _size(path: Path) -> int:
@@ -206,9 +180,9 @@ class _JsonStream:
         sys.stdout.write(prefix + "\n  " + json.dumps(document, ensure_ascii=False))
         self.first = False
 
-    def close(self, counts: dict[str, int]) -> None:
+    def close(self, counts: Counts) -> None:
         sys.stdout.write((self.head if self.first else "") + '\n], "counts": ')
-        sys.stdout.write(json.dumps(counts) + "}\n")
+        sys.stdout.write(json.dumps(dataclasses.asdict(counts)) + "}\n")
 
 
 def _as_json(d: Draft) -> dict[str, object]:
@@ -233,16 +207,16 @@ def _show(d: Draft, *, to_file: Path | None, header: bool = False) -> None:
     show_draft(d, to_file, heading=f"{c.name} <{c.email}>" if header else None)
 
 
-def _summary(counts: dict[str, int], directory: Path | None) -> None:
+def _summary(counts: Counts, directory: Path | None) -> None:
     from crisisplan.console import err, inert
 
-    parts = [f"Drafted {counts['drafted']} repl{'y' if counts['drafted'] == 1 else 'ies'}"]
-    if counts["already"]:
-        parts.append(f"{counts['already']} already drafted (use --again to redo)")
-    if counts["bad"]:
-        parts.append(f"{counts['bad']} bad row(s) skipped")
-    if counts["with_errors"]:
-        parts.append(f"{counts['with_errors']} with language errors to fix")
+    parts = [f"Drafted {counts.drafted} repl{'y' if counts.drafted == 1 else 'ies'}"]
+    if counts.already:
+        parts.append(f"{counts.already} already drafted (use --again to redo)")
+    if counts.bad:
+        parts.append(f"{counts.bad} bad row(s) skipped")
+    if counts.with_errors:
+        parts.append(f"{counts.with_errors} with language errors to fix")
     where = f" Files in {directory}." if directory else ""
     err().print(inert("; ".join(parts) + "." + where))
 

@@ -68,18 +68,18 @@ def add(
                 )
             ],
         )
-        tx.upsert_followup(
-            Followup(
-                incident_id=row.id,
-                email=email,
-                name=name.strip(),
-                tier=tier,
-                open_case=open_case,
-                note=note,
-                added_at=at,
-                contacted_at=None,
-                done_at=None,
-            )
+        tx.upsert_followups(
+            [
+                Followup(
+                    incident_id=row.id,
+                    email=email,
+                    name=name.strip(),
+                    tier=tier,
+                    open_case=open_case,
+                    note=note,
+                    added_at=at,
+                )
+            ]
         )
 
 

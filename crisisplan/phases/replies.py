@@ -10,19 +10,22 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from crisisplan.errors import UsageError
+from crisisplan.lint import lint
 from crisisplan.phases import state as st
 from crisisplan.phases.customers import Customer
-from crisisplan.phases.drafting import incident_context
+from crisisplan.phases.drafting import incident_context, recorded_blocks
 from crisisplan.phases.followups import HISTORY_DAYS
-from crisisplan.phases.record import event, record_in
+from crisisplan.phases.record import event, record_all
+from crisisplan.rendering import build_context, render
+from crisisplan.reuse import BlockMemo
 
 if TYPE_CHECKING:
     from crisisplan.lint import LintFinding
     from crisisplan.loader import Plan
     from crisisplan.models.template import Template
-    from crisisplan.store import IncidentRow, Store, Transaction
+    from crisisplan.store import Followup, IncidentRow, NewEvent, Store, Transaction
 
-BATCH = 500  # replies per transaction: short enough never to keep other agents waiting
+BATCH = 1000  # replies per transaction: over in well under a second, so no agent waits long
 
 
 @dataclass
@@ -57,10 +60,12 @@ class Replier:
     _template: Template = field(init=False)
     _base: dict[str, Any] = field(init=False)
     _next_at: dt.datetime | None = field(init=False)
+    _next_iso: str | None = field(init=False)
+    # Only the customer and compensation differ between this replier's drafts.
+    _memo: BlockMemo = field(init=False)
 
     def __post_init__(self) -> None:
-        from crisisplan.rendering import build_context
-
+        self._memo = BlockMemo(varying=frozenset({"customer", "compensation"}))
         pb = self.plan.playbook
         # Once resolved, the base answer is the resolved notice, and it promises no update.
         during = self.row.state["phase"] == "during"
@@ -80,6 +85,7 @@ class Replier:
             # Overdue already: promise a fresh cadence from now rather than a time gone by.
             every, _ = st.cadence(self.row.state)
             self._next_at = self.at + dt.timedelta(minutes=every or 0)
+        self._next_iso = st.iso(self._next_at) if self._next_at else None
         incident = incident_context(self.row.id, self.row.state, next_update_at=self._next_at)
         role = self.agent if self.agent in pb.roles else None
         agent = {"name": pb.roles[role].name if role else self.agent, "role": role or ""}
@@ -116,9 +122,6 @@ class Replier:
         compensation: str | None = None,
     ) -> Draft:
         """Render and lint one reply; nothing is recorded yet."""
-        from crisisplan.lint import lint
-        from crisisplan.rendering import render
-
         blocks: dict[str, str] = {}
         if text is None:
             context = dict(
@@ -126,7 +129,7 @@ class Replier:
                 customer=customer.context(previous_incidents),
                 compensation=compensation,
             )
-            rendered = render(self._template, context)
+            rendered = render(self._template, context, memo=self._memo)
             text, blocks = rendered.text, rendered.blocks
         findings = lint(text, language=self.plan.playbook.language, above_minor=self._above_minor)
         return Draft(customer, self.template, self.channel_id, text, findings, blocks)
@@ -146,36 +149,50 @@ class Replier:
                 done.add(str(e.payload.get("customer", {}).get("email", "")).lower())
         return done
 
-    def record(self, drafts: list[Draft]) -> None:
-        """Record drafts in one transaction: reply events, follow-ups, the promise."""
+    def record(self, drafts: list[Draft], events: list[NewEvent] | None = None) -> None:
+        """Record drafts in one transaction: reply events, follow-ups, the promise.
+
+        `events` are the drafts' events (`event`), when they were built ahead.
+        """
         if not drafts:
             return
+        events = [self.event(d) for d in drafts] if events is None else events
+        followups = [self._followup(d.customer) for d in drafts] if self.followup else []
         with self.store.transaction() as tx:
-            self.record_in(tx, drafts)
+            self._write(tx, drafts, events, followups)
 
     def record_in(self, tx: Transaction, drafts: list[Draft]) -> None:
         """As `record`, inside a transaction the caller holds."""
+        followups = [self._followup(d.customer) for d in drafts] if self.followup else []
+        self._write(tx, drafts, [self.event(d) for d in drafts], followups)
+
+    def _write(
+        self,
+        tx: Transaction,
+        drafts: list[Draft],
+        events: list[NewEvent],
+        followups: list[Followup],
+    ) -> None:
+        ids = record_all(tx, self.row.id, events)
+        for d, event_id in zip(drafts, ids, strict=True):
+            d.event_id = event_id
+        tx.upsert_followups(followups)
+
+    def _followup(self, c: Customer) -> Followup:
         from crisisplan.store import Followup
 
-        events = [self._event(d) for d in drafts]
-        written = record_in(tx, self.row.id, events)
-        for d, e in zip(drafts, written, strict=True):
-            d.event_id = e.id
-            if self.followup:
-                c = d.customer
-                tx.upsert_followup(
-                    Followup(
-                        incident_id=self.row.id,
-                        email=c.email,
-                        name=c.name,
-                        tier=c.tier,
-                        open_case=c.open_case,
-                        note=c.note,
-                        added_at=self.at,
-                    )
-                )
+        return Followup(
+            incident_id=self.row.id,
+            email=c.email,
+            name=c.name,
+            tier=c.tier,
+            open_case=c.open_case,
+            note=c.note,
+            added_at=self.at,
+        )
 
-    def _event(self, d: Draft) -> Any:
+    def event(self, d: Draft) -> NewEvent:
+        """The reply event that records a draft."""
         c = d.customer
         return event(
             "reply",
@@ -186,7 +203,7 @@ class Replier:
             template=d.template,
             purpose=self._template.front.purpose,
             text=d.text,
-            blocks=d.blocks or None,
+            blocks=recorded_blocks(d.text, d.blocks) or None,
             edited_from=d.edited_from,
             findings=brief_findings(d.findings),
             findings_before_edit=(
@@ -194,7 +211,7 @@ class Replier:
                 if d.findings_before_edit is not None
                 else None
             ),
-            next_update_at=st.iso(self._next_at) if self._next_at else None,
+            next_update_at=self._next_iso,
         )
 
 

@@ -10,6 +10,7 @@ into the state when the incident starts: an incident runs on the plan as declare
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -103,7 +104,12 @@ def initial(payload: dict[str, Any], at: dt.datetime, who: str) -> State:
 
 
 def apply(
-    state: State, kind: str, at: dt.datetime, who: str, channel: str | None, payload: dict[str, Any]
+    state: State,
+    kind: str,
+    at: dt.datetime,
+    who: str,
+    channel: str | None,
+    payload: Mapping[str, Any],
 ) -> State:
     """The state after one event; never mutates its input."""
     new = dict(state)

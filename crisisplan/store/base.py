@@ -4,7 +4,7 @@ protocols, and how values are encoded for storage."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -26,9 +26,18 @@ class NewEvent:
     who: str
     channel: str | None = None
     payload: Mapping[str, Any] = field(default_factory=dict)
+    # The payload as the store keeps it, when it was encoded ahead (see `encoded_ahead`).
+    encoded: str | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         _require_aware("NewEvent.at", self.at)
+
+    def encoded_ahead(self) -> NewEvent:
+        """This event with its payload already encoded: bulk drafting does this work in
+        its worker processes, so the one process that writes the log only writes."""
+        return NewEvent(
+            self.kind, self.at, self.who, self.channel, self.payload, encode_json(self.payload)
+        )
 
 
 @dataclass(frozen=True)
@@ -92,12 +101,16 @@ class Transaction(Protocol):
         """Append one event to an incident's log."""
         ...
 
+    def append_all(self, incident_id: str, events: Sequence[NewEvent]) -> list[int]:
+        """Append many events to an incident's log at once; their ids, in order."""
+        ...
+
     def save_state(self, incident_id: str, state: Mapping[str, Any], *, is_open: bool) -> None:
         """Replace an incident's state snapshot."""
         ...
 
-    def upsert_followup(self, followup: Followup) -> None:
-        """Add a follow-up, or update the one with the same incident and email (not added_at)."""
+    def upsert_followups(self, followups: Iterable[Followup]) -> None:
+        """Add follow-ups, or update those with the same incident and email (not added_at)."""
         ...
 
     def update_followup(
@@ -210,14 +223,19 @@ def decode_optional_time(text: str | None) -> datetime | None:
 
 def encode_json(value: Mapping[str, Any]) -> str:
     """A mapping -> JSON text, readable unicode, no NaN; key order is kept (it is data)."""
-    text = json.dumps(value, ensure_ascii=False, allow_nan=False)
+    text = _READABLE.encode(value)
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
         # Lone surrogates (undecodable bytes from argv or a file) cannot be stored as
         # UTF-8 text; \u escapes can, and they decode back to the very same string.
-        text = json.dumps(value, ensure_ascii=True, allow_nan=False)
+        text = _ESCAPED.encode(value)
     return text
+
+
+# Made once: bulk drafting encodes a payload per customer.
+_READABLE = json.JSONEncoder(ensure_ascii=False, allow_nan=False)
+_ESCAPED = json.JSONEncoder(ensure_ascii=True, allow_nan=False)
 
 
 def decode_json(text: str) -> dict[str, Any]:

@@ -6,7 +6,7 @@ its own opening and locking; the queries here are the same on SQLite and Postgre
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
 
@@ -52,6 +52,10 @@ class SqlRunner(Protocol):
 
     def run(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Run a statement; how many rows it changed."""
+        ...
+
+    def run_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        """Run a statement once for each row of parameters."""
         ...
 
     def insert(self, sql: str, params: Sequence[Any] = ()) -> int:
@@ -303,6 +307,45 @@ class SqlTransaction:
             (new_id, incident_id, event.kind, at, recorded_at, event.who, event.channel, payload)
         )
 
+    def append_all(self, incident_id: str, events: Sequence[NewEvent]) -> list[int]:
+        """Append many events to an incident's log at once; their ids, in order."""
+        self._require(incident_id)
+        if not events:
+            return []
+        recorded_at = encode_time(self._now())
+        times: dict[datetime, str] = {}  # a bulk run's events mostly share one time
+        before = self._sql.one("SELECT COALESCE(MAX(id), 0) FROM events")
+        self._sql.run_many(
+            "INSERT INTO events (incident_id, kind, at, recorded_at, who, channel, payload)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                (
+                    incident_id,
+                    e.kind,
+                    times.get(e.at) or times.setdefault(e.at, encode_time(e.at)),
+                    recorded_at,
+                    e.who,
+                    e.channel,
+                    encode_json(e.payload) if e.encoded is None else e.encoded,
+                )
+                for e in events
+            ),
+        )
+        # Ids only grow, and this transaction holds the incident: the rows after the
+        # largest id before are this call's, in the order given.
+        rows = self._sql.rows(
+            "SELECT id, incident_id FROM events WHERE id > ? ORDER BY id",  # by primary key
+            (0 if before is None else before[0],),
+        )
+        ids = [int(row[0]) for row in rows if row[1] == incident_id]
+        if len(ids) != len(events):
+            raise StoreError(
+                f"{self._sql.location} gave {len(ids)} ids for {len(events)} new events."
+                " Nothing was recorded.",
+                hint="Run the command again; if it keeps failing, run `crisis check` on the log.",
+            )
+        return ids
+
     def save_state(self, incident_id: str, state: Mapping[str, Any], *, is_open: bool) -> None:
         """Replace an incident's state snapshot."""
         changed = self._sql.run(
@@ -312,14 +355,29 @@ class SqlTransaction:
         if changed == 0:
             raise _unknown_incident(incident_id, self._sql.location)
 
-    def upsert_followup(self, followup: Followup) -> None:
-        """Add a follow-up, or replace the one with the same incident and email.
+    def upsert_followups(self, followups: Iterable[Followup]) -> None:
+        """Add follow-ups, or replace those with the same incident and email.
 
         A replaced follow-up keeps the time it was first added.
         """
-        self._require(followup.incident_id)
-        f = followup
-        self._sql.run(
+        rows = []
+        for f in followups:
+            self._require(f.incident_id)
+            rows.append(
+                (
+                    f.incident_id,
+                    email_key(f.email),
+                    f.email,
+                    f.name,
+                    f.tier,
+                    int(f.open_case),
+                    f.note,
+                    encode_time(f.added_at),
+                    encode_optional_time(f.contacted_at),
+                    encode_optional_time(f.done_at),
+                )
+            )
+        self._sql.run_many(
             "INSERT INTO followups (incident_id, email, email_as_given, name, tier, open_case,"
             " note, added_at, contacted_at, done_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (incident_id, email) DO UPDATE SET"
@@ -332,18 +390,7 @@ class SqlTransaction:
             " note = COALESCE(excluded.note, followups.note),"
             " contacted_at = COALESCE(followups.contacted_at, excluded.contacted_at),"
             " done_at = excluded.done_at",
-            (
-                f.incident_id,
-                email_key(f.email),
-                f.email,
-                f.name,
-                f.tier,
-                int(f.open_case),
-                f.note,
-                encode_time(f.added_at),
-                encode_optional_time(f.contacted_at),
-                encode_optional_time(f.done_at),
-            ),
+            rows,
         )
 
     def update_followup(

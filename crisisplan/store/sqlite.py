@@ -11,7 +11,7 @@ import errno
 import os
 import sqlite3
 import stat
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from types import TracebackType
@@ -125,8 +125,10 @@ class _SqliteRunner:
         self.busy_timeout = busy_timeout
         self.writing = False
 
-    def _execute(self, sql: str, params: Sequence[Any]) -> sqlite3.Cursor:
+    def _execute(self, sql: str, params: Sequence[Any], *, many: bool = False) -> sqlite3.Cursor:
         try:
+            if many:
+                return self.conn.executemany(sql, params)
             return self.conn.execute(sql, params)
         except sqlite3.Error as exc:
             raise _translate(
@@ -151,6 +153,10 @@ class _SqliteRunner:
     def run(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Run a statement; how many rows it changed."""
         return self._execute(sql, params).rowcount
+
+    def run_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        """Run a statement once for each row of parameters."""
+        self._execute(sql, list(rows), many=True)
 
     def insert(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Run an INSERT into a table with a generated id; the new row's id."""
