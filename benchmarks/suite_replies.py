@@ -11,6 +11,7 @@ from pathlib import Path
 from common import CRISIS, PY, Result
 
 FULL, QUICK = 100_000, 10_000
+PAIRS = 2
 MEMORY_LIMIT_MB = 200
 
 _BARE = """
@@ -44,23 +45,31 @@ def _run(cmd: list[str], cwd: Path) -> tuple[float, float]:
 
 
 def replies(runs: int, work: Path) -> list[Result]:
+    """Bare Jinja2 and the drafting run, alternated PAIRS times, best of each: this VM's
+    speed swings by up to 2x over tens of seconds, and alternating lets both sides meet
+    the same swings."""
     rows = QUICK if runs < 15 else FULL
-    subprocess.run([*CRISIS, "init", str(work)], check=True, capture_output=True)
-    declare = "start --type outage --severity major --title Down --summary Unknown --yes"
-    subprocess.run([*CRISIS, *declare.split()], cwd=work, check=True, capture_output=True)
     csv = work / "customers.csv"
     with csv.open("w", encoding="utf-8") as handle:
         handle.write("name,email,tier,note,open_case\n")
         for i in range(rows):
             handle.write(f"Customer {i},c{i}@example.com,business,Their case {i},no\n")
-    bare, _ = _run([PY, "-c", _BARE, str(rows)], work)
-    drafting, peak = _run([*CRISIS, "reply", "--customers", str(csv), "-o", "drafts"], work)
+    bare, drafting, peak = [], [], 0.0
+    for pair in range(PAIRS):
+        team = work / f"team{pair}"  # a fresh log and folder each time: nothing to skip
+        subprocess.run([*CRISIS, "init", str(team)], check=True, capture_output=True)
+        declare = "start --type outage --severity major --title Down --summary Unknown --yes"
+        subprocess.run([*CRISIS, *declare.split()], cwd=team, check=True, capture_output=True)
+        bare.append(_run([PY, "-c", _BARE, str(rows)], team)[0])
+        seconds, megabytes = _run([*CRISIS, "reply", "--customers", str(csv), "-o", "drafts"], team)
+        drafting.append(seconds)
+        peak = max(peak, megabytes)
     return [
         Result(
             f"reply --customers ({rows:,} rows, files)",
-            drafting,
+            min(drafting),
             f"bare Jinja2 x {rows:,}",
-            bare,
+            min(bare),
             2.5,
         ),
         Result(

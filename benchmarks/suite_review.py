@@ -75,19 +75,19 @@ def _add_replies_updates_and_followups(db: Path) -> None:
                 record_in(tx, row.id, new[first : first + _BATCH])
         for first in range(0, FOLLOWUPS, _BATCH):
             with store.transaction() as tx:
-                for i in range(first, min(first + _BATCH, FOLLOWUPS)):
-                    tx.upsert_followup(
-                        Followup(
-                            incident_id=row.id,
-                            email=f"customer{i}@example.com",
-                            name=f"Customer {i}",
-                            tier="enterprise" if i % 10 == 0 else None,
-                            open_case=i % 5 == 0,
-                            note=None,
-                            added_at=start + step * (i % REPLIES),
-                            done_at=start + step * REPLIES if i % 4 == 0 else None,
-                        )
+                tx.upsert_followups(
+                    Followup(
+                        incident_id=row.id,
+                        email=f"customer{i}@example.com",
+                        name=f"Customer {i}",
+                        tier="enterprise" if i % 10 == 0 else None,
+                        open_case=i % 5 == 0,
+                        note=None,
+                        added_at=start + step * (i % REPLIES),
+                        done_at=start + step * REPLIES if i % 4 == 0 else None,
                     )
+                    for i in range(first, min(first + _BATCH, FOLLOWUPS))
+                )
         if store.count_events(row.id) != BIG:
             sys.exit(f"seeding {db} gave {store.count_events(row.id)} events, not {BIG}")
 

@@ -199,3 +199,19 @@ def loop_items(_context: Context, iterable: Any) -> Iterator[Any]:
 
 
 LOOP_FILTER = "crisis loop"  # a space: no template can name it
+
+
+def collected(chunks: Iterable[str]) -> str:
+    """A render's chunks joined, refused as soon as they pass the output limit."""
+    parts: list[str] = []
+    size = 0
+    for chunk in chunks:
+        size += len(chunk)
+        if size > MAX_OUTPUT:
+            raise Stop(
+                "template.limit",
+                f"the template wrote more than {MAX_OUTPUT:,} characters.",
+                LIMIT_HINT,
+            )
+        parts.append(chunk)
+    return "".join(parts)

@@ -10,17 +10,16 @@ from __future__ import annotations
 
 import contextlib
 import os
-from dataclasses import dataclass
+import secrets
 from pathlib import Path
+from typing import NamedTuple
 
 from crisisplan.errors import CrisisError
 
-# O_EXCL: a file or link already under the temporary name is never written through.
 _FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
 
 
-@dataclass(frozen=True)
-class Staged:
+class Staged(NamedTuple):
     """A file written in full under a temporary name, waiting to take its real one."""
 
     temporary: str
@@ -46,22 +45,23 @@ def stage(
     *,
     mode: int = 0o644,
     sync: bool = True,
-    run: int | None = None,
+    run: str | None = None,
 ) -> Staged:
     """Write `data` in full next to `path`, for `commit` to put in place.
 
     The file gets `mode` less what the umask takes away. `sync=False` skips the fsync, for
-    files whose content the log already holds. The temporary name ends `.RUN.tmp`, RUN
-    being this process's id unless given: two runs writing one folder never share a
-    temporary file, and one left by a process long gone (killed mid-write) is ours to
-    replace. Paths are plain strings here: bulk drafting stages thousands a second.
+    files whose content the log already holds. The temporary name ends `.RUN.tmp`: RUN is
+    random unless given, so writers never share a temporary file, and a bulk run passes
+    its own to sweep up after itself. Paths are plain strings here: bulk drafting stages
+    thousands a second.
     """
     payload = data.encode("utf-8") if isinstance(data, str) else data
     path = os.fspath(path)
     folder, name = os.path.split(path)
-    temporary = os.path.join(folder, f".{name}.{os.getpid() if run is None else run}.tmp")
+    temporary = f"{folder or '.'}/.{name}.{run or secrets.token_hex(6)}.tmp"
     try:
-        fd = _create(temporary, mode)
+        # O_EXCL: whatever is already under that name, even a link, is never written through.
+        fd = os.open(temporary, _FLAGS, mode)
     except OSError as exc:
         raise _write_error(path, exc) from None
     try:
@@ -89,15 +89,6 @@ def write_atomic(path: Path, data: bytes | str, *, mode: int = 0o644, sync: bool
     except OSError as exc:
         raise _write_error(path, exc) from None
     stage(path, data, mode=mode, sync=sync).commit()
-
-
-def _create(temporary: str, mode: int) -> int:
-    try:
-        return os.open(temporary, _FLAGS, mode)
-    except FileExistsError:
-        # Left by a killed process that had our pid, or planted: remove it, make our own.
-        os.unlink(temporary)
-        return os.open(temporary, _FLAGS, mode)
 
 
 def _write_error(path: str | Path, exc: OSError) -> CrisisError:

@@ -14,15 +14,14 @@ from __future__ import annotations
 import difflib
 import functools
 import re
-from collections.abc import Callable, Iterator, Mapping
-from contextvars import ContextVar
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from jinja2 import Template as JinjaTemplate
 from jinja2 import nodes
 from jinja2.exceptions import SecurityError, TemplateSyntaxError, UndefinedError
-from jinja2.runtime import Context, Undefined
+from jinja2.runtime import Undefined
 from jinja2.utils import missing as _MISSING
 
 from crisisplan.budget import (
@@ -37,14 +36,15 @@ from crisisplan.budget import (
     MAX_WIDTH,
     Budget,
     Stop,
+    collected,
 )
 from crisisplan.context import ago, build_context, clock, date, kind_of, plural, sample_context
 from crisisplan.errors import Location, TemplateError
+from crisisplan.reuse import UNDER, BlockMemo, Under, capturing
 from crisisplan.sandbox import environment
 
 if TYPE_CHECKING:
     from crisisplan.models.template import Template
-    from crisisplan.reuse import BlockMemo
 
 __all__ = [
     "MAX_INT_BITS",
@@ -88,11 +88,12 @@ class Rendered:
 
 
 class _Compiled:
-    """A compiled template; its syntax tree is parsed again only to explain an error."""
+    """A compiled template; its syntax tree is parsed again only to explain an error or
+    for a memo to see what each block reads."""
 
     def __init__(self, jinja: JinjaTemplate, name: str, body: str, blocks: dict[str, int]) -> None:
         # Each block keeps what it writes, so a render can say what each one contributed.
-        jinja.blocks = {name: _capturing(name, block) for name, block in jinja.blocks.items()}
+        jinja.blocks = {name: capturing(name, block) for name, block in jinja.blocks.items()}
         self.jinja, self.name, self.body = jinja, name, body
         self.blocks = blocks  # block name -> body line, in source order
 
@@ -183,59 +184,6 @@ def _tidy(text: str) -> str:
     return _BLANK_RUNS.sub("\n\n", text).strip()
 
 
-def _collected(chunks: Iterator[str]) -> str:
-    """The chunks joined, refused as soon as they pass the output limit."""
-    parts: list[str] = []
-    size = 0
-    for chunk in chunks:
-        size += len(chunk)
-        if size > MAX_OUTPUT:
-            raise Stop(
-                "template.limit",
-                f"the template wrote more than {MAX_OUTPUT:,} characters.",
-                LIMIT_HINT,
-            )
-        parts.append(chunk)
-    return "".join(parts)
-
-
-class _Under:
-    """The render under way: what each block wrote, and the memo it may reuse words from."""
-
-    __slots__ = ("captured", "context", "memo")
-
-    def __init__(self, context: dict[str, Any], memo: BlockMemo | None) -> None:
-        self.captured: dict[str, str] = {}
-        self.context = context
-        self.memo = memo
-
-
-_UNDER: ContextVar[_Under | None] = ContextVar("crisisplan_render", default=None)
-
-
-def _capturing(
-    name: str, block: Callable[[Context], Iterator[str]]
-) -> Callable[[Context], Iterator[str]]:
-    """The block's render function: it keeps what the block writes the first time it
-    runs, and takes the words from the memo when the block wrote them for an earlier
-    draft with the same fields."""
-
-    def run(context: Context) -> Iterator[str]:
-        under = _UNDER.get()
-        memo = None if under is None else under.memo
-        key = None if memo is None or under is None else memo.key(name, under.context)
-        text = None if key is None or memo is None else memo.get(key)
-        if text is None:
-            text = _collected(block(context))
-            if key is not None and memo is not None:
-                memo.keep(key, text)
-        if under is not None:
-            under.captured.setdefault(name, text)
-        yield text
-
-    return run
-
-
 def render(
     template: Template,
     context: Mapping[str, Any],
@@ -255,15 +203,15 @@ def render(
     if memo is not None:
         memo.prepare(compiled, compiled.tree, variables)
     ctx = jinja.new_context(variables)
-    under = _Under(variables, None if strict else memo)
+    under = Under(variables, None if strict else memo)
     token = BUDGET.set(Budget(strict=strict))
-    rendering = _UNDER.set(under)
+    rendering = UNDER.set(under)
     try:
-        text = _collected(jinja.root_render_func(ctx))
+        text = collected(jinja.root_render_func(ctx))
     except Exception as exc:  # every failure becomes a located RenderError
         raise _render_error(template, compiled, context, exc) from None
     finally:
-        _UNDER.reset(rendering)
+        UNDER.reset(rendering)
         BUDGET.reset(token)
     captured = under.captured
     text = _tidy(text)

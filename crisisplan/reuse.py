@@ -1,24 +1,35 @@
-"""Reusing what a block wrote, across the many drafts of one run.
+"""What each block of a render wrote, and reusing it across the many drafts of one run.
+
+Every block's render function is wrapped once per compiled template (`capturing`): it
+keeps what the block wrote in the render under way (`Under`), so a draft can say what
+each block contributed.
 
 A bulk run renders one template for thousands of customers with everything else in the
 context the same. A block that reads only that fixed part, and customer fields by name,
 writes the same words for every customer whose fields it reads are the same: the
 `acknowledge` block of a first response differs only by `customer.open_case`. A
-`BlockMemo` keeps those words and hands them back, so such a block is rendered once per
-distinct set of fields instead of once per customer.
+`BlockMemo` keeps those words, and the steps of work they cost, and hands them back, so
+such a block is rendered once per distinct set of fields instead of once per customer.
 
 Templates are deterministic (the sandbox has no `random` and no `lipsum`) and a block
-sees only the context and pure globals, so this changes no draft. Whatever the analysis
-cannot prove about a block (it calls `self` or `super`, reads a variable set outside
-it, or uses a whole customer) makes the block render every time, as before.
+sees only the context, pure globals and the names the template itself sets, so a block
+that reads none of those names writes what it wrote before. Whatever the analysis cannot
+prove about a block (it calls `self` or `super`, is scoped, reads a name the template
+sets or binds anywhere, uses a whole customer, holds another block) makes it render
+every time, as before.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
+from contextvars import ContextVar
 from typing import Any
 
 from jinja2 import meta, nodes
+from jinja2.runtime import Context
+
+from crisisplan.budget import BUDGET, collected
 
 # Names a block may read besides the context: Jinja's pure globals (see crisisplan.sandbox).
 _GLOBALS = frozenset({"range", "dict", "namespace", "cycler", "joiner"})
@@ -36,7 +47,7 @@ class BlockMemo:
         self.varying = varying
         self._template: object | None = None
         self._reads: dict[str, tuple[Read, ...] | None] = {}
-        self._kept: dict[tuple[Any, ...], str] = {}
+        self._kept: dict[tuple[Any, ...], tuple[str, int]] = {}
 
     def prepare(self, template: object, tree: nodes.Template, fixed: Mapping[str, Any]) -> None:
         """Analyse `template` (its syntax tree) once; another template starts afresh."""
@@ -45,9 +56,11 @@ class BlockMemo:
         self._template = template
         self._kept.clear()
         known = (set(fixed) - self.varying) | _GLOBALS
-        self._reads = {
-            block.name: _reads(block, self.varying, known) for block in tree.find_all(nodes.Block)
-        }
+        everywhere = _bindings(tree)
+        self._reads = {}
+        for block in tree.find_all(nodes.Block):
+            outside = frozenset(everywhere - _bindings(block))  # bound beyond the block
+            self._reads[block.name] = _reads(block, self.varying, known, outside)
 
     def key(self, block: str, context: Mapping[str, Any]) -> tuple[Any, ...] | None:
         """What identifies this block's words for this draft; None if they cannot be reused."""
@@ -68,18 +81,77 @@ class BlockMemo:
             return None
         return tuple(key)
 
-    def get(self, key: tuple[Any, ...]) -> str | None:
+    def get(self, key: tuple[Any, ...]) -> tuple[str, int] | None:
+        """The words kept for `key`, and the steps of work they cost to write."""
         return self._kept.get(key)
 
-    def keep(self, key: tuple[Any, ...], words: str) -> None:
+    def keep(self, key: tuple[Any, ...], words: str, steps: int) -> None:
+        """Keep a block's words for the next draft with the same key, while there is room."""
         if len(self._kept) < _MAX_KEPT:
-            self._kept[key] = words
+            self._kept[key] = (words, steps)
 
 
-def _reads(block: nodes.Block, varying: frozenset[str], known: set[str]) -> tuple[Read, ...] | None:
+class Under:
+    """The render under way: what each block wrote, and the memo it may reuse words from."""
+
+    __slots__ = ("captured", "context", "memo")
+
+    def __init__(self, context: dict[str, Any], memo: BlockMemo | None) -> None:
+        self.captured: dict[str, str] = {}
+        self.context = context
+        self.memo = memo
+
+
+UNDER: ContextVar[Under | None] = ContextVar("crisisplan_render", default=None)
+
+BlockFunction = Callable[[Context], Iterator[str]]
+
+
+def capturing(name: str, block: BlockFunction) -> BlockFunction:
+    """The block's render function: it keeps what the block writes the first time it
+    runs, and takes the words from the memo when the block wrote them for an earlier
+    draft with the same fields, charging the render the work they cost then."""
+
+    def run(context: Context) -> Iterator[str]:
+        under = UNDER.get()
+        memo = None if under is None else under.memo
+        key = None if memo is None or under is None else memo.key(name, under.context)
+        kept = None if key is None or memo is None else memo.get(key)
+        budget = BUDGET.get()
+        if kept is not None:
+            text, steps = kept
+            if budget is not None:
+                budget.spend(steps)
+        else:
+            left = budget.left if budget is not None else 0
+            text = collected(block(context))
+            if key is not None and memo is not None:
+                memo.keep(key, text, left - budget.left if budget is not None else 0)
+        if under is not None:
+            under.captured.setdefault(name, text)
+        yield text
+
+    return run
+
+
+def _bindings(root: nodes.Node) -> Counter[str]:
+    """How many times each name is set or bound under `root` (set, for, with, macro...)."""
+    names: Counter[str] = Counter()
+    for node in root.find_all((nodes.Name, nodes.Macro, nodes.NSRef)):
+        if isinstance(node, nodes.Name):
+            if node.ctx in ("store", "param"):
+                names[node.name] += 1
+        elif isinstance(node, nodes.Macro | nodes.NSRef):
+            names[node.name] += 1
+    return names
+
+
+def _reads(
+    block: nodes.Block, varying: frozenset[str], known: set[str], outside: frozenset[str]
+) -> tuple[Read, ...] | None:
     """The varying fields a block reads, if all else it reads is fixed; None otherwise."""
-    if next(block.find_all(nodes.Block), None) is not None:
-        return None  # reusing its words would leave the blocks inside it unrecorded
+    if block.scoped or next(block.find_all(nodes.Block), None) is not None:
+        return None  # it sees a loop's variables, or holds blocks its words would hide
     if block.environment is None:
         return None
     body = nodes.Template(block.body, lineno=block.lineno)
@@ -87,12 +159,12 @@ def _reads(block: nodes.Block, varying: frozenset[str], known: set[str]) -> tupl
     undeclared = meta.find_undeclared_variables(body)
     reads: set[Read] = set()
     for name, parent in _names(block):
-        if name in _OPAQUE:
-            return None
+        if name in _OPAQUE or name in outside:
+            return None  # another block's words, or a name the template sets elsewhere
         if name in varying:
             reads.add((name, _field(parent)))  # a whole mapping is no key: never reused
         elif name in undeclared and name not in known:
-            return None  # set outside the block, or not there at all
+            return None  # not in the context at all
     return tuple(sorted(reads, key=lambda r: (r[0], r[1] or "")))
 
 

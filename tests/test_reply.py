@@ -359,3 +359,9 @@ def test_a_small_run_stops_at_a_failing_customer_the_same_way() -> None:
     assert "The 1000 drafts before it are recorded" in result.stderr
     assert len(events("reply")) == 1000
     assert len(list(Path("out").iterdir())) == 1000
+    # With --json, stdout is still one whole document: the drafts recorded before it stopped.
+    again = crisis("reply", "--customers", str(csv_file), "--again", "--json")
+    assert again.exit_code == 2
+    document = json.loads(again.stdout)
+    assert len(document["drafts"]) == document["counts"]["drafted"] == 1000
+    assert [d["event_id"] for d in document["drafts"]] == [e["id"] for e in events("reply")[1000:]]

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crisisplan.phases.drafting import block_texts, recorded_blocks
-from crisisplan.rendering import render
+from crisisplan.rendering import RenderError, render
 from crisisplan.reuse import BlockMemo
 from tests.test_rendering import REPLY, context, template
 
@@ -43,6 +44,26 @@ TEMPLATES = {
     "macro": (
         "{% macro named() %}{{ customer.name }}{% endmacro %}"
         "{% block a %}{{ named() }}{% endblock %}"
+    ),
+    "compensation set outside": (
+        "{% set compensation = customer.tier or compensation %}"
+        "{% block a %}{{ compensation }}{% endblock %}"
+    ),
+    "fixed name set outside": (
+        '{% set company = {"name": customer.name} %}{% block a %}{{ company.name }}{% endblock %}'
+    ),
+    "global shadowed by a macro": (
+        "{% macro range() %}{{ customer.name }}{% endmacro %}"
+        "{% block a %}{{ range() }}{% endblock %}"
+    ),
+    "scoped in a loop": (
+        "{% for incident in [customer] %}{% block a scoped %}{{ incident.name }}"
+        "{% endblock %}{% endfor %}"
+    ),
+    "with": "{% with agent = customer %}{% block a %}{{ agent.name }}{% endblock %}{% endwith %}",
+    "loop inside": (
+        "{% block a %}{% for x in [customer.tier, company.name] %}{{ x }};{% endfor %}"
+        "{% endblock %}"
     ),
     "loop variable": (
         "{% block a %}{% for customer in [1, 2] %}{{ customer }}{% endfor %}"
@@ -99,7 +120,8 @@ def test_blocks_that_read_only_fixed_things_or_named_fields_are_kept_for_reuse()
 
 
 def test_blocks_that_read_what_the_memo_cannot_see_are_rendered_every_time() -> None:
-    for name in ("set outside", "whole customer", "self", "nested", "macro"):
+    opaque = ("set outside", "whole customer", "self", "nested", "macro")
+    for name in (*opaque, "compensation set outside", "fixed name set outside", "with"):
         reply = template(TEMPLATES[name])
         memo = BlockMemo(VARYING)
         ctx = context()
@@ -121,3 +143,20 @@ def test_the_log_gives_back_every_block_s_words_as_they_were(
     if inside:
         text = text + "".join(blocks.values())
     assert block_texts(text, recorded_blocks(text, blocks)) == blocks
+
+
+def test_reused_words_still_cost_the_work_they_took_to_write() -> None:
+    # The block is cheap to reuse but was dear to write: a draft that would run out of
+    # steps rendering afresh must run out with the memo too.
+    body = (
+        "{% block a %}{% for i in range(30000) %}{% endfor %}{{ customer.tier }}{% endblock %}"
+        "{% for i in range(customer.note | int) %}{% endfor %}"
+    )
+    reply, memo = template(body), BlockMemo(VARYING)
+    render(reply, context(tier="gold", note="10"), memo=memo)  # fits the budget
+    heavy = context(tier="gold", note="40000")
+    with pytest.raises(RenderError) as fresh:
+        render(reply, heavy)
+    with pytest.raises(RenderError) as reused:
+        render(reply, heavy, memo=memo)
+    assert reused.value.message == fresh.value.message

@@ -112,7 +112,7 @@ def _one(replier: Replier, req: ReplyRequest) -> int:
 
 def _bulk(replier: Replier, req: ReplyRequest, path: Path) -> int:
     from crisisplan.console import display_warning
-    from crisisplan.phases.bulk import draft_all
+    from crisisplan.phases.bulk import Counts, draft_all
     from crisisplan.phases.customers import BadRow, read_csv
 
     directory = req.output
@@ -140,17 +140,26 @@ def _bulk(replier: Replier, req: ReplyRequest, path: Path) -> int:
             elif directory is None:
                 _show(d, to_file=None, header=True)
 
-    with _progress(path) as advance:
-        counts = draft_all(
-            replier,
-            read_csv(path),
-            directory=directory,
-            again=req.again,
-            csv_size=_size(path),
-            on_bad=lambda row: display_warning(f"{path}:{row.line}: {row.message}; row skipped."),
-            on_drafts=show,
-            on_rows=advance,
-        )
+    counts = Counts()
+    try:
+        with _progress(path) as advance:
+            counts = draft_all(
+                replier,
+                read_csv(path),
+                directory=directory,
+                again=req.again,
+                csv_size=_size(path),
+                on_bad=lambda row: display_warning(
+                    f"{path}:{row.line}: {row.message}; row skipped."
+                ),
+                on_drafts=show,
+                on_rows=advance,
+                counts=counts,
+            )
+    except BaseException:
+        if json_out and not json_out.first:
+            json_out.close(counts)  # whole, with the drafts recorded before it stopped
+        raise
     if json_out:
         json_out.close(counts)
     _summary(counts, directory)
@@ -233,6 +242,12 @@ def _progress(path: Path) -> Iterator[Callable[[int], None]]:
 
     with path.open("rb") as handle:
         total = max(sum(1 for _ in handle) - 1, 0)
-    with Progress(transient=True, console=err()) as progress:
+    # No refresh thread: bulk drafting forks its workers while the bar is up.
+    with Progress(transient=True, console=err(), auto_refresh=False) as progress:
         task = progress.add_task("Drafting", total=total)
-        yield lambda n: progress.advance(task, n)
+
+        def advance(rows: int) -> None:
+            progress.advance(task, rows)
+            progress.refresh()
+
+        yield advance

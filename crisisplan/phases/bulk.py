@@ -11,6 +11,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import secrets
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -38,6 +39,8 @@ Drafted = tuple[str, list["LintFinding"], "NewEvent", "Staged | None", CrisisErr
 
 @dataclass
 class Counts:
+    """What a bulk run did with the rows of its CSV."""
+
     drafted: int = 0
     bad: int = 0
     already: int = 0
@@ -48,7 +51,7 @@ class Counts:
 class _Job:
     replier: Replier
     directory: Path | None
-    run: int  # names this run's temporary files, to sweep them up if it is interrupted
+    run: str  # names this run's temporary files, to sweep them up if it is interrupted
 
 
 # The job the workers draft for. Set before they fork, so each inherits the compiled
@@ -66,15 +69,17 @@ def draft_all(
     on_bad: Callable[[BadRow], None],
     on_drafts: Callable[[list[Draft]], None],
     on_rows: Callable[[int], None],
+    counts: Counts | None = None,
 ) -> Counts:
     """Draft, record and write a reply for every customer; report each batch as it lands.
 
     A customer already drafted with this template is skipped unless `again`; so is the
-    same email a second time in the rows.
+    same email a second time in the rows. `counts`, if given, is kept up to date as the
+    run goes, so a caller still has them when it stops with an error.
     """
     skip = set() if again else replier.already_drafted()
-    counts = Counts()
-    job = _Job(replier, directory, os.getpid())
+    counts = Counts() if counts is None else counts
+    job = _Job(replier, directory, secrets.token_hex(6))
 
     def finish(wait: Callable[[], list[Drafted]], customers: list[Customer], size: int) -> None:
         try:
@@ -97,8 +102,8 @@ def draft_all(
             raise
         counts.drafted += len(drafts)
         counts.with_errors += sum(d.has_errors for d in drafts)
+        on_drafts(drafts)  # recorded: reported even if a file cannot be written
         _commit(drafted)
-        on_drafts(drafts)
         on_rows(size)
 
     try:
@@ -161,7 +166,7 @@ def _commit(drafted: list[Drafted]) -> None:
         raise failed
 
 
-def _sweep(directory: Path, run: int) -> None:
+def _sweep(directory: Path, run: str) -> None:
     """Remove the temporary files an interrupted run left behind."""
     for leftover in directory.glob(f".*.{run}.tmp"):
         leftover.unlink(missing_ok=True)

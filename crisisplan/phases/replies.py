@@ -157,26 +157,19 @@ class Replier:
         if not drafts:
             return
         events = [self.event(d) for d in drafts] if events is None else events
-        followups = [self._followup(d.customer) for d in drafts] if self.followup else []
         with self.store.transaction() as tx:
-            self._write(tx, drafts, events, followups)
+            self.record_in(tx, drafts, events)
 
-    def record_in(self, tx: Transaction, drafts: list[Draft]) -> None:
-        """As `record`, inside a transaction the caller holds."""
-        followups = [self._followup(d.customer) for d in drafts] if self.followup else []
-        self._write(tx, drafts, [self.event(d) for d in drafts], followups)
-
-    def _write(
-        self,
-        tx: Transaction,
-        drafts: list[Draft],
-        events: list[NewEvent],
-        followups: list[Followup],
+    def record_in(
+        self, tx: Transaction, drafts: list[Draft], events: list[NewEvent] | None = None
     ) -> None:
+        """As `record`, inside a transaction the caller holds."""
+        events = [self.event(d) for d in drafts] if events is None else events
         ids = record_all(tx, self.row.id, events)
         for d, event_id in zip(drafts, ids, strict=True):
             d.event_id = event_id
-        tx.upsert_followups(followups)
+        if self.followup:
+            tx.upsert_followups(self._followup(d.customer) for d in drafts)
 
     def _followup(self, c: Customer) -> Followup:
         from crisisplan.store import Followup

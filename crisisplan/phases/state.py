@@ -10,6 +10,7 @@ into the state when the incident starts: an incident runs on the plan as declare
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -19,10 +20,13 @@ if TYPE_CHECKING:
 State = dict[str, Any]
 
 
+# Cached: a bulk run derives state from thousands of events that share their times.
+@functools.lru_cache(maxsize=1024)
 def iso(when: dt.datetime) -> str:
     return when.astimezone(dt.UTC).isoformat()
 
 
+@functools.lru_cache(maxsize=1024)
 def parse(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text)
 

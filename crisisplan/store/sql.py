@@ -309,9 +309,16 @@ class SqlTransaction:
 
     def append_all(self, incident_id: str, events: Sequence[NewEvent]) -> list[int]:
         """Append many events to an incident's log at once; their ids, in order."""
-        self._require(incident_id)
         if not events:
             return []
+        # Hold the incident, so no other transaction appends to it until this one ends.
+        if (
+            self._sql.one(
+                f"SELECT 1 FROM incidents WHERE id = ?{self._sql.row_lock}", (incident_id,)
+            )
+            is None
+        ):
+            raise _unknown_incident(incident_id, self._sql.location)
         recorded_at = encode_time(self._now())
         times: dict[datetime, str] = {}  # a bulk run's events mostly share one time
         before = self._sql.one("SELECT COALESCE(MAX(id), 0) FROM events")
@@ -331,7 +338,7 @@ class SqlTransaction:
                 for e in events
             ),
         )
-        # Ids only grow, and this transaction holds the incident: the rows after the
+        # Ids only grow, and this transaction holds the incident: its rows after the
         # largest id before are this call's, in the order given.
         rows = self._sql.rows(
             "SELECT id, incident_id FROM events WHERE id > ? ORDER BY id",  # by primary key
