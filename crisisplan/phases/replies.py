@@ -18,12 +18,13 @@ from crisisplan.phases.followups import HISTORY_DAYS
 from crisisplan.phases.record import event, record_all
 from crisisplan.rendering import build_context, render
 from crisisplan.reuse import BlockMemo
+from crisisplan.store.base import Followup
 
 if TYPE_CHECKING:
     from crisisplan.lint import LintFinding
     from crisisplan.loader import Plan
     from crisisplan.models.template import Template
-    from crisisplan.store import Followup, IncidentRow, NewEvent, Store, Transaction
+    from crisisplan.store import IncidentRow, NewEvent, Store, Transaction
 
 BATCH = 1000  # replies per transaction: over in well under a second, so no agent waits long
 
@@ -172,8 +173,6 @@ class Replier:
             tx.upsert_followups(self._followup(d.customer) for d in drafts)
 
     def _followup(self, c: Customer) -> Followup:
-        from crisisplan.store import Followup
-
         return Followup(
             incident_id=self.row.id,
             email=c.email,

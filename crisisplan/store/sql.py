@@ -368,6 +368,7 @@ class SqlTransaction:
         A replaced follow-up keeps the time it was first added.
         """
         rows = []
+        times: dict[datetime, str] = {}  # a bulk run adds them all at one time
         for f in followups:
             self._require(f.incident_id)
             rows.append(
@@ -379,7 +380,7 @@ class SqlTransaction:
                     f.tier,
                     int(f.open_case),
                     f.note,
-                    encode_time(f.added_at),
+                    times.get(f.added_at) or times.setdefault(f.added_at, encode_time(f.added_at)),
                     encode_optional_time(f.contacted_at),
                     encode_optional_time(f.done_at),
                 )
