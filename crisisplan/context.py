@@ -190,6 +190,13 @@ def _channel(playbook: Playbook, channel_id: str) -> dict[str, Any]:
     }
 
 
+def agent_variable(playbook: Playbook, who: str) -> dict[str, str]:
+    """The `agent` variable for whoever drafts: a role of the plan by its person's name,
+    anyone else by what they are called."""
+    role = playbook.roles.get(who)
+    return {"name": role.name if role else who, "role": who if role else ""}
+
+
 def build_context(
     *,
     playbook: Playbook,

@@ -35,7 +35,11 @@ def events(kind: str | None = None, db: Path = DB) -> list[dict[str, Any]]:
     return [e for e in found if kind is None or e["kind"] == kind]
 
 
-def start_outage(*extra: str) -> Result:
+def start_outage(
+    *extra: str,
+    title: str = "Logins failing",
+    summary: str = "Since 02:40 UTC sign-ins time out for many customers",
+) -> Result:
     """Declare the standard test incident on the example plan."""
     return ok(
         "start",
@@ -44,8 +48,8 @@ def start_outage(*extra: str) -> Result:
         "--severity",
         "major",
         "--title",
-        "Logins failing",
+        title,
         "--summary",
-        "Since 02:40 UTC sign-ins time out for many customers",
+        summary,
         *extra,
     )

@@ -96,18 +96,7 @@ def test_output_writes_the_brief_to_a_file_and_json_is_one_document() -> None:
 
 
 def test_a_hostile_title_is_shown_as_written_never_as_markup_or_controls() -> None:
-    ok(
-        "start",
-        "--type",
-        "outage",
-        "--severity",
-        "major",
-        "--title",
-        "[bold red]Logins[/] \x1b[2J failing",
-        "--summary",
-        "Sign-ins time out",
-        "--yes",
-    )
+    start_outage("--yes", title="[bold red]Logins[/] \x1b[2J failing", summary="Sign-ins time out")
 
     out = ok("brief").stdout
 

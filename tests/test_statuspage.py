@@ -194,18 +194,7 @@ def test_resolved_incidents_are_listed_for_90_days() -> None:
 
 
 def test_every_title_and_update_is_escaped_in_the_page_and_the_feed() -> None:
-    ok(
-        "start",
-        "--type",
-        "outage",
-        "--severity",
-        "major",
-        "--title",
-        EVIL,
-        "--summary",
-        "<img src=x onerror=alert(2)> \x1b[2J bell\x07",
-        "--yes",
-    )
+    start_outage("--yes", title=EVIL, summary="<img src=x onerror=alert(2)> \x1b[2J bell\x07")
     # An undecodable byte read from a terminal: recorded as a lone surrogate. (Recorded
     # through the store: the test runner's stdout cannot echo it back.)
     _record_update("An undecodable byte from a terminal: \udcff.")

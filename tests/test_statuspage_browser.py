@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.helpers import ok
+from tests.helpers import ok, start_outage
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -115,20 +115,7 @@ class Visit:
 def site() -> str:
     """The acceptance story (start --yes, update, update), then the build; the page's URL."""
     ok("init", ".")
-    ok(
-        "start",
-        "--type",
-        "outage",
-        "--severity",
-        "major",
-        "--title",
-        TITLE,
-        "--summary",
-        "Since 02:40 UTC sign-ins time out for many customers",
-        "--yes",
-        "--at",
-        "-50m",
-    )
+    start_outage("--yes", "--at", "-50m", title=TITLE)
     ok("note", "Internal: the failover script did not run", "--at", "-40m")
     ok("update", "We found the cause: a failed database failover.", "--at", "-30m")
     ok("update", LAST, "--eta", "+40m")

@@ -186,13 +186,16 @@ def _final_update(
 def _without_promise(
     plan: Plan, incident: dict[str, Any], channel: str, at: dt.datetime, who: str
 ) -> tuple[str, str]:
+    from crisisplan.context import agent_variable
     from crisisplan.rendering import build_context, render
 
     template = plan.template_for("status_update")
-    role = who if who in plan.playbook.roles else None
-    agent = {"name": plan.playbook.roles[role].name if role else who, "role": role or ""}
     context = build_context(
-        playbook=plan.playbook, incident=incident, agent=agent, channel_id=channel, now=at
+        playbook=plan.playbook,
+        incident=incident,
+        agent=agent_variable(plan.playbook, who),
+        channel_id=channel,
+        now=at,
     )
     rendered = render(template, context)
     promise = rendered.blocks.get("next_update", "")

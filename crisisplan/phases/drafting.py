@@ -47,19 +47,15 @@ def draft(
     compensation: str | None = None,
 ) -> tuple[str, str]:
     """Render the plan's template for a purpose (or a named one): (template id, text)."""
+    from crisisplan.context import agent_variable
     from crisisplan.rendering import build_context, render
 
     template = plan.templates_by_id(template_id) if template_id else plan.template_for(purpose)
-    role = agent if agent in plan.playbook.roles else None
-    agent_data = {
-        "name": plan.playbook.roles[role].name if role else agent,
-        "role": role or "",
-    }
     context = build_context(
         playbook=plan.playbook,
         incident=incident,
         customer=customer,
-        agent=agent_data,
+        agent=agent_variable(plan.playbook, agent),
         channel_id=channel_id,
         compensation=compensation,
         now=now,

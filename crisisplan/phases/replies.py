@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from crisisplan.context import agent_variable
 from crisisplan.errors import UsageError
 from crisisplan.lint import lint
 from crisisplan.phases import state as st
@@ -88,13 +89,11 @@ class Replier:
             self._next_at = self.at + dt.timedelta(minutes=every or 0)
         self._next_iso = st.iso(self._next_at) if self._next_at else None
         incident = incident_context(self.row.id, self.row.state, next_update_at=self._next_at)
-        role = self.agent if self.agent in pb.roles else None
-        agent = {"name": pb.roles[role].name if role else self.agent, "role": role or ""}
         self._base = build_context(
             playbook=pb,
             incident=incident,
             customer=None,
-            agent=agent,
+            agent=agent_variable(pb, self.agent),
             channel_id=self.channel_id,
             now=self.at,
         )
