@@ -40,7 +40,7 @@ from crisisplan.budget import (
 )
 from crisisplan.context import ago, build_context, clock, date, kind_of, plural, sample_context
 from crisisplan.errors import Location, TemplateError
-from crisisplan.reuse import UNDER, BlockMemo, Under, capturing
+from crisisplan.reuse import UNDER, Memo, Under, capturing
 from crisisplan.sandbox import environment
 
 if TYPE_CHECKING:
@@ -189,34 +189,78 @@ def render(
     context: Mapping[str, Any],
     *,
     strict: bool = False,
-    memo: BlockMemo | None = None,
+    memo: Memo | None = None,
 ) -> Rendered:
     """Render a template with a context from `build_context`; any failure is a RenderError.
 
     `strict` also refuses to print a value that is none (`crisis check` renders this way).
-    With a `memo`, blocks reuse the words they wrote for an earlier context that differed
-    only in the memo's varying variables, where the fields they read are the same.
+    With a `memo`, a draft reuses the words of earlier drafts whose context differed only
+    in the memo's varying variables, wherever the template cannot tell them apart (see
+    crisisplan.reuse).
     """
     compiled = _compiled(template)
-    jinja = compiled.jinja
     variables = context if isinstance(context, dict) else dict(context)
-    if memo is not None:
+    if memo is not None and not strict:
         memo.prepare(compiled, compiled.tree, variables)
-    ctx = jinja.new_context(variables)
+        reused = _from_skeleton(template, compiled, variables, memo)
+        if reused is not None:
+            return reused
+    text, blocks = _run(template, compiled, variables, strict=strict, memo=memo)
+    return _tidied(compiled, text, blocks)
+
+
+def _run(
+    template: Template,
+    compiled: _Compiled,
+    variables: dict[str, Any],
+    *,
+    strict: bool,
+    memo: Memo | None,
+) -> tuple[str, dict[str, str]]:
+    """The raw text of one render, and what each block wrote."""
+    ctx = compiled.jinja.new_context(variables)
     under = Under(variables, None if strict else memo)
     token = BUDGET.set(Budget(strict=strict))
     rendering = UNDER.set(under)
     try:
-        text = collected(jinja.root_render_func(ctx))
+        text = collected(compiled.jinja.root_render_func(ctx))
     except Exception as exc:  # every failure becomes a located RenderError
-        raise _render_error(template, compiled, context, exc) from None
+        raise _render_error(template, compiled, variables, exc) from None
     finally:
         UNDER.reset(rendering)
         BUDGET.reset(token)
-    captured = under.captured
+    return text, under.captured
+
+
+def _from_skeleton(
+    template: Template, compiled: _Compiled, variables: dict[str, Any], memo: Memo
+) -> Rendered | None:
+    """The draft filled into the memo's skeleton for drafts like it; None if it has none."""
+    found = memo.draft_key(variables)
+    if found is None:
+        return None
+    key, values = found
+    skeleton = memo.skeleton(key)
+    if skeleton is None:
+        if not memo.has_room():
+            return None
+        try:
+            text, blocks = _run(template, compiled, memo.sketch(variables), strict=False, memo=None)
+        except RenderError:
+            return None  # rendered in full, the error names the real values
+        skeleton = memo.keep_skeleton(key, text, blocks)
+        if skeleton is None:
+            return None
+    text, blocks = skeleton.fill(values)
+    if len(text) > MAX_OUTPUT:
+        return None  # rendered in full, the draft is refused for its size
+    return _tidied(compiled, text, blocks)
+
+
+def _tidied(compiled: _Compiled, text: str, blocks: Mapping[str, str]) -> Rendered:
     text = _tidy(text)
-    blocks = {name: _tidy(captured.get(name, "")) for name in compiled.blocks}
-    return Rendered(text=text + "\n" if text else "", blocks=blocks)
+    tidied = {name: _tidy(blocks.get(name, "")) for name in compiled.blocks}
+    return Rendered(text=text + "\n" if text else "", blocks=tidied)
 
 
 # --- errors -------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from crisisplan.phases.drafting import incident_context, recorded_blocks
 from crisisplan.phases.followups import HISTORY_DAYS
 from crisisplan.phases.record import event, record_all
 from crisisplan.rendering import build_context, render
-from crisisplan.reuse import BlockMemo
+from crisisplan.reuse import Memo
 from crisisplan.store.base import Followup
 
 if TYPE_CHECKING:
@@ -64,10 +64,10 @@ class Replier:
     _next_at: dt.datetime | None = field(init=False)
     _next_iso: str | None = field(init=False)
     # Only the customer and compensation differ between this replier's drafts.
-    _memo: BlockMemo = field(init=False)
+    _memo: Memo = field(init=False)
 
     def __post_init__(self) -> None:
-        self._memo = BlockMemo(varying=frozenset({"customer", "compensation"}))
+        self._memo = Memo(varying=frozenset({"customer", "compensation"}))
         pb = self.plan.playbook
         # Once resolved, the base answer is the resolved notice, and it promises no update.
         during = self.row.state["phase"] == "during"
