@@ -25,11 +25,14 @@ class Staged(NamedTuple):
     temporary: str
     path: str
 
-    def commit(self) -> None:
-        """Put the file in place, replacing any file of that name."""
+    def commit(self, *, missing_ok: bool = False) -> None:
+        """Put the file in place, replacing any file of that name; with `missing_ok`, a
+        temporary file already gone (put in place before) is no error."""
         try:
             os.replace(self.temporary, self.path)
         except OSError as exc:
+            if missing_ok and isinstance(exc, FileNotFoundError):
+                return
             self.discard()
             raise _write_error(self.path, exc) from None
 

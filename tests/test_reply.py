@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import signal
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -321,6 +323,26 @@ def test_a_template_that_fails_for_one_customer_stops_the_run_with_its_reason() 
     files = list(Path("out").iterdir())
     assert len(files) == drafted
     assert not [f for f in files if f.name.startswith(".")]
+
+
+def test_a_run_killed_part_way_leaves_no_file_for_a_draft_the_log_does_not_hold() -> None:
+    # Killed without warning while worker processes draft and name files: every draft
+    # file left is one the log holds, with the very words the log holds.
+    csv_file = write_csv(Path("many.csv"), 20000)
+    command = [sys.executable, "-m", "crisisplan", "reply", "--customers", str(csv_file)]
+    run = subprocess.Popen([*command, "-o", "out"], stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while len(events("reply")) < 3000 and run.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    run.send_signal(signal.SIGKILL)
+    run.wait()
+    recorded = {e["payload"]["customer"]["email"]: e["payload"]["text"] for e in events("reply")}
+    assert 3000 <= len(recorded) < 20000, "not killed part way"
+    files = [f for f in Path("out").iterdir() if not f.name.startswith(".")]
+    assert files
+    for file in files:
+        email = file.stem.split("-")[1] + "@example.com"  # 00002-c0-example-com -> c0@...
+        assert file.read_text(encoding="utf-8") == recorded[email], file.name
 
 
 def test_drafts_whose_files_cannot_be_written_are_still_in_the_log() -> None:

@@ -1,9 +1,11 @@
 """Drafting thousands of replies at the speed of one.
 
 Worker processes render, lint and write each draft's file under a temporary name; this
-process records a batch in the log while they draft the next, and only then gives the
-batch's files their real names, so a file never stands for a draft the log does not hold.
-Memory stays flat: a batch at a time, whatever the size of the CSV.
+process records a batch in the log while they draft the next. Only once a batch is in the
+log are its files given their real names, by the workers as they start on a later batch
+(or by this process at the end), so a file never stands for a draft the log does not
+hold, and this process, which every batch waits on, does little but record. Memory stays flat: a
+batch at a time, whatever the size of the CSV.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import gc
 import multiprocessing
 import os
 import secrets
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -35,6 +38,8 @@ Batch = list[tuple[Customer, int]]  # customers with their count of earlier inci
 # What a worker sends back for each customer: the draft's text and findings, the event
 # that records it (encoded ahead), and its file, staged, or the error that stopped it.
 Drafted = tuple[str, list["LintFinding"], "NewEvent", "Staged | None", CrisisError | None]
+# A batch's drafts, and the first error naming the files handed with it (see `_work`).
+Done = tuple[list[Drafted], CrisisError | None]
 
 
 @dataclass
@@ -80,35 +85,46 @@ def draft_all(
     skip = set() if again else replier.already_drafted()
     counts = Counts() if counts is None else counts
     job = _Job(replier, directory, secrets.token_hex(6))
+    # Files whose drafts are recorded wait for their real names: handed to the workers
+    # with the next batch, or put in place here at the end. If the run stops, any not yet
+    # known to be in place are put in place here before the rest are swept up.
+    waiting: list[Staged] = []
+    handed: deque[list[Staged]] = deque()  # with each batch in flight, the files it names
 
-    def finish(wait: Callable[[], list[Drafted]], customers: list[Customer], size: int) -> None:
+    def finish(wait: Callable[[], Done], customers: list[Customer], size: int) -> None:
         try:
-            drafted = wait()
+            drafted, failed = wait()
+            handed.popleft()
         except TemplateError as exc:
             done = f"The {counts.drafted} drafts before it are recorded"
             exc.hint = f"{exc.hint} {done}; fix the template, then run again to draft the rest."
             raise
-        drafts = [
-            Draft(c, replier.template, replier.channel_id, text, findings)
-            for c, (text, findings, *_) in zip(customers, drafted, strict=True)
-        ]
+        staged = [s for _, _, _, s, _ in drafted if s is not None]
         try:
+            if failed is not None:
+                raise _unwritten(failed)  # an earlier batch's file could not take its name
+            drafts = [
+                Draft(c, replier.template, replier.channel_id, text, findings)
+                for c, (text, findings, *_) in zip(customers, drafted, strict=True)
+            ]
             # The log first: a file never stands for a draft the log does not hold.
             replier.record(drafts, [event for _, _, event, _, _ in drafted])
         except BaseException:
-            for *_, staged, _ in drafted:
-                if staged is not None:
-                    staged.discard()
+            for file in staged:
+                file.discard()
             raise
+        waiting.extend(staged)
         counts.drafted += len(drafts)
         counts.with_errors += sum(d.has_errors for d in drafts)
         on_drafts(drafts)  # recorded: reported even if a file cannot be written
-        _commit(drafted)
         on_rows(size)
+        unwritten = next((error for *_, error in drafted if error is not None), None)
+        if unwritten is not None:
+            raise _unwritten(unwritten)  # the rest of the batch is still put in place
 
     try:
         with _fewer_collections(), _drafter(job, pool=csv_size >= POOL_MIN_BYTES) as submit:
-            pending: tuple[Callable[[], list[Drafted]], list[Customer], int] | None = None
+            pending: tuple[Callable[[], Done], list[Customer], int] | None = None
             for batch in batched(rows):
                 good: list[Customer] = []
                 for item in batch:
@@ -122,14 +138,22 @@ def draft_all(
                             skip.add(item.email.lower())  # the same email twice in one file
                         good.append(item)
                 history = replier.history([c.email for c in good])
-                wait = submit([(c, history.get(c.email, 0)) for c in good])
+                # The workers first name the files of the batch recorded last time round.
+                handed.append(waiting[:])
+                waiting.clear()
+                wait = submit([(c, history.get(c.email, 0)) for c in good], handed[-1])
                 if pending is not None:
                     finish(*pending)  # record batch k while the workers draft batch k + 1
                 pending = (wait, good, len(batch))
             if pending is not None:
                 finish(*pending)
+        failed = _put_in_place(waiting)
+        if failed is not None:
+            raise _unwritten(failed)
     except BaseException:
         if directory is not None:
+            for files in (*handed, waiting):
+                _put_in_place(files, missing_ok=True)
             _sweep(directory, job.run)
         raise
     return counts
@@ -151,25 +175,33 @@ def _fewer_collections() -> Iterator[None]:
         gc.set_threshold(*before)
 
 
-def _commit(drafted: list[Drafted]) -> None:
-    """Give each written file its real name; then raise the first that could not be written."""
+def _put_in_place(files: list[Staged], *, missing_ok: bool = False) -> CrisisError | None:
+    """Give each file its real name; the first error, once all were tried."""
     failed: CrisisError | None = None
-    for *_, staged, error in drafted:
-        if staged is not None:
-            try:
-                staged.commit()
-            except CrisisError as exc:
-                error = exc
-        failed = failed or error
-    if failed is not None:
-        failed.hint = "The drafts are in the log; fix that, then run again with --again."
-        raise failed
+    for file in files:
+        try:
+            file.commit(missing_ok=missing_ok)
+        except CrisisError as exc:
+            failed = failed or exc
+    return failed
+
+
+def _unwritten(error: CrisisError) -> CrisisError:
+    error.hint = "The drafts are in the log; fix that, then run again with --again."
+    return error
 
 
 def _sweep(directory: Path, run: str) -> None:
     """Remove the temporary files an interrupted run left behind."""
     for leftover in directory.glob(f".*.{run}.tmp"):
         leftover.unlink(missing_ok=True)
+
+
+def _work(task: tuple[list[Staged], Batch]) -> Done:
+    """Name the files of a recorded batch, then draft a chunk of the next."""
+    recorded, chunk = task
+    failed = _put_in_place(recorded)
+    return _draft_chunk(chunk), failed
 
 
 def _draft_chunk(chunk: Batch) -> list[Drafted]:
@@ -198,25 +230,28 @@ def _draft_chunk(chunk: Batch) -> list[Drafted]:
 
 
 @contextmanager
-def _drafter(job: _Job, *, pool: bool) -> Iterator[Callable[[Batch], Callable[[], list[Drafted]]]]:
-    """`submit(batch)` starts drafting a batch and returns a function that waits for it."""
+def _drafter(
+    job: _Job, *, pool: bool
+) -> Iterator[Callable[[Batch, list[Staged]], Callable[[], Done]]]:
+    """`submit(batch, recorded)` names the files of a recorded batch and starts drafting
+    the next; it returns a function that waits for both."""
     global _JOB
     _JOB = job
     try:
         cores = os.cpu_count() or 1
         if cores < 2 or not pool:
 
-            def here(batch: Batch) -> Callable[[], list[Drafted]]:
+            def here(batch: Batch, recorded: list[Staged]) -> Callable[[], Done]:
                 try:
-                    drafted = _draft_chunk(batch)
+                    done = _work((recorded, batch))
                 except TemplateError as exc:
                     failed = exc  # raised on waiting, as from a worker: the batch before is kept
 
-                    def fail() -> list[Drafted]:
+                    def fail() -> Done:
                         raise failed
 
                     return fail
-                return lambda: drafted
+                return lambda: done
 
             yield here
             return
@@ -225,11 +260,19 @@ def _drafter(job: _Job, *, pool: bool) -> Iterator[Callable[[Batch], Callable[[]
         # and exit without running finalisers, so the parent's connection is unaffected.
         with multiprocessing.get_context("fork").Pool(cores) as workers:
 
-            def submit(batch: Batch) -> Callable[[], list[Drafted]]:
+            def submit(batch: Batch, recorded: list[Staged]) -> Callable[[], Done]:
                 size = max(len(batch) // cores, 1)  # a task per worker per batch
-                chunks = [batch[i : i + size] for i in range(0, len(batch), size)]
-                pending = workers.map_async(_draft_chunk, chunks)
-                return lambda: [d for part in pending.get() for d in part]
+                chunks = [batch[i : i + size] for i in range(0, len(batch), size)] or [[]]
+                share = -(-len(recorded) // len(chunks))
+                tasks = [(recorded[i * share : (i + 1) * share], c) for i, c in enumerate(chunks)]
+                pending = workers.map_async(_work, tasks)
+
+                def wait() -> Done:
+                    parts = pending.get()
+                    failed = next((f for _, f in parts if f is not None), None)
+                    return [d for drafted, _ in parts for d in drafted], failed
+
+                return wait
 
             yield submit
     finally:
