@@ -3,9 +3,9 @@
 Worker processes render, lint and write each draft's file under a temporary name; this
 process records a batch in the log while they draft the next. Only once a batch is in the
 log are its files given their real names, by the workers as they start on a later batch
-(or by this process at the end), so a file never stands for a draft the log does not
-hold, and this process, which every batch waits on, does little but record. Memory stays flat: a
-batch at a time, whatever the size of the CSV.
+(or by this process at the end): a file never stands for a draft the log does not hold,
+and this process, which every batch waits on, does little but record. Memory stays flat:
+a batch at a time, whatever the size of the CSV.
 """
 
 from __future__ import annotations
