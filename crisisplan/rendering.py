@@ -40,7 +40,7 @@ from crisisplan.budget import (
 )
 from crisisplan.context import ago, build_context, clock, date, kind_of, plural, sample_context
 from crisisplan.errors import Location, TemplateError
-from crisisplan.reuse import UNDER, Memo, Under, capturing
+from crisisplan.reuse import UNDER, BlockMemo, Memo, Under, capturing
 from crisisplan.sandbox import environment
 
 if TYPE_CHECKING:
@@ -200,13 +200,21 @@ def render(
     """
     compiled = _compiled(template)
     variables = context if isinstance(context, dict) else dict(context)
+    blocks = None
     if memo is not None and not strict:
         memo.prepare(compiled, compiled.tree, variables)
-        reused = _from_skeleton(template, compiled, variables, memo)
+
+        def sketch(stand_ins: dict[str, Any]) -> tuple[str, dict[str, str]] | None:
+            try:
+                return _run(template, compiled, stand_ins, strict=False, blocks=None)
+            except RenderError:
+                return None  # rendered in full, the error names the real values
+
+        reused = memo.drafts.draft(variables, sketch, limit=MAX_OUTPUT)
         if reused is not None:
-            return reused
-    text, blocks = _run(template, compiled, variables, strict=strict, memo=memo)
-    return _tidied(compiled, text, blocks)
+            return _tidied(compiled, *reused)
+        blocks = memo.blocks
+    return _tidied(compiled, *_run(template, compiled, variables, strict=strict, blocks=blocks))
 
 
 def _run(
@@ -215,11 +223,11 @@ def _run(
     variables: dict[str, Any],
     *,
     strict: bool,
-    memo: Memo | None,
+    blocks: BlockMemo | None,
 ) -> tuple[str, dict[str, str]]:
     """The raw text of one render, and what each block wrote."""
     ctx = compiled.jinja.new_context(variables)
-    under = Under(variables, None if strict else memo)
+    under = Under(variables, blocks)
     token = BUDGET.set(Budget(strict=strict))
     rendering = UNDER.set(under)
     try:
@@ -230,31 +238,6 @@ def _run(
         UNDER.reset(rendering)
         BUDGET.reset(token)
     return text, under.captured
-
-
-def _from_skeleton(
-    template: Template, compiled: _Compiled, variables: dict[str, Any], memo: Memo
-) -> Rendered | None:
-    """The draft filled into the memo's skeleton for drafts like it; None if it has none."""
-    found = memo.draft_key(variables)
-    if found is None:
-        return None
-    key, values = found
-    skeleton = memo.skeleton(key)
-    if skeleton is None:
-        if not memo.has_room():
-            return None
-        try:
-            text, blocks = _run(template, compiled, memo.sketch(variables), strict=False, memo=None)
-        except RenderError:
-            return None  # rendered in full, the error names the real values
-        skeleton = memo.keep_skeleton(key, text, blocks)
-        if skeleton is None:
-            return None
-    text, blocks = skeleton.fill(values)
-    if len(text) > MAX_OUTPUT:
-        return None  # rendered in full, the draft is refused for its size
-    return _tidied(compiled, text, blocks)
 
 
 def _tidied(compiled: _Compiled, text: str, blocks: Mapping[str, str]) -> Rendered:

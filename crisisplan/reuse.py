@@ -1,214 +1,83 @@
 """Reusing words across the many drafts of one run: whole drafts, else blocks.
 
+A bulk run renders one template for thousands of customers with everything else in the
+context the same. A `Memo` reuses what earlier drafts wrote at two levels: whole drafts
+filled in with each customer's printed fields (crisisplan.skeletons), and, where a draft
+has no skeleton, the blocks that read nothing that differs (`BlockMemo`).
+
 Every block's render function is wrapped once per compiled template (`capturing`): it
 keeps what the block wrote in the render under way (`Under`), so a draft can say what
 each block contributed.
 
-A bulk run renders one template for thousands of customers with everything else in the
-context the same. Templates are deterministic (the sandbox has no `random` and no
-`lipsum`), so what a draft says depends only on how the template reads the customer. A
-`Memo` reuses words at two levels:
+A block that reads only the fixed part of the context, and customer fields by name,
+writes the same words for every customer whose fields it reads are the same: the
+`acknowledge` block of a first response differs only by `customer.open_case`. A
+`BlockMemo` keeps those words, and the steps of work they cost, and hands them back, so
+such a block is rendered once per distinct set of fields instead of once per customer.
 
-- **Whole drafts.** Where the template reads each customer field only to print it as it
-  is (`{{ customer.name }}`), to test it (`{% if customer.note %}`), or as a value that
-  repeats between customers (`customer.tier == "enterprise"`), the draft is the same text
-  for every customer whose tests and values agree, with the printed fields filled in. The
-  template is rendered once for each such group with a stand-in for each printed field,
-  and each draft fills in its own (`Skeleton`). Whatever the analysis cannot prove (the
-  template sets or binds a customer name, calls `self` or `super`, or prints a field
-  through a filter block, a macro, `{% set %}...{% endset %}` or a recursive loop) gets no
-  skeleton.
-- **Blocks.** Otherwise, a block that reads only the fixed part of the context and
-  customer fields by name writes the same words for every customer whose fields it reads
-  are the same: such a block is rendered once per distinct set of fields, and the render
-  is charged the steps of work the words cost. Whatever the analysis cannot prove about a
-  block (it calls `self` or `super`, is scoped, reads a name the template sets or binds
-  anywhere, uses a whole customer, holds another block) makes it render every time.
+Templates are deterministic (the sandbox has no `random` and no `lipsum`) and a block
+sees only the context, pure globals and the names the template itself sets, so a block
+that reads none of those names writes what it wrote before. Whatever the analysis cannot
+prove about a block (it calls `self` or `super`, is scoped, reads a name the template
+sets or binds anywhere, uses a whole customer, holds another block) makes it render
+every time, as before.
 """
 
 from __future__ import annotations
 
-import re
-import secrets
-from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from contextvars import ContextVar
-from typing import Any, NamedTuple
+from typing import Any
 
 from jinja2 import meta, nodes
 from jinja2.runtime import Context
 
 from crisisplan.budget import BUDGET, collected
+from crisisplan.skeletons import Skeletons, bindings, field_of, typed
 
 # Names a block may read besides the context: Jinja's pure globals (see crisisplan.sandbox).
 _GLOBALS = frozenset({"range", "dict", "namespace", "cycler", "joiner"})
 # Names that reach other blocks or the template's own variables.
 _OPAQUE = frozenset({"self", "super", "caller", "varargs", "kwargs"})
 _MAX_KEPT = 4096  # outputs kept per run: a block keyed on a unique field stops filling it
-_TRIAL = 64  # skeletons made before asking whether they are used again
-# Nodes whose output a template can change before it is printed, or keep as a value.
-_TRANSFORMING = (
-    nodes.Macro,
-    nodes.CallBlock,
-    nodes.FilterBlock,
-    nodes.AssignBlock,
-    nodes.EvalContextModifier,
-)
 
 Read = tuple[str, str | None]  # a varying variable and the field read (None: all of it)
 
 
-class _Use(NamedTuple):
-    """How a whole draft reads one varying field: `value` if any part of the template
-    uses its value; else whether it prints it as it is, and whether it tests it."""
-
-    variable: str
-    field: str | None
-    value: bool
-    prints: bool
-    tests: bool
-
-
-_FILLED = object()  # in a draft's key: a printed field, filled in for each draft
-
-
-class Skeleton(NamedTuple):
-    """A draft's raw text and blocks, cut where each printed field goes (its slot)."""
-
-    text: tuple[str | int, ...]
-    blocks: dict[str, tuple[str | int, ...]]
-
-    def fill(self, values: list[str]) -> tuple[str, dict[str, str]]:
-        """The raw text and blocks with each slot filled with its field's value."""
-        return _joined(self.text, values), {
-            name: _joined(pieces, values) for name, pieces in self.blocks.items()
-        }
-
-
-def _joined(pieces: tuple[str | int, ...], values: list[str]) -> str:
-    return "".join([p if isinstance(p, str) else values[p] for p in pieces])
-
-
 class Memo:
-    """The drafts of one template rendered with a context fixed but for `varying`."""
+    """What the drafts of one template, rendered with a context fixed but for `varying`,
+    reuse from each other: whole drafts, else blocks."""
 
     def __init__(self, varying: frozenset[str]) -> None:
-        self.varying = varying
+        self.drafts = Skeletons(varying)
+        self.blocks = BlockMemo(varying)
         self._template: object | None = None
-        self._reads: dict[str, tuple[Read, ...] | None] = {}
-        self._kept: dict[tuple[Any, ...], tuple[str, int]] = {}
-        self._uses: tuple[_Use, ...] | None = None
-        self._skeletons: dict[tuple[Any, ...], Skeleton] = {}
-        self._reused = 0  # drafts filled into a skeleton made for an earlier one
-        # Stand-ins for printed fields: no template or value holds this run's random mark.
-        self._mark = f"\x00{secrets.token_hex(8)}:"
-        self._slot = re.compile(re.escape(self._mark) + r"(\d+)\x00")
 
     def prepare(self, template: object, tree: nodes.Template, fixed: Mapping[str, Any]) -> None:
         """Analyse `template` (its syntax tree) once; another template starts afresh."""
-        if template is self._template:
-            return
-        self._template = template
+        if template is not self._template:
+            self._template = template
+            self.drafts.prepare(tree)
+            self.blocks.prepare(tree, fixed)
+
+
+class BlockMemo:
+    """The blocks of one template rendered with a context fixed but for `varying`."""
+
+    def __init__(self, varying: frozenset[str]) -> None:
+        self.varying = varying
+        self._reads: dict[str, tuple[Read, ...] | None] = {}
+        self._kept: dict[tuple[Any, ...], tuple[str, int]] = {}
+
+    def prepare(self, tree: nodes.Template, fixed: Mapping[str, Any]) -> None:
+        """Start afresh for the template with this syntax tree."""
         self._kept.clear()
-        self._skeletons.clear()
-        self._reused = 0
         known = (set(fixed) - self.varying) | _GLOBALS
-        everywhere = _bindings(tree)
+        everywhere = bindings(tree)
         self._reads = {}
         for block in tree.find_all(nodes.Block):
-            outside = frozenset(everywhere - _bindings(block))  # bound beyond the block
+            outside = frozenset(everywhere - bindings(block))  # bound beyond the block
             self._reads[block.name] = _reads(block, self.varying, known, outside)
-        self._uses = _uses(tree, self.varying, everywhere)
-
-    # --- whole drafts ---------------------------------------------------------------------
-
-    def draft_key(self, context: Mapping[str, Any]) -> tuple[tuple[Any, ...], list[str]] | None:
-        """What identifies this draft's skeleton, and the values of its printed fields;
-        None if the template's drafts have no skeleton."""
-        if self._uses is None:
-            return None
-        key: list[Any] = []
-        values: list[str] = []
-        for use in self._uses:
-            value = _value(context, use.variable, use.field)
-            if value is _MISSING:
-                return None
-            if use.prints and not use.value and _fillable(value, use):
-                key.append(_FILLED)
-                values.append(value)
-            else:
-                key.append(bool(value) if not use.value and not use.prints else value)
-                if use.prints:
-                    values.append("")  # printed as it is in this draft's skeleton
-        try:
-            hash(tuple(key))
-        except TypeError:  # a list or a mapping: render the draft instead
-            return None
-        return tuple(key), values
-
-    def skeleton(self, key: tuple[Any, ...]) -> Skeleton | None:
-        """The skeleton kept for drafts with this key."""
-        skeleton = self._skeletons.get(key)
-        if skeleton is not None:
-            self._reused += 1
-        return skeleton
-
-    def has_room(self) -> bool:
-        """Whether to make another skeleton: not once they are seldom used again, as when
-        a template uses a value unique to each customer (`customer.name | upper`)."""
-        made = len(self._skeletons)
-        return (
-            self._uses is not None and made < _MAX_KEPT and (made < _TRIAL or self._reused >= made)
-        )
-
-    def sketch(self, context: Mapping[str, Any]) -> dict[str, Any]:
-        """The context with a stand-in for each field this draft's skeleton fills in."""
-        sketch = dict(context)
-        slot = 0
-        for use in self._uses or ():
-            if not use.prints:
-                continue
-            value = _value(context, use.variable, use.field)
-            if not use.value and _fillable(value, use):
-                stand_in = f"{self._mark}{slot}\x00"
-                if use.field is None:
-                    sketch[use.variable] = stand_in
-                else:
-                    if sketch[use.variable] is context[use.variable]:
-                        sketch[use.variable] = dict(context[use.variable])
-                    sketch[use.variable][use.field] = stand_in
-            slot += 1
-        return sketch
-
-    def keep_skeleton(
-        self, key: tuple[Any, ...], text: str, blocks: Mapping[str, str]
-    ) -> Skeleton | None:
-        """Cut a sketch's raw text and blocks at their stand-ins, and keep it for `key`.
-
-        If a stand-in did not come out as it went in, the analysis missed a way the
-        template changes what it prints: this template's drafts get no skeleton.
-        """
-        cut = self._cut(text)
-        parts = {name: self._cut(words) for name, words in blocks.items()}
-        if cut is None or any(p is None for p in parts.values()):
-            self._uses = None
-            self._skeletons.clear()
-            return None
-        skeleton = Skeleton(cut, {name: p for name, p in parts.items() if p is not None})
-        self._skeletons[key] = skeleton
-        return skeleton
-
-    def _cut(self, text: str) -> tuple[str | int, ...] | None:
-        pieces = self._slot.split(text)  # text, slot, text, slot, ..., text
-        cut: list[str | int] = [
-            piece if i % 2 == 0 else int(piece) for i, piece in enumerate(pieces) if piece
-        ]
-        token = self._mark[1:-1]
-        if any(isinstance(p, str) and ("\x00" in p or token in p.lower()) for p in cut):
-            return None
-        return tuple(cut)
-
-    # --- blocks ---------------------------------------------------------------------------
 
     def key(self, block: str, context: Mapping[str, Any]) -> tuple[Any, ...] | None:
         """What identifies this block's words for this draft; None if they cannot be reused."""
@@ -222,7 +91,7 @@ class Memo:
                 if not isinstance(value, dict) or field not in value:
                     return None
                 value = value[field]
-            key.append(value)
+            key.append(typed(value))
         try:
             hash(tuple(key))
         except TypeError:  # a list or a mapping in a field: render it instead
@@ -244,7 +113,7 @@ class Under:
 
     __slots__ = ("captured", "context", "memo")
 
-    def __init__(self, context: dict[str, Any], memo: Memo | None) -> None:
+    def __init__(self, context: dict[str, Any], memo: BlockMemo | None) -> None:
         self.captured: dict[str, str] = {}
         self.context = context
         self.memo = memo
@@ -282,80 +151,6 @@ def capturing(name: str, block: BlockFunction) -> BlockFunction:
     return run
 
 
-_MISSING = object()
-
-
-def _value(context: Mapping[str, Any], variable: str, field: str | None) -> Any:
-    value = context.get(variable, _MISSING)
-    if field is None or value is _MISSING:
-        return value
-    if not isinstance(value, dict):
-        return _MISSING
-    return value.get(field, _MISSING)
-
-
-def _fillable(value: Any, use: _Use) -> bool:
-    """A printed string can be filled in, unless an empty one changes what a test sees."""
-    return type(value) is str and (bool(value) or not use.tests)
-
-
-def _uses(
-    tree: nodes.Template, varying: frozenset[str], bound: Counter[str]
-) -> tuple[_Use, ...] | None:
-    """How the template reads each varying field, if each read is one a skeleton can take."""
-    if any(name in bound for name in varying):
-        return None  # the template sets or binds a varying name: reads may mean another
-    found: dict[Read, tuple[bool, bool, bool]] = {}
-    # Each node with its parent, grandparent, and whether what it prints is printed as is.
-    stack: list[tuple[nodes.Node, nodes.Node | None, nodes.Node | None, bool]] = [
-        (tree, None, None, True)
-    ]
-    while stack:
-        node, parent, grandparent, plain = stack.pop()
-        if isinstance(node, nodes.Name) and node.ctx == "load":
-            if node.name in ("self", "super"):
-                return None  # a block's words can be taken as a value and changed
-            if node.name in varying:
-                field = _field(parent) if _holds(parent, node) else None
-                read, around = (
-                    ((node.name, field), grandparent) if field else ((node.name, None), parent)
-                )
-                expr = parent if field else node
-                value, prints, tests = found.get(read, (False, False, False))
-                if plain and isinstance(around, nodes.Output):
-                    prints = True
-                elif isinstance(around, nodes.If) and around.test is expr:
-                    tests = True
-                else:
-                    value = True
-                found[read] = (value, prints, tests)
-        inner = plain and not (
-            isinstance(node, _TRANSFORMING) or (isinstance(node, nodes.For) and node.recursive)
-        )
-        stack.extend((child, node, parent, inner) for child in node.iter_child_nodes())
-    return tuple(
-        _Use(variable, field, *how)
-        for (variable, field), how in sorted(found.items(), key=lambda r: (r[0][0], r[0][1] or ""))
-    )
-
-
-def _holds(parent: nodes.Node | None, node: nodes.Node) -> bool:
-    """Whether `parent` reads a field of `node` (and not, say, uses it as a key)."""
-    return isinstance(parent, nodes.Getattr | nodes.Getitem) and parent.node is node
-
-
-def _bindings(root: nodes.Node) -> Counter[str]:
-    """How many times each name is set or bound under `root` (set, for, with, macro...)."""
-    names: Counter[str] = Counter()
-    for node in root.find_all((nodes.Name, nodes.Macro, nodes.NSRef)):
-        if isinstance(node, nodes.Name):
-            if node.ctx in ("store", "param"):
-                names[node.name] += 1
-        elif isinstance(node, nodes.Macro | nodes.NSRef):
-            names[node.name] += 1
-    return names
-
-
 def _reads(
     block: nodes.Block, varying: frozenset[str], known: set[str], outside: frozenset[str]
 ) -> tuple[Read, ...] | None:
@@ -372,7 +167,7 @@ def _reads(
         if name in _OPAQUE or name in outside:
             return None  # another block's words, or a name the template sets elsewhere
         if name in varying:
-            reads.add((name, _field(parent)))  # a whole mapping is no key: never reused
+            reads.add((name, field_of(parent)))  # a whole mapping is no key: never reused
         elif name in undeclared and name not in known:
             return None  # not in the context at all
     return tuple(sorted(reads, key=lambda r: (r[0], r[1] or "")))
@@ -386,15 +181,3 @@ def _names(root: nodes.Node) -> Iterator[tuple[str, nodes.Node | None]]:
         if isinstance(node, nodes.Name) and node.ctx == "load":
             yield node.name, parent
         stack.extend((child, node) for child in node.iter_child_nodes())
-
-
-def _field(parent: nodes.Node | None) -> str | None:
-    if isinstance(parent, nodes.Getattr):
-        return parent.attr
-    if (
-        isinstance(parent, nodes.Getitem)
-        and isinstance(parent.arg, nodes.Const)
-        and isinstance(parent.arg.value, str)
-    ):
-        return parent.arg.value
-    return None
