@@ -30,9 +30,10 @@ class Staged(NamedTuple):
         temporary file already gone (put in place before) is no error."""
         try:
             os.replace(self.temporary, self.path)
+        except FileNotFoundError as exc:
+            if not missing_ok:
+                raise _write_error(self.path, exc) from None
         except OSError as exc:
-            if missing_ok and isinstance(exc, FileNotFoundError):
-                return
             self.discard()
             raise _write_error(self.path, exc) from None
 

@@ -341,8 +341,38 @@ def test_a_run_killed_part_way_leaves_no_file_for_a_draft_the_log_does_not_hold(
     files = [f for f in Path("out").iterdir() if not f.name.startswith(".")]
     assert files
     for file in files:
-        email = file.stem.split("-")[1] + "@example.com"  # 00002-c0-example-com -> c0@...
-        assert file.read_text(encoding="utf-8") == recorded[email], file.name
+        assert file.read_text(encoding="utf-8") == recorded[_email(file)], file.name
+
+    # Run again: the rest is drafted, and the files the killed run never named are written
+    # from the log, so every draft the log holds has its file, with its words.
+    again = subprocess.run([*command, "-o", "out"], capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    missing = len(recorded) - len(files)
+    assert missing == 0 or f"{missing} missing file(s) of those written again" in again.stderr
+    recorded = {e["payload"]["customer"]["email"]: e["payload"]["text"] for e in events("reply")}
+    assert len(recorded) == 20000
+    files = [f for f in Path("out").iterdir() if not f.name.startswith(".")]
+    assert sorted(_email(f) for f in files) == sorted(recorded)
+    for file in files:
+        assert file.read_text(encoding="utf-8") == recorded[_email(file)], file.name
+
+
+def _email(file: Path) -> str:
+    return file.stem.split("-")[1] + "@example.com"  # 00002-c0-example-com -> c0@example.com
+
+
+def test_running_again_writes_the_missing_file_of_a_recorded_draft_from_the_log() -> None:
+    csv_file = write_csv(Path("few.csv"), 3)
+    assert crisis("reply", "--customers", str(csv_file), "-o", "out").exit_code == 0
+    lost = Path("out") / "00003-c1-example-com.md"
+    words = lost.read_text(encoding="utf-8")
+    lost.unlink()
+    again = crisis("reply", "--customers", str(csv_file), "-o", "out")
+    assert again.exit_code == 0
+    assert "3 already drafted" in again.stderr
+    assert "1 missing file(s) of those written again from the log" in again.stderr
+    assert lost.read_text(encoding="utf-8") == words
+    assert len(events("reply")) == 3  # nothing drafted twice
 
 
 def test_drafts_whose_files_cannot_be_written_are_still_in_the_log() -> None:

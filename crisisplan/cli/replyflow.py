@@ -222,6 +222,8 @@ def _summary(counts: Counts, directory: Path | None) -> None:
     parts = [f"Drafted {counts.drafted} repl{'y' if counts.drafted == 1 else 'ies'}"]
     if counts.already:
         parts.append(f"{counts.already} already drafted (use --again to redo)")
+    if counts.restored:
+        parts.append(f"{counts.restored} missing file(s) of those written again from the log")
     if counts.bad:
         parts.append(f"{counts.bad} bad row(s) skipped")
     if counts.with_errors:

@@ -11,6 +11,7 @@ a batch at a time, whatever the size of the CSV.
 from __future__ import annotations
 
 import gc
+import math
 import multiprocessing
 import os
 import secrets
@@ -19,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from crisisplan.errors import CrisisError, TemplateError
 from crisisplan.phases.customers import BadRow, Customer
@@ -35,9 +36,18 @@ if TYPE_CHECKING:
 POOL_MIN_BYTES = 64_000
 
 Batch = list[tuple[Customer, int]]  # customers with their count of earlier incidents
-# What a worker sends back for each customer: the draft's text and findings, the event
-# that records it (encoded ahead), and its file, staged, or the error that stopped it.
-Drafted = tuple[str, list["LintFinding"], "NewEvent", "Staged | None", CrisisError | None]
+
+
+class Drafted(NamedTuple):
+    """What a worker sends back for each customer."""
+
+    text: str
+    findings: list[LintFinding]
+    event: NewEvent  # that records the draft, its payload encoded ahead
+    staged: Staged | None  # its file, under a temporary name
+    error: CrisisError | None  # why its file could not be written
+
+
 # A batch's drafts, and the first error naming the files handed with it (see `_work`).
 Done = tuple[list[Drafted], CrisisError | None]
 
@@ -50,6 +60,7 @@ class Counts:
     bad: int = 0
     already: int = 0
     with_errors: int = 0
+    restored: int = 0  # files of earlier drafts that were missing, written again from the log
 
 
 @dataclass(frozen=True)
@@ -78,11 +89,13 @@ def draft_all(
 ) -> Counts:
     """Draft, record and write a reply for every customer; report each batch as it lands.
 
-    A customer already drafted with this template is skipped unless `again`; so is the
-    same email a second time in the rows. `counts`, if given, is kept up to date as the
-    run goes, so a caller still has them when it stops with an error.
+    A customer already drafted with this template is skipped unless `again`, and if its
+    file is missing (a run stopped before naming it), the file is written again from the
+    log; so is the same email a second time in the rows. `counts`, if given, is kept up to
+    date as the run goes, so a caller still has them when it stops with an error.
     """
-    skip = set() if again else replier.already_drafted()
+    earlier = {} if again else replier.already_drafted()
+    skip = set(earlier)
     counts = Counts() if counts is None else counts
     job = _Job(replier, directory, secrets.token_hex(6))
     # Files whose drafts are recorded wait for their real names: handed to the workers
@@ -99,16 +112,16 @@ def draft_all(
             done = f"The {counts.drafted} drafts before it are recorded"
             exc.hint = f"{exc.hint} {done}; fix the template, then run again to draft the rest."
             raise
-        staged = [s for _, _, _, s, _ in drafted if s is not None]
+        staged = [d.staged for d in drafted if d.staged is not None]
         try:
             if failed is not None:
                 raise _unwritten(failed)  # an earlier batch's file could not take its name
             drafts = [
-                Draft(c, replier.template, replier.channel_id, text, findings)
-                for c, (text, findings, *_) in zip(customers, drafted, strict=True)
+                Draft(c, replier.template, replier.channel_id, d.text, d.findings)
+                for c, d in zip(customers, drafted, strict=True)
             ]
             # The log first: a file never stands for a draft the log does not hold.
-            replier.record(drafts, [event for _, _, event, _, _ in drafted])
+            replier.record(drafts, [d.event for d in drafted])
         except BaseException:
             for file in staged:
                 file.discard()
@@ -118,7 +131,7 @@ def draft_all(
         counts.with_errors += sum(d.has_errors for d in drafts)
         on_drafts(drafts)  # recorded: reported even if a file cannot be written
         on_rows(size)
-        unwritten = next((error for *_, error in drafted if error is not None), None)
+        unwritten = next((d.error for d in drafted if d.error is not None), None)
         if unwritten is not None:
             raise _unwritten(unwritten)  # the rest of the batch is still put in place
 
@@ -133,6 +146,9 @@ def draft_all(
                         on_bad(item)
                     elif item.email.lower() in skip:
                         counts.already += 1
+                        if directory is not None and item.email.lower() in earlier:
+                            event_id = earlier.pop(item.email.lower())
+                            counts.restored += _restore(replier, directory, item, event_id)
                     else:
                         if not again:
                             skip.add(item.email.lower())  # the same email twice in one file
@@ -152,6 +168,8 @@ def draft_all(
             raise _unwritten(failed)
     except BaseException:
         if directory is not None:
+            # A file that cannot be put in place here is written again, from the log, by
+            # the next run.
             for files in (*handed, waiting):
                 _put_in_place(files, missing_ok=True)
             _sweep(directory, job.run)
@@ -173,6 +191,17 @@ def _fewer_collections() -> Iterator[None]:
         yield
     finally:
         gc.set_threshold(*before)
+
+
+def _restore(replier: Replier, directory: Path, customer: Customer, event_id: int) -> bool:
+    """Write an earlier draft's file from the log if it is missing; whether it was."""
+    from crisisplan.files import write_atomic
+
+    path = directory / file_name(customer, customer.line or 0)
+    if path.exists():
+        return False
+    write_atomic(path, replier.recorded_text(event_id), mode=0o600, sync=False)
+    return True
 
 
 def _put_in_place(files: list[Staged], *, missing_ok: bool = False) -> CrisisError | None:
@@ -197,9 +226,8 @@ def _sweep(directory: Path, run: str) -> None:
         leftover.unlink(missing_ok=True)
 
 
-def _work(task: tuple[list[Staged], Batch]) -> Done:
+def _work(recorded: list[Staged], chunk: Batch) -> Done:
     """Name the files of a recorded batch, then draft a chunk of the next."""
-    recorded, chunk = task
     failed = _put_in_place(recorded)
     return _draft_chunk(chunk), failed
 
@@ -225,7 +253,7 @@ def _draft_chunk(chunk: Batch) -> list[Drafted]:
                 staged = stage(path, d.text, mode=0o600, sync=False, run=_JOB.run)
             except CrisisError as exc:
                 error = exc
-        drafted.append((d.text, d.findings, replier.event(d).encoded_ahead(), staged, error))
+        drafted.append(Drafted(d.text, d.findings, replier.event(d).encoded_ahead(), staged, error))
     return drafted
 
 
@@ -243,7 +271,7 @@ def _drafter(
 
             def here(batch: Batch, recorded: list[Staged]) -> Callable[[], Done]:
                 try:
-                    done = _work((recorded, batch))
+                    done = _work(recorded, batch)
                 except TemplateError as exc:
                     failed = exc  # raised on waiting, as from a worker: the batch before is kept
 
@@ -263,9 +291,9 @@ def _drafter(
             def submit(batch: Batch, recorded: list[Staged]) -> Callable[[], Done]:
                 size = max(len(batch) // cores, 1)  # a task per worker per batch
                 chunks = [batch[i : i + size] for i in range(0, len(batch), size)] or [[]]
-                share = -(-len(recorded) // len(chunks))
+                share = math.ceil(len(recorded) / len(chunks))
                 tasks = [(recorded[i * share : (i + 1) * share], c) for i, c in enumerate(chunks)]
-                pending = workers.map_async(_work, tasks)
+                pending = workers.starmap_async(_work, tasks)
 
                 def wait() -> Done:
                     parts = pending.get()

@@ -141,13 +141,19 @@ class Replier:
         edited.findings_before_edit = draft.findings
         return edited
 
-    def already_drafted(self) -> set[str]:
-        """Emails this template was already drafted for in this incident (lower-cased)."""
-        done: set[str] = set()
+    def already_drafted(self) -> dict[str, int]:
+        """Emails this template was already drafted for in this incident (lower-cased),
+        each with the id of its latest draft's event."""
+        done: dict[str, int] = {}
         for e in self.store.events(self.row.id, kinds=["reply"]):
             if e.payload.get("template") == self.template:
-                done.add(str(e.payload.get("customer", {}).get("email", "")).lower())
+                done[str(e.payload.get("customer", {}).get("email", "")).lower()] = e.id
         return done
+
+    def recorded_text(self, event_id: int) -> str:
+        """The words of a recorded draft."""
+        event = self.store.event(event_id)
+        return "" if event is None else str(event.payload.get("text", ""))
 
     def record(self, drafts: list[Draft], events: list[NewEvent] | None = None) -> None:
         """Record drafts in one transaction: reply events, follow-ups, the promise.
