@@ -89,10 +89,10 @@ def draft_all(
 ) -> Counts:
     """Draft, record and write a reply for every customer; report each batch as it lands.
 
-    A customer already drafted with this template is skipped unless `again`, and if its
-    file is missing (a run stopped before naming it), the file is written again from the
-    log; so is the same email a second time in the rows. `counts`, if given, is kept up to
-    date as the run goes, so a caller still has them when it stops with an error.
+    A customer already drafted with this template is skipped unless `again`, as is the
+    same email a second time in the rows; a skipped draft whose file is missing (a run
+    stopped before naming it) gets its file again, from the log. `counts`, if given, is
+    kept up to date as the run goes, so a caller still has them when it stops with an error.
     """
     earlier = {} if again else replier.already_drafted()
     skip = set(earlier)
@@ -107,7 +107,7 @@ def draft_all(
     def finish(wait: Callable[[], Done], customers: list[Customer], size: int) -> None:
         try:
             drafted, failed = wait()
-            handed.popleft()
+            handed.popleft()  # done: the files handed with this batch are in place
         except TemplateError as exc:
             done = f"The {counts.drafted} drafts before it are recorded"
             exc.hint = f"{exc.hint} {done}; fix the template, then run again to draft the rest."
@@ -144,14 +144,16 @@ def draft_all(
                     if isinstance(item, BadRow):
                         counts.bad += 1
                         on_bad(item)
-                    elif item.email.lower() in skip:
+                        continue
+                    email = item.email.lower()
+                    if email in skip:
                         counts.already += 1
-                        if directory is not None and item.email.lower() in earlier:
-                            event_id = earlier.pop(item.email.lower())
+                        if directory is not None and email in earlier:
+                            event_id = earlier.pop(email)
                             counts.restored += _restore(replier, directory, item, event_id)
                     else:
                         if not again:
-                            skip.add(item.email.lower())  # the same email twice in one file
+                            skip.add(email)  # the same email twice in one file
                         good.append(item)
                 history = replier.history([c.email for c in good])
                 # The workers first name the files of the batch recorded last time round.
