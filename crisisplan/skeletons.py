@@ -31,7 +31,7 @@ from typing import Any, NamedTuple
 from jinja2 import nodes
 
 _TRIAL = 64  # skeletons tried before asking whether they are used again
-_MAX_KEPT = 4096  # skeletons kept per run
+_MAX_KEPT = 4096  # skeletons tried per run
 _MAX_CHARS = 4_000_000  # characters kept across them: memory stays flat
 # Nodes whose output a template can change before it is printed, or keep as a value.
 _TRANSFORMING = (
@@ -98,6 +98,7 @@ class Skeletons:
 
     @property
     def made(self) -> int:
+        """How many skeletons are kept."""
         return len(self._kept)
 
     def key(self, context: Mapping[str, Any]) -> tuple[tuple[Any, ...], list[str]] | None:
@@ -155,7 +156,7 @@ class Skeletons:
         a template uses a value unique to each customer (`customer.name | upper`)."""
         tried = len(self._kept) + len(self._refused)
         return (
-            len(self._kept) < _MAX_KEPT
+            tried < _MAX_KEPT
             and self._chars < _MAX_CHARS
             and (tried < _TRIAL or self._reused >= tried)
         )
