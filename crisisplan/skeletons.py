@@ -22,13 +22,14 @@ that does not come back exactly as it went in means that draft is rendered in fu
 
 from __future__ import annotations
 
+import os
 import re
-import secrets
-from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, NamedTuple
 
 from jinja2 import nodes
+
+from crisisplan.reuse import bindings, field_of, typed
 
 _TRIAL = 64  # skeletons tried before asking whether they are used again
 _MAX_KEPT = 4096  # skeletons tried per run
@@ -86,7 +87,7 @@ class Skeletons:
         self._chars = 0
         self._reused = 0  # drafts filled into a skeleton made for an earlier one
         # Stand-ins for printed fields: no template or value holds this run's random mark.
-        self._token = secrets.token_hex(8)
+        self._token = os.urandom(8).hex()
         self._slot = re.compile(f"\x00{self._token}:(\\d+)\x00")
 
     def prepare(self, tree: nodes.Template) -> None:
@@ -265,33 +266,3 @@ def _reads(
             isinstance(node, _TRANSFORMING) or (isinstance(node, nodes.For) and node.recursive)
         )
         stack.extend((child, node, parent, inner) for child in node.iter_child_nodes())
-
-
-def typed(value: Any) -> Any:
-    """A value as part of a key: 1, 1.0 and True are equal but print differently."""
-    return value if type(value) is str else (type(value), value)
-
-
-def bindings(root: nodes.Node) -> Counter[str]:
-    """How many times each name is set or bound under `root` (set, for, with, macro...)."""
-    names: Counter[str] = Counter()
-    for node in root.find_all((nodes.Name, nodes.Macro, nodes.NSRef)):
-        if isinstance(node, nodes.Name):
-            if node.ctx in ("store", "param"):
-                names[node.name] += 1
-        elif isinstance(node, nodes.Macro | nodes.NSRef):
-            names[node.name] += 1
-    return names
-
-
-def field_of(node: nodes.Node | None) -> str | None:
-    """The field `node` reads by name (`x.field`, `x['field']`), if it reads one."""
-    if isinstance(node, nodes.Getattr):
-        return node.attr
-    if (
-        isinstance(node, nodes.Getitem)
-        and isinstance(node.arg, nodes.Const)
-        and isinstance(node.arg.value, str)
-    ):
-        return node.arg.value
-    return None
