@@ -151,7 +151,7 @@ def test_a_customer_name_written_as_jinja_is_never_evaluated() -> None:
         "reply", "--customer", "Bo Lee", "--email", "bo@example.com", "--template", "kept-reply"
     ).stdout
     assert other.startswith("Hi Bo Lee,")
-    assert "49" not in same + other
+    assert "Hi 49" not in same + other  # "49" alone can be the minute of the next update
 
 
 def test_an_edited_reply_is_split_into_blocks_and_its_jinja_looking_words_stay_words(
