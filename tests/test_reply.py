@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import stat
 import subprocess
@@ -356,6 +357,23 @@ def test_a_run_killed_part_way_leaves_no_file_for_a_draft_the_log_does_not_hold(
     assert sorted(_email(f) for f in files) == sorted(recorded)
     for file in files:
         assert file.read_text(encoding="utf-8") == recorded[_email(file)], file.name
+
+
+def test_a_worker_process_that_dies_stops_the_run_instead_of_hanging_it() -> None:
+    csv_file = write_csv(Path("many.csv"), 20000)
+    command = [sys.executable, "-m", "crisisplan", "reply", "--customers", str(csv_file)]
+    run = subprocess.Popen([*command, "-o", "out"], stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while len(events("reply")) < 2000 and run.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert run.poll() is None, run.communicate()[1]
+    workers = subprocess.run(["pgrep", "-P", str(run.pid)], capture_output=True, text=True)
+    os.kill(int(workers.stdout.split()[0]), signal.SIGKILL)  # as the out-of-memory killer
+    _, stderr = run.communicate(timeout=60)
+    assert run.returncode == 2, stderr
+    assert "a worker process drafting replies stopped" in stderr
+    assert "Traceback" not in stderr
+    assert 2000 <= len(events("reply")) < 20000  # what was recorded is kept
 
 
 def _email(file: Path) -> str:

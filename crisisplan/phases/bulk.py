@@ -17,6 +17,8 @@ import os
 import secrets
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -288,17 +290,24 @@ def _drafter(
         # A worker per core: recording takes this process only part of each core's time.
         # fork: the workers inherit what is loaded. They never touch the log's connection,
         # and exit without running finalisers, so the parent's connection is unaffected.
-        with multiprocessing.get_context("fork").Pool(cores) as workers:
+        # An executor, not a Pool: a worker that dies (killed, out of memory) breaks it
+        # with an error, where a Pool would wait for its task for ever.
+        fork = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(cores, mp_context=fork) as workers:
 
             def submit(batch: Batch, recorded: list[Staged]) -> Callable[[], Done]:
                 size = max(len(batch) // cores, 1)  # a task per worker per batch
                 chunks = [batch[i : i + size] for i in range(0, len(batch), size)] or [[]]
                 share = math.ceil(len(recorded) / len(chunks))
-                tasks = [(recorded[i * share : (i + 1) * share], c) for i, c in enumerate(chunks)]
-                pending = workers.starmap_async(_work, tasks)
+                with _worker_lost():
+                    tasks = [
+                        workers.submit(_work, recorded[i * share : (i + 1) * share], chunk)
+                        for i, chunk in enumerate(chunks)
+                    ]
 
                 def wait() -> Done:
-                    parts = pending.get()
+                    with _worker_lost():
+                        parts = [task.result() for task in tasks]
                     failed = next((f for _, f in parts if f is not None), None)
                     return [d for drafted, _ in parts for d in drafted], failed
 
@@ -307,3 +316,16 @@ def _drafter(
             yield submit
     finally:
         _JOB = None
+
+
+@contextmanager
+def _worker_lost() -> Iterator[None]:
+    """A worker that died (killed, out of memory) as a plain error, wherever it shows."""
+    try:
+        yield
+    except BrokenProcessPool:
+        raise CrisisError(
+            "a worker process drafting replies stopped without finishing (killed, or out of"
+            " memory).",
+            hint="The drafts recorded before it are kept: run the command again to draft the rest.",
+        ) from None
