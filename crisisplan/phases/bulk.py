@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from crisisplan.errors import CrisisError, TemplateError
 from crisisplan.phases.customers import BadRow, Customer
-from crisisplan.phases.replies import Draft, batched, file_name
+from crisisplan.phases.replies import Draft, batched, file_name, output_path
 
 if TYPE_CHECKING:
     from crisisplan.files import Staged
@@ -111,7 +111,11 @@ def draft_all(
             drafted, failed = wait()
             handed.popleft()  # done: the files handed with this batch are in place
         except TemplateError as exc:
-            done = f"The {counts.drafted} drafts before it are recorded"
+            done = (
+                f"The {counts.drafted} drafts before it are recorded"
+                if counts.drafted
+                else "No draft was recorded"
+            )
             exc.hint = f"{exc.hint} {done}; fix the template, then run again to draft the rest."
             raise
         staged = [d.staged for d in drafted if d.staged is not None]
@@ -201,7 +205,7 @@ def _restore(replier: Replier, directory: Path, customer: Customer, event_id: in
     """Write an earlier draft's file from the log if it is missing; whether it was."""
     from crisisplan.files import write_atomic
 
-    path = directory / file_name(customer, customer.line or 0)
+    path = output_path(directory, customer, customer.line or 0)
     if path.exists():
         return False
     write_atomic(path, replier.recorded_text(event_id), mode=0o600, sync=False)

@@ -62,7 +62,6 @@ class Replier:
     _template: Template = field(init=False)
     _base: dict[str, Any] = field(init=False)
     _next_at: dt.datetime | None = field(init=False)
-    _next_iso: str | None = field(init=False)
     # Only the customer and compensation differ between this replier's drafts.
     _memo: Memo = field(init=False)
 
@@ -87,7 +86,6 @@ class Replier:
             # Overdue already: promise a fresh cadence from now rather than a time gone by.
             every, _ = st.cadence(self.row.state)
             self._next_at = self.at + dt.timedelta(minutes=every or 0)
-        self._next_iso = st.iso(self._next_at) if self._next_at else None
         incident = incident_context(self.row.id, self.row.state, next_update_at=self._next_at)
         self._base = build_context(
             playbook=pb,
@@ -162,7 +160,6 @@ class Replier:
         """
         if not drafts:
             return
-        events = [self.event(d) for d in drafts] if events is None else events
         with self.store.transaction() as tx:
             self.record_in(tx, drafts, events)
 
@@ -208,7 +205,7 @@ class Replier:
                 if d.findings_before_edit is not None
                 else None
             ),
-            next_update_at=self._next_iso,
+            next_update_at=st.iso(self._next_at) if self._next_at else None,
         )
 
 

@@ -3,6 +3,7 @@ protocols, and how values are encoded for storage."""
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
@@ -193,6 +194,7 @@ class Store(Protocol):
 # database; JSON is sorted so that equal states are equal text.
 
 
+@functools.lru_cache(maxsize=1024)  # a bulk run's thousands of rows share their times
 def encode_time(value: datetime) -> str:
     """Aware datetime -> "YYYY-MM-DDTHH:MM:SS.ffffffZ" in UTC."""
     _require_aware("time", value)

@@ -284,11 +284,16 @@ class SqlTransaction:
         return None if row is None else _decoded(_incident, row, self._sql.location)
 
     def _require(self, incident_id: str) -> None:
-        # Once per incident per transaction: bulk drafting appends thousands of events, and
-        # nobody can delete an incident while this transaction holds the write lock.
+        # Once per incident per transaction, holding it: no other transaction appends to it
+        # until this one ends, and bulk drafting appends thousands of events.
         if incident_id in self._known:
             return
-        if self._sql.one("SELECT 1 FROM incidents WHERE id = ?", (incident_id,)) is None:
+        if (
+            self._sql.one(
+                f"SELECT 1 FROM incidents WHERE id = ?{self._sql.row_lock}", (incident_id,)
+            )
+            is None
+        ):
             raise _unknown_incident(incident_id, self._sql.location)
         self._known.add(incident_id)
 
@@ -311,16 +316,8 @@ class SqlTransaction:
         """Append many events to an incident's log at once; their ids, in order."""
         if not events:
             return []
-        # Hold the incident, so no other transaction appends to it until this one ends.
-        if (
-            self._sql.one(
-                f"SELECT 1 FROM incidents WHERE id = ?{self._sql.row_lock}", (incident_id,)
-            )
-            is None
-        ):
-            raise _unknown_incident(incident_id, self._sql.location)
+        self._require(incident_id)
         recorded_at = encode_time(self._now())
-        times: dict[datetime, str] = {}  # a bulk run's events mostly share one time
         before = self._sql.one("SELECT COALESCE(MAX(id), 0) FROM events")
         self._sql.run_many(
             "INSERT INTO events (incident_id, kind, at, recorded_at, who, channel, payload)"
@@ -329,7 +326,7 @@ class SqlTransaction:
                 (
                     incident_id,
                     e.kind,
-                    times.get(e.at) or times.setdefault(e.at, encode_time(e.at)),
+                    encode_time(e.at),
                     recorded_at,
                     e.who,
                     e.channel,
@@ -368,7 +365,6 @@ class SqlTransaction:
         A replaced follow-up keeps the time it was first added.
         """
         rows = []
-        times: dict[datetime, str] = {}  # a bulk run adds them all at one time
         for f in followups:
             self._require(f.incident_id)
             rows.append(
@@ -380,7 +376,7 @@ class SqlTransaction:
                     f.tier,
                     int(f.open_case),
                     f.note,
-                    times.get(f.added_at) or times.setdefault(f.added_at, encode_time(f.added_at)),
+                    encode_time(f.added_at),
                     encode_optional_time(f.contacted_at),
                     encode_optional_time(f.done_at),
                 )
