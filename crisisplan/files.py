@@ -2,13 +2,14 @@
 
 A file is first written beside its target under a hidden temporary name (`stage`), then
 renamed over it (`Staged.commit`): a reader sees the old file or the new one, never half.
-`write_atomic` does both; bulk drafting stages in its worker processes and commits each
-file only once the draft it holds is in the log.
+`write_atomic` does both. Bulk drafting writes thousands of files into one folder
+(`Folder`), each only once the draft it holds is in the log.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import secrets
 from pathlib import Path
@@ -17,6 +18,8 @@ from typing import NamedTuple
 from crisisplan.errors import CrisisError
 
 _FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
+# A file with no name yet, linked under one once it is whole (Linux only).
+_UNNAMED: int | None = getattr(os, "O_TMPFILE", None)
 
 
 class Staged(NamedTuple):
@@ -70,9 +73,7 @@ def stage(
         raise _write_error(path, exc) from None
     try:
         try:
-            view = memoryview(payload)
-            while view:
-                view = view[os.write(fd, view) :]
+            _write_all(fd, payload)
             if sync:
                 os.fsync(fd)
         finally:
@@ -84,6 +85,63 @@ def stage(
             raise _write_error(path, exc) from None
         raise
     return Staged(temporary, path)
+
+
+class Folder:
+    """A folder that many files are written into, each whole or not at all.
+
+    Where the system allows (Linux, with most local file systems), a file is written with
+    no name and then linked under its own: one change to the folder instead of a create
+    and a rename, and a process killed while writing leaves nothing behind. Elsewhere, or
+    when the name is taken, the file is staged and renamed over it (`stage`), which also
+    gives the error to show when neither way can write it.
+    """
+
+    def __init__(self, path: str | Path, *, mode: int = 0o644, run: str | None = None) -> None:
+        self.path = os.fspath(path)
+        self._mode = mode
+        self._run = run  # names the staged files' temporary names, as in `stage`
+        self._unnamed = _UNNAMED is not None and os.path.isdir("/proc/self/fd")
+        self._fd: int | None = None  # the folder, opened on the first file written
+
+    def write(self, name: str, data: bytes | str) -> None:
+        """Write the file `name` in this folder, replacing any file of that name."""
+        payload = data.encode("utf-8") if isinstance(data, str) else data
+        if self._unnamed and self._link(name, payload):
+            return
+        stage(f"{self.path}/{name}", payload, mode=self._mode, sync=False, run=self._run).commit()
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+    def _link(self, name: str, payload: bytes) -> bool:
+        """Write a file with no name, then link it as `name`; False if that cannot be done."""
+        assert _UNNAMED is not None
+        try:
+            if self._fd is None:
+                self._fd = os.open(self.path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+            fd = os.open(".", _UNNAMED | os.O_WRONLY | os.O_CLOEXEC, self._mode, dir_fd=self._fd)
+        except OSError as exc:
+            if exc.errno in (errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL):
+                self._unnamed = False  # this file system cannot: stage every file
+            return False
+        try:
+            _write_all(fd, payload)
+            # Only through /proc can a process without special rights link such a file.
+            os.link(f"/proc/self/fd/{fd}", name, dst_dir_fd=self._fd, follow_symlinks=True)
+        except OSError:
+            return False  # the name is taken, or the folder refuses: staging says which
+        finally:
+            os.close(fd)  # a file never linked goes with it
+        return True
+
+
+def _write_all(fd: int, payload: bytes) -> None:
+    view = memoryview(payload)
+    while view:
+        view = view[os.write(fd, view) :]
 
 
 def write_atomic(path: Path, data: bytes | str, *, mode: int = 0o644, sync: bool = True) -> None:

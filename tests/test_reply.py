@@ -340,9 +340,9 @@ def test_a_run_killed_part_way_leaves_no_file_for_a_draft_the_log_does_not_hold(
     run.wait()
     recorded = {e["payload"]["customer"]["email"]: e["payload"]["text"] for e in events("reply")}
     assert 3000 <= len(recorded) < 20000, "not killed part way"
-    files = [f for f in Path("out").iterdir() if not f.name.startswith(".")]
+    files = list(Path("out").iterdir())
     assert files
-    for file in files:
+    for file in files:  # none hidden either: a file is linked only once written in full
         assert file.read_text(encoding="utf-8") == recorded[_email(file)], file.name
 
     # Run again: the rest is drafted, and the files the killed run never named are written
@@ -392,6 +392,39 @@ def test_running_again_writes_the_missing_file_of_a_recorded_draft_from_the_log(
     assert "1 missing file(s) of those written again from the log" in again.stderr
     assert lost.read_text(encoding="utf-8") == words
     assert len(events("reply")) == 3  # nothing drafted twice
+
+
+def test_drafting_again_into_the_same_folder_replaces_each_file_with_the_new_words() -> None:
+    csv_file = write_csv(Path("few.csv"), 3)
+    assert crisis("reply", "--customers", str(csv_file), "-o", "out").exit_code == 0
+    template = Path("response_library/first-response.md.j2")
+    words = template.read_text(encoding="utf-8")
+    template.write_text(words.replace("Hi {{ customer.name }},", "Hello {{ customer.name }},"))
+    again = crisis("reply", "--customers", str(csv_file), "-o", "out", "--again")
+    assert again.exit_code == 0, again.stderr
+    files = sorted(Path("out").iterdir())  # no temporary file left beside them
+    assert [f.name for f in files] == [f"0000{n}-c{n - 2}-example-com.md" for n in (2, 3, 4)]
+    latest = {e["payload"]["customer"]["email"]: e["payload"]["text"] for e in events("reply")}
+    for file in files:
+        assert file.read_text(encoding="utf-8").startswith("Hello Customer")
+        assert file.read_text(encoding="utf-8") == latest[_email(file)]
+        assert stat.S_IMODE(file.stat().st_mode) == 0o600
+
+
+def test_where_files_cannot_be_written_unnamed_they_are_staged_and_renamed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # As on a system or file system without O_TMPFILE: the same files, nothing left over.
+    from crisisplan import files
+
+    monkeypatch.setattr(files, "_UNNAMED", None)
+    csv_file = write_csv(Path("customers.csv"), 300)
+    assert crisis("reply", "--customers", str(csv_file), "-o", "out").exit_code == 0
+    assert crisis("reply", "--customers", str(csv_file), "-o", "out", "--again").exit_code == 0
+    latest = {e["payload"]["customer"]["email"]: e["payload"]["text"] for e in events("reply")}
+    written = {_email(f): f.read_text(encoding="utf-8") for f in Path("out").iterdir()}
+    assert written == latest and len(written) == 300
+    assert stat.S_IMODE((Path("out") / "00002-c0-example-com.md").stat().st_mode) == 0o600
 
 
 def test_drafts_whose_files_cannot_be_written_are_still_in_the_log() -> None:

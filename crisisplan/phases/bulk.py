@@ -1,11 +1,11 @@
 """Drafting thousands of replies at the speed of one.
 
-Worker processes render, lint and write each draft's file under a temporary name; this
+Worker processes render and lint each draft and encode the event that records it; this
 process records a batch in the log while they draft the next. Only once a batch is in the
-log are its files given their real names, by the workers as they start on a later batch
-(or by this process at the end): a file never stands for a draft the log does not hold,
-and this process, which every batch waits on, does little but record. Memory stays flat:
-a batch at a time, whatever the size of the CSV.
+log are its files written, by the workers as they start on a later batch (or by this
+process at the end): a file never stands for a draft the log does not hold, and this
+process, which every batch waits on, does little but record. Memory stays flat: a few
+batches at a time, whatever the size of the CSV.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from crisisplan.phases.customers import BadRow, Customer
 from crisisplan.phases.replies import Draft, batched, file_name, output_path
 
 if TYPE_CHECKING:
-    from crisisplan.files import Staged
+    from crisisplan.files import Folder
     from crisisplan.lint import LintFinding
     from crisisplan.phases.replies import Replier
     from crisisplan.store import NewEvent
@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 POOL_MIN_BYTES = 64_000
 
 Batch = list[tuple[Customer, int]]  # customers with their count of earlier incidents
+Files = list[tuple[str, str]]  # recorded drafts' files to write: name, words
 
 
 class Drafted(NamedTuple):
@@ -46,11 +47,10 @@ class Drafted(NamedTuple):
     text: str
     findings: list[LintFinding]
     event: NewEvent  # that records the draft, its payload encoded ahead
-    staged: Staged | None  # its file, under a temporary name
-    error: CrisisError | None  # why its file could not be written
+    file: str  # the name of its file, in the run's folder
 
 
-# A batch's drafts, and the first error naming the files handed with it (see `_work`).
+# A batch's drafts, and the first error writing the files handed with it (see `_work`).
 Done = tuple[list[Drafted], CrisisError | None]
 
 
@@ -68,7 +68,7 @@ class Counts:
 @dataclass(frozen=True)
 class _Job:
     replier: Replier
-    directory: Path | None
+    folder: Folder | None  # where the drafts' files go, if anywhere
     run: str  # names this run's temporary files, to sweep them up if it is interrupted
 
 
@@ -99,12 +99,13 @@ def draft_all(
     earlier = {} if again else replier.already_drafted()
     skip = set(earlier)
     counts = Counts() if counts is None else counts
-    job = _Job(replier, directory, secrets.token_hex(6))
-    # Files whose drafts are recorded wait for their real names: handed to the workers
-    # with the next batch, or put in place here at the end. If the run stops, any not yet
-    # known to be in place are put in place here before the rest are swept up.
-    waiting: list[Staged] = []
-    handed: deque[list[Staged]] = deque()  # with each batch in flight, the files it names
+    run = secrets.token_hex(6)
+    job = _Job(replier, _folder(directory, run), run)
+    # Files whose drafts are recorded wait to be written: handed to the workers with the
+    # next batch, or written here at the end. If the run stops, any not yet known to be
+    # written are written here before the run's temporary files are swept up.
+    waiting: Files = []
+    handed: deque[Files] = deque()  # with each batch in flight, the files it writes
 
     def finish(wait: Callable[[], Done], customers: list[Customer], size: int) -> None:
         try:
@@ -118,28 +119,20 @@ def draft_all(
             )
             exc.hint = f"{exc.hint} {done}; fix the template, then run again to draft the rest."
             raise
-        staged = [d.staged for d in drafted if d.staged is not None]
-        try:
-            if failed is not None:
-                raise _unwritten(failed)  # an earlier batch's file could not take its name
-            drafts = [
-                Draft(c, replier.template, replier.channel_id, d.text, d.findings)
-                for c, d in zip(customers, drafted, strict=True)
-            ]
-            # The log first: a file never stands for a draft the log does not hold.
-            replier.record(drafts, [d.event for d in drafted])
-        except BaseException:
-            for file in staged:
-                file.discard()
-            raise
-        waiting.extend(staged)
+        if failed is not None:
+            raise _unwritten(failed)  # an earlier batch's file could not be written
+        drafts = [
+            Draft(c, replier.template, replier.channel_id, d.text, d.findings)
+            for c, d in zip(customers, drafted, strict=True)
+        ]
+        # The log first: a file never stands for a draft the log does not hold.
+        replier.record(drafts, [d.event for d in drafted])
+        if job.folder is not None:
+            waiting.extend((d.file, d.text) for d in drafted)
         counts.drafted += len(drafts)
         counts.with_errors += sum(d.has_errors for d in drafts)
-        on_drafts(drafts)  # recorded: reported even if a file cannot be written
+        on_drafts(drafts)
         on_rows(size)
-        unwritten = next((d.error for d in drafted if d.error is not None), None)
-        if unwritten is not None:
-            raise _unwritten(unwritten)  # the rest of the batch is still put in place
 
     try:
         with _fewer_collections(), _drafter(job, pool=csv_size >= POOL_MIN_BYTES) as submit:
@@ -171,18 +164,28 @@ def draft_all(
                 pending = (wait, good, len(batch))
             if pending is not None:
                 finish(*pending)
-        failed = _put_in_place(waiting)
+        failed = _write(job.folder, waiting)
+        waiting.clear()
         if failed is not None:
             raise _unwritten(failed)
     except BaseException:
-        if directory is not None:
-            # A file that cannot be put in place here is written again, from the log, by
-            # the next run.
+        if job.folder is not None:
+            # A file that cannot be written here is written again, from the log, by the
+            # next run.
             for files in (*handed, waiting):
-                _put_in_place(files, missing_ok=True)
-            _sweep(directory, job.run)
+                _write(job.folder, files)
+            _sweep(job.folder.path, job.run)
         raise
+    finally:
+        if job.folder is not None:
+            job.folder.close()
     return counts
+
+
+def _folder(directory: Path | None, run: str) -> Folder | None:
+    from crisisplan.files import Folder
+
+    return None if directory is None else Folder(directory, mode=0o600, run=run)
 
 
 @contextmanager
@@ -212,14 +215,15 @@ def _restore(replier: Replier, directory: Path, customer: Customer, event_id: in
     return True
 
 
-def _put_in_place(files: list[Staged], *, missing_ok: bool = False) -> CrisisError | None:
-    """Give each file its real name; the first error, once all were tried."""
+def _write(folder: Folder | None, files: Files) -> CrisisError | None:
+    """Write each file; the first error, once all were tried."""
     failed: CrisisError | None = None
-    for file in files:
-        try:
-            file.commit(missing_ok=missing_ok)
-        except CrisisError as exc:
-            failed = failed or exc
+    if folder is not None:
+        for name, text in files:
+            try:
+                folder.write(name, text)
+            except CrisisError as exc:
+                failed = failed or exc
     return failed
 
 
@@ -228,24 +232,22 @@ def _unwritten(error: CrisisError) -> CrisisError:
     return error
 
 
-def _sweep(directory: Path, run: str) -> None:
+def _sweep(directory: str, run: str) -> None:
     """Remove the temporary files an interrupted run left behind."""
-    for leftover in directory.glob(f".*.{run}.tmp"):
+    for leftover in Path(directory).glob(f".*.{run}.tmp"):
         leftover.unlink(missing_ok=True)
 
 
-def _work(recorded: list[Staged], chunk: Batch) -> Done:
-    """Name the files of a recorded batch, then draft a chunk of the next."""
-    failed = _put_in_place(recorded)
+def _work(recorded: Files, chunk: Batch) -> Done:
+    """Write the files of a recorded batch, then draft a chunk of the next."""
+    assert _JOB is not None
+    failed = _write(_JOB.folder, recorded)
     return _draft_chunk(chunk), failed
 
 
 def _draft_chunk(chunk: Batch) -> list[Drafted]:
-    from crisisplan.files import stage
-
     assert _JOB is not None
-    replier, directory = _JOB.replier, _JOB.directory
-    folder = None if directory is None else str(directory)
+    replier = _JOB.replier
     drafted: list[Drafted] = []
     for customer, previous in chunk:
         try:
@@ -254,21 +256,13 @@ def _draft_chunk(chunk: Batch) -> list[Drafted]:
             where = f"It failed for the customer on line {customer.line} of the CSV."
             exc.hint = f"{exc.hint} {where}" if exc.hint else where
             raise
-        staged, error = None, None
-        if folder is not None:
-            path = f"{folder}/{file_name(customer, customer.line or 0)}"
-            try:
-                staged = stage(path, d.text, mode=0o600, sync=False, run=_JOB.run)
-            except CrisisError as exc:
-                error = exc
-        drafted.append(Drafted(d.text, d.findings, replier.event(d).encoded_ahead(), staged, error))
+        name = file_name(customer, customer.line or 0)
+        drafted.append(Drafted(d.text, d.findings, replier.event(d).encoded_ahead(), name))
     return drafted
 
 
 @contextmanager
-def _drafter(
-    job: _Job, *, pool: bool
-) -> Iterator[Callable[[Batch, list[Staged]], Callable[[], Done]]]:
+def _drafter(job: _Job, *, pool: bool) -> Iterator[Callable[[Batch, Files], Callable[[], Done]]]:
     """`submit(batch, recorded)` names the files of a recorded batch and starts drafting
     the next; it returns a function that waits for both."""
     global _JOB
@@ -277,7 +271,7 @@ def _drafter(
         cores = os.cpu_count() or 1
         if cores < 2 or not pool:
 
-            def here(batch: Batch, recorded: list[Staged]) -> Callable[[], Done]:
+            def here(batch: Batch, recorded: Files) -> Callable[[], Done]:
                 try:
                     done = _work(recorded, batch)
                 except TemplateError as exc:
@@ -299,7 +293,7 @@ def _drafter(
         fork = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(cores, mp_context=fork) as workers:
 
-            def submit(batch: Batch, recorded: list[Staged]) -> Callable[[], Done]:
+            def submit(batch: Batch, recorded: Files) -> Callable[[], Done]:
                 size = max(len(batch) // cores, 1)  # a task per worker per batch
                 chunks = [batch[i : i + size] for i in range(0, len(batch), size)] or [[]]
                 share = math.ceil(len(recorded) / len(chunks))
