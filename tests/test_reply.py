@@ -336,8 +336,15 @@ def test_a_run_killed_part_way_leaves_no_file_for_a_draft_the_log_does_not_hold(
     deadline = time.monotonic() + 60
     while len(events("reply")) < 3000 and run.poll() is None and time.monotonic() < deadline:
         time.sleep(0.02)
+    workers = subprocess.run(["pgrep", "-P", str(run.pid)], capture_output=True, text=True)
     run.send_signal(signal.SIGKILL)
     run.wait()
+    # Its worker processes stop with it, rather than wait for work for ever.
+    for pid in map(int, workers.stdout.split()):
+        stop = time.monotonic() + 10
+        while _running(pid) and time.monotonic() < stop:
+            time.sleep(0.02)
+        assert not _running(pid), "a worker outlived the run it drafted for"
     recorded = {e["payload"]["customer"]["email"]: e["payload"]["text"] for e in events("reply")}
     assert 3000 <= len(recorded) < 20000, "not killed part way"
     files = list(Path("out").iterdir())
@@ -374,6 +381,15 @@ def test_a_worker_process_that_dies_stops_the_run_instead_of_hanging_it() -> Non
     assert "a worker process drafting replies stopped" in stderr
     assert "Traceback" not in stderr
     assert 2000 <= len(events("reply")) < 20000  # what was recorded is kept
+
+
+def _running(pid: int) -> bool:
+    """Whether a process is still running (not gone, nor a zombie nobody reaped)."""
+    try:
+        stat_line = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat_line.rpartition(")")[2].split()[0] != "Z"
 
 
 def _email(file: Path) -> str:

@@ -15,6 +15,8 @@ import math
 import multiprocessing
 import os
 import secrets
+import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -291,7 +293,9 @@ def _drafter(job: _Job, *, pool: bool) -> Iterator[Callable[[Batch, Files], Call
         # An executor, not a Pool: a worker that dies (killed, out of memory) breaks it
         # with an error, where a Pool would wait for its task for ever.
         fork = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(cores, mp_context=fork) as workers:
+        with ProcessPoolExecutor(
+            cores, mp_context=fork, initializer=_follow, initargs=(os.getpid(),)
+        ) as workers:
 
             def submit(batch: Batch, recorded: Files) -> Callable[[], Done]:
                 size = max(len(batch) // cores, 1)  # a task per worker per batch
@@ -314,6 +318,22 @@ def _drafter(job: _Job, *, pool: bool) -> Iterator[Callable[[Batch, Files], Call
             yield submit
     finally:
         _JOB = None
+
+
+def _follow(parent: int) -> None:
+    """In each worker: stop once the process that started it is gone.
+
+    Killed outright (SIGKILL, the out-of-memory killer), that process cannot stop its
+    workers, and they would wait for work for ever, each holding the far end of the pipe
+    it waits on. A file a worker was writing goes with it; the next run writes it again.
+    """
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.2)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="follow-parent", daemon=True).start()
 
 
 @contextmanager
