@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import signal
+import sqlite3
 import stat
 import subprocess
 import sys
@@ -187,6 +189,37 @@ def test_a_thousand_customers_from_a_csv_each_get_a_recorded_draft_and_a_file() 
     assert len(events("reply")) == 1000
     ok("reply", "--customers", str(csv_file), "--again", "-o", "drafts2")
     assert len(events("reply")) == 2000
+
+
+def test_the_incident_state_after_a_bulk_run_is_the_one_its_recorded_events_lead_to() -> None:
+    # The workers send the recording process only the payload fields the state reads:
+    # folding the events the log holds, whole, must give the very state it saved.
+    from crisisplan.phases import state as st
+    from crisisplan.store import NewEvent
+
+    csv_file = write_csv(Path("many.csv"), 2500)
+    assert crisis("reply", "--customers", str(csv_file), "-o", "out").exit_code == 0
+    ok("update", "We found the cause and are rolling back.")
+    assert crisis("reply", "--customers", str(csv_file), "-o", "out", "--again").exit_code == 0
+    started, *rest = events()
+    at = dt.datetime.fromisoformat
+    folded = st.initial(started["payload"], at(started["at"]), started["who"])
+    for e in rest:
+        folded = st.apply(folded, e["kind"], at(e["at"]), e["who"], e["channel"], e["payload"])
+    with sqlite3.connect(".crisis/crisis.db") as conn:
+        (saved,) = conn.execute("SELECT state FROM incidents").fetchone()
+    assert folded["counts"]["reply"] == 5000
+    assert folded == json.loads(saved)
+
+    # And a reply that promises a new time changes the state the same way with only them.
+    last = rest[-1]
+    whole = dict(last["payload"], next_update_at="2031-01-01T09:00:00+00:00")
+    sent = NewEvent("reply", at(last["at"]), last["who"], last["channel"], whole)
+    slim = sent.encoded_ahead(keep=st.READS["reply"]).payload
+    assert slim != whole
+    after = st.apply(folded, "reply", sent.at, sent.who, sent.channel, whole)
+    assert len(after["promises"]) == len(folded["promises"]) + 1
+    assert st.apply(folded, "reply", sent.at, sent.who, sent.channel, slim) == after
 
 
 def test_a_large_csv_is_drafted_in_parallel_with_every_row_in_its_place() -> None:

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from crisisplan.errors import CrisisError, TemplateError
 from crisisplan.phases.customers import BadRow, Customer
 from crisisplan.phases.replies import Draft, batched, file_name, output_path
+from crisisplan.phases.state import READS
 
 if TYPE_CHECKING:
     from crisisplan.files import Folder
@@ -259,7 +260,8 @@ def _draft_chunk(chunk: Batch) -> list[Drafted]:
             exc.hint = f"{exc.hint} {where}" if exc.hint else where
             raise
         name = file_name(customer, customer.line or 0)
-        drafted.append(Drafted(d.text, d.findings, replier.event(d).encoded_ahead(), name))
+        event = replier.event(d).encoded_ahead(keep=READS["reply"])
+        drafted.append(Drafted(d.text, d.findings, event, name))
     return drafted
 
 

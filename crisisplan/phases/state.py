@@ -107,6 +107,18 @@ def initial(payload: dict[str, Any], at: dt.datetime, who: str) -> State:
     }
 
 
+# The payload fields `apply` reads, by kind of event: all a bulk run's one writing
+# process needs of the events its workers encode (`NewEvent.encoded_ahead`).
+READS: dict[str, tuple[str, ...]] = {
+    "public_update": ("message", "eta", "next_update_at"),
+    "reply": ("next_update_at",),
+    "severity_changed": ("to",),
+    "escalated": ("step", "who"),
+    "summary_changed": ("summary",),
+    "resolved": ("cause", "impact"),
+}
+
+
 def apply(
     state: State,
     kind: str,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -33,12 +33,12 @@ class NewEvent:
     def __post_init__(self) -> None:
         _require_aware("NewEvent.at", self.at)
 
-    def encoded_ahead(self) -> NewEvent:
-        """This event with its payload already encoded: bulk drafting does this work in
-        its worker processes, so the one process that writes the log only writes."""
-        return NewEvent(
-            self.kind, self.at, self.who, self.channel, self.payload, encode_json(self.payload)
-        )
+    def encoded_ahead(self, *, keep: Collection[str]) -> NewEvent:
+        """This event with its payload already encoded, and as a mapping only the fields
+        in `keep`: bulk drafting encodes in its worker processes, and sends the one
+        process that writes the log only what it reads besides (see `state.READS`)."""
+        kept = {k: v for k, v in self.payload.items() if k in keep}
+        return NewEvent(self.kind, self.at, self.who, self.channel, kept, encode_json(self.payload))
 
 
 @dataclass(frozen=True)
