@@ -112,6 +112,7 @@ class Folder:
         stage(f"{self.path}/{name}", payload, mode=self._mode, sync=False, run=self._run).commit()
 
     def close(self) -> None:
+        """Let go of the folder (in this process; workers forked with it keep theirs)."""
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
@@ -130,11 +131,31 @@ class Folder:
         try:
             _write_all(fd, payload)
             # Only through /proc can a process without special rights link such a file.
-            os.link(f"/proc/self/fd/{fd}", name, dst_dir_fd=self._fd, follow_symlinks=True)
+            # Like O_EXCL, linking never writes through whatever already has the name.
+            unnamed = f"/proc/self/fd/{fd}"
+            try:
+                os.link(unnamed, name, dst_dir_fd=self._fd, follow_symlinks=True)
+            except FileExistsError:
+                return self._replace(unnamed, name)  # a file drafted before
         except OSError:
-            return False  # the name is taken, or the folder refuses: staging says which
+            self._unnamed = False  # /proc refused, or the disk is full: staging says which
+            return False
         finally:
             os.close(fd)  # a file never linked goes with it
+        return True
+
+    def _replace(self, unnamed: str, name: str) -> bool:
+        """Link under a temporary name, then rename over `name`; False if that fails."""
+        temporary = f".{name}.{self._run or secrets.token_hex(6)}.tmp"
+        try:
+            os.link(unnamed, temporary, dst_dir_fd=self._fd, follow_symlinks=True)
+        except OSError:
+            return False
+        try:
+            os.replace(temporary, name, src_dir_fd=self._fd, dst_dir_fd=self._fd)
+        except OSError:
+            os.unlink(temporary, dir_fd=self._fd)
+            return False  # a folder in the way, say: staging gives the error to show
         return True
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from crisisplan.phases.replies import BATCH
 from tests.helpers import crisis, events, ok, start_outage
 
 HOSTILE = ["{{ 7*7 }}", "{% raw %}", "[bold red]x[/]", "\x1b[2J", "\u202e"]
@@ -195,7 +196,6 @@ def test_the_incident_state_after_a_bulk_run_is_the_one_its_recorded_events_lead
     # The workers send the recording process only the payload fields the state reads:
     # folding the events the log holds, whole, must give the very state it saved.
     from crisisplan.phases import state as st
-    from crisisplan.store import NewEvent
 
     csv_file = write_csv(Path("many.csv"), 2500)
     assert crisis("reply", "--customers", str(csv_file), "-o", "out").exit_code == 0
@@ -211,15 +211,33 @@ def test_the_incident_state_after_a_bulk_run_is_the_one_its_recorded_events_lead
     assert folded["counts"]["reply"] == 5000
     assert folded == json.loads(saved)
 
-    # And a reply that promises a new time changes the state the same way with only them.
-    last = rest[-1]
-    whole = dict(last["payload"], next_update_at="2031-01-01T09:00:00+00:00")
-    sent = NewEvent("reply", at(last["at"]), last["who"], last["channel"], whole)
-    slim = sent.encoded_ahead(keep=st.READS["reply"]).payload
-    assert slim != whole
-    after = st.apply(folded, "reply", sent.at, sent.who, sent.channel, whole)
-    assert len(after["promises"]) == len(folded["promises"]) + 1
-    assert st.apply(folded, "reply", sent.at, sent.who, sent.channel, slim) == after
+
+def test_every_kind_of_event_changes_the_state_alike_with_only_the_fields_it_reads() -> None:
+    # state.READS names what a worker must send of an event's payload: an incident's
+    # whole life, folded with and without the rest of each payload, goes the same way.
+    from crisisplan.phases import state as st
+
+    ok("update", "Rolling back the failed deploy.", "--eta", "+2h")
+    ok("severity", "critical")
+    ladder = ok("escalate").stdout
+    step = next(line.split("]")[1].split(":")[0].strip() for line in ladder.splitlines())
+    ok("escalate", step, "--how", "Paged the on-call")
+    ok("reply", "--customer", "Ada", "--email", "ada@example.com")
+    ok("resolve", "--cause", "A failed deploy", "--impact", "Sign-ins failed for an hour")
+    ok("reopen", "--reason", "Sign-ins fail again")
+    started, *rest = sorted(events(), key=lambda e: e["id"])
+    kinds = {e["kind"] for e in rest}
+    assert {"public_update", "summary_changed", "severity_changed", "escalated"} <= kinds
+    assert {"reply", "resolved", "reopened"} <= kinds
+    at = dt.datetime.fromisoformat
+    state = st.initial(started["payload"], at(started["at"]), started["who"])
+    for day, e in enumerate(rest, start=1):  # each promising a time of its own
+        whole = {**e["payload"], "next_update_at": f"2031-01-{day:02d}T09:00:00+00:00"}
+        read = {k: v for k, v in whole.items() if k in st.READS.get(e["kind"], ())}
+        when, who, channel = at(e["at"]), e["who"], e["channel"]
+        after = st.apply(state, e["kind"], when, who, channel, whole)
+        assert st.apply(state, e["kind"], when, who, channel, read) == after, e["kind"]
+        state = after
 
 
 def test_a_large_csv_is_drafted_in_parallel_with_every_row_in_its_place() -> None:
@@ -370,6 +388,7 @@ def test_a_run_killed_part_way_leaves_no_file_for_a_draft_the_log_does_not_hold(
     while len(events("reply")) < 3000 and run.poll() is None and time.monotonic() < deadline:
         time.sleep(0.02)
     workers = subprocess.run(["pgrep", "-P", str(run.pid)], capture_output=True, text=True)
+    assert workers.stdout.split(), "no worker processes to watch"
     run.send_signal(signal.SIGKILL)
     run.wait()
     # Its worker processes stop with it, rather than wait for work for ever.
@@ -482,7 +501,7 @@ def test_drafts_whose_files_cannot_be_written_are_still_in_the_log() -> None:
     result = crisis("reply", "--customers", str(csv_file), "-o", "out")
     assert result.exit_code == 2
     assert "could not write out/00003-c1-example-com.md" in result.stderr
-    assert "--again" in result.stderr
+    assert "run the same command again" in result.stderr
     assert len(events("reply")) == 3  # the log first: every draft is recorded
     names = sorted(f.name for f in Path("out").iterdir())
     assert names == [
@@ -491,6 +510,14 @@ def test_drafts_whose_files_cannot_be_written_are_still_in_the_log() -> None:
         "00004-c2-example-com.md",
     ]
     assert (Path("out") / "00003-c1-example-com.md").is_dir()  # left as it was
+    # As the hint says: clear the way, run the same command, and the file is written.
+    (Path("out") / "00003-c1-example-com.md").rmdir()
+    again = crisis("reply", "--customers", str(csv_file), "-o", "out")
+    assert again.exit_code == 0, again.stderr
+    assert "1 missing file(s) of those written again from the log" in again.stderr
+    recorded = {e["payload"]["customer"]["email"]: e["payload"]["text"] for e in events("reply")}
+    words = (Path("out") / "00003-c1-example-com.md").read_text(encoding="utf-8")
+    assert words == recorded["c1@example.com"]
 
 
 def test_a_small_run_stops_at_a_failing_customer_the_same_way() -> None:
@@ -502,19 +529,22 @@ def test_a_small_run_stops_at_a_failing_customer_the_same_way() -> None:
         ),
         encoding="utf-8",
     )
+    batch = BATCH  # the drafts in a batch, recorded together
     csv_file = Path("few.csv")
-    rows = [f"C{i},c{i}@example.com" for i in range(1100)] + ["Zed,zed@example.com,broken"]
+    rows = [f"C{i},c{i}@example.com" for i in range(batch + 100)]
+    rows.append("Zed,zed@example.com,broken")
     csv_file.write_text("name,email,tier\n" + "\n".join(rows) + "\n", encoding="utf-8")
     assert csv_file.stat().st_size < 64_000  # drafted in this process, no workers
     result = crisis("reply", "--customers", str(csv_file), "-o", "out")
     assert result.exit_code == 2
-    assert "line 1102 of the CSV" in result.stderr
-    assert "The 1000 drafts before it are recorded" in result.stderr
-    assert len(events("reply")) == 1000
-    assert len(list(Path("out").iterdir())) == 1000
+    assert f"line {batch + 102} of the CSV" in result.stderr
+    assert f"The {batch} drafts before it are recorded" in result.stderr
+    assert len(events("reply")) == batch
+    assert len(list(Path("out").iterdir())) == batch
     # With --json, stdout is still one whole document: the drafts recorded before it stopped.
     again = crisis("reply", "--customers", str(csv_file), "--again", "--json")
     assert again.exit_code == 2
     document = json.loads(again.stdout)
-    assert len(document["drafts"]) == document["counts"]["drafted"] == 1000
-    assert [d["event_id"] for d in document["drafts"]] == [e["id"] for e in events("reply")[1000:]]
+    assert len(document["drafts"]) == document["counts"]["drafted"] == batch
+    recorded = [e["id"] for e in events("reply")[batch:]]
+    assert [d["event_id"] for d in document["drafts"]] == recorded

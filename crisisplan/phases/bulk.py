@@ -11,7 +11,7 @@ batches at a time, whatever the size of the CSV.
 from __future__ import annotations
 
 import gc
-import math
+import itertools
 import multiprocessing
 import os
 import secrets
@@ -24,7 +24,7 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
 from crisisplan.errors import CrisisError, TemplateError
 from crisisplan.phases.customers import BadRow, Customer
@@ -42,6 +42,7 @@ POOL_MIN_BYTES = 64_000
 
 Batch = list[tuple[Customer, int]]  # customers with their count of earlier incidents
 Files = list[tuple[str, str]]  # recorded drafts' files to write: name, words
+_T = TypeVar("_T")
 
 
 class Drafted(NamedTuple):
@@ -96,7 +97,7 @@ def draft_all(
 
     A customer already drafted with this template is skipped unless `again`, as is the
     same email a second time in the rows; a skipped draft whose file is missing (a run
-    stopped before naming it) gets its file again, from the log. `counts`, if given, is
+    stopped before writing it) gets its file again, from the log. `counts`, if given, is
     kept up to date as the run goes, so a caller still has them when it stops with an error.
     """
     earlier = {} if again else replier.already_drafted()
@@ -105,7 +106,7 @@ def draft_all(
     run = secrets.token_hex(6)
     job = _Job(replier, _folder(directory, run), run)
     # Files whose drafts are recorded wait to be written: handed to the workers with the
-    # next batch, or written here at the end. If the run stops, any not yet known to be
+    # next batch, or on their own at the end. If the run stops, any not yet known to be
     # written are written here before the run's temporary files are swept up.
     waiting: Files = []
     handed: deque[Files] = deque()  # with each batch in flight, the files it writes
@@ -158,7 +159,7 @@ def draft_all(
                             skip.add(email)  # the same email twice in one file
                         good.append(item)
                 history = replier.history([c.email for c in good])
-                # The workers first name the files of the batch recorded last time round.
+                # The workers first write the files of the batch recorded last time round.
                 handed.append(waiting[:])
                 waiting.clear()
                 wait = submit([(c, history.get(c.email, 0)) for c in good], handed[-1])
@@ -167,10 +168,13 @@ def draft_all(
                 pending = (wait, good, len(batch))
             if pending is not None:
                 finish(*pending)
-        failed = _write(job.folder, waiting)
-        waiting.clear()
-        if failed is not None:
-            raise _unwritten(failed)
+            if waiting:  # the last batch's files
+                handed.append(waiting[:])
+                waiting.clear()
+                _, failed = submit([], handed[-1])()
+                handed.popleft()
+                if failed is not None:
+                    raise _unwritten(failed)
     except BaseException:
         if job.folder is not None:
             # A file that cannot be written here is written again, from the log, by the
@@ -231,7 +235,10 @@ def _write(folder: Folder | None, files: Files) -> CrisisError | None:
 
 
 def _unwritten(error: CrisisError) -> CrisisError:
-    error.hint = "The drafts are in the log; fix that, then run again with --again."
+    error.hint = (
+        "The drafts are in the log; fix that, then run the same command again: it writes"
+        " their missing files from the log."
+    )
     return error
 
 
@@ -300,14 +307,9 @@ def _drafter(job: _Job, *, pool: bool) -> Iterator[Callable[[Batch, Files], Call
         ) as workers:
 
             def submit(batch: Batch, recorded: Files) -> Callable[[], Done]:
-                size = max(len(batch) // cores, 1)  # a task per worker per batch
-                chunks = [batch[i : i + size] for i in range(0, len(batch), size)] or [[]]
-                share = math.ceil(len(recorded) / len(chunks))
-                with _worker_lost():
-                    tasks = [
-                        workers.submit(_work, recorded[i * share : (i + 1) * share], chunk)
-                        for i, chunk in enumerate(chunks)
-                    ]
+                shares = zip(_split(recorded, cores), _split(batch, cores), strict=True)
+                with _worker_lost():  # a task per worker, each with its share of both
+                    tasks = [workers.submit(_work, files, chunk) for files, chunk in shares]
 
                 def wait() -> Done:
                     with _worker_lost():
@@ -320,6 +322,13 @@ def _drafter(job: _Job, *, pool: bool) -> Iterator[Callable[[Batch, Files], Call
             yield submit
     finally:
         _JOB = None
+
+
+def _split(items: list[_T], parts: int) -> list[list[_T]]:
+    """`items` in `parts` runs as near equal in length as can be, in order."""
+    size, longer = divmod(len(items), parts)
+    bounds = [i * size + min(i, longer) for i in range(parts + 1)]
+    return [items[a:b] for a, b in itertools.pairwise(bounds)]
 
 
 def _follow(parent: int) -> None:

@@ -27,8 +27,9 @@ class NewEvent:
     who: str
     channel: str | None = None
     payload: Mapping[str, Any] = field(default_factory=dict)
-    # The payload as the store keeps it, when it was encoded ahead (see `encoded_ahead`).
-    encoded: str | None = field(default=None, compare=False, repr=False)
+    # The payload as the store keeps it, when it was encoded ahead (see `encoded_ahead`):
+    # what the log records, even where `payload` keeps only some of its fields.
+    encoded: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         _require_aware("NewEvent.at", self.at)

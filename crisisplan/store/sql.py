@@ -301,7 +301,7 @@ class SqlTransaction:
         """Append one event to an incident's log."""
         self._require(incident_id)
         at, recorded_at = encode_time(event.at), encode_time(self._now())
-        payload = encode_json(event.payload)
+        payload = encode_json(event.payload) if event.encoded is None else event.encoded
         new_id = self._sql.insert(
             "INSERT INTO events (incident_id, kind, at, recorded_at, who, channel, payload)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
