@@ -3,8 +3,8 @@
 Worker processes render and lint each draft and encode the event that records it; this
 process records a batch in the log while they draft the next. Only once a batch is in the
 log are its files written, by the workers as they start on a later batch (or by this
-process at the end): a file never stands for a draft the log does not hold, and this
-process, which every batch waits on, does little but record. Memory stays flat: a few
+process, if the run stops): a file never stands for a draft the log does not hold, and
+this process, which every batch waits on, does little but record. Memory stays flat: a few
 batches at a time, whatever the size of the CSV.
 """
 
