@@ -1,9 +1,9 @@
 """Files the user asked for are written whole or not at all.
 
-A file is first written beside its target under a hidden temporary name (`stage`), then
-renamed over it (`Staged.commit`): a reader sees the old file or the new one, never half.
-`write_atomic` does both. Bulk drafting writes thousands of files into one folder
-(`Folder`), each only once the draft it holds is in the log.
+A file is written beside its target under a hidden temporary name, then renamed over it
+(`write_atomic`): a reader sees the old file or the new one, never half. Bulk drafting
+writes thousands of files into one folder (`Folder`), each only once the draft it holds
+is in the log.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import errno
 import os
 import secrets
 from pathlib import Path
-from typing import NamedTuple
 
 from crisisplan.errors import CrisisError
 
@@ -22,50 +21,25 @@ _FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
 _UNNAMED: int | None = getattr(os, "O_TMPFILE", None)
 
 
-class Staged(NamedTuple):
-    """A file written in full under a temporary name, waiting to take its real one."""
-
-    temporary: str
-    path: str
-
-    def commit(self, *, missing_ok: bool = False) -> None:
-        """Put the file in place, replacing any file of that name; with `missing_ok`, a
-        temporary file already gone (put in place before) is no error."""
-        try:
-            os.replace(self.temporary, self.path)
-        except FileNotFoundError as exc:
-            if not missing_ok:
-                raise _write_error(self.path, exc) from None
-        except OSError as exc:
-            self.discard()
-            raise _write_error(self.path, exc) from None
-
-    def discard(self) -> None:
-        """Remove the temporary file; the target is untouched."""
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(self.temporary)
-
-
-def stage(
-    path: str | Path,
-    data: bytes | str,
-    *,
-    mode: int = 0o644,
-    sync: bool = True,
-    run: str | None = None,
-) -> Staged:
-    """Write `data` in full next to `path`, for `commit` to put in place.
+def write_atomic(path: Path, data: bytes | str, *, mode: int = 0o644, sync: bool = True) -> None:
+    """Write via a temporary file and rename, so a failure never leaves half a file.
 
     The file gets `mode` less what the umask takes away. `sync=False` skips the fsync, for
-    files whose content the log already holds. The temporary name ends `.RUN.tmp`: RUN is
-    random unless given, so writers never share a temporary file, and a bulk run passes
-    its own to sweep up after itself. Paths are plain strings here: bulk drafting stages
-    thousands a second.
+    files whose content the log already holds.
     """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _write_error(path, exc) from None
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    path = os.fspath(path)
+    _write_renamed(os.fspath(path), payload, mode=mode, sync=sync, run=secrets.token_hex(6))
+
+
+def _write_renamed(path: str, payload: bytes, *, mode: int, sync: bool, run: str) -> None:
+    """Write `payload` in full under a hidden temporary name beside `path`, then rename it
+    over `path`. RUN, in the temporary name, keeps writers from sharing one."""
     folder, name = os.path.split(path)
-    temporary = f"{folder or '.'}/.{name}.{run or secrets.token_hex(6)}.tmp"
+    temporary = f"{folder or '.'}/{_hidden(name, run)}"
     try:
         # O_EXCL: whatever is already under that name, even a link, is never written through.
         fd = os.open(temporary, _FLAGS, mode)
@@ -78,13 +52,18 @@ def stage(
                 os.fsync(fd)
         finally:
             os.close(fd)
+        os.replace(temporary, path)
     except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
         if isinstance(exc, OSError):
             raise _write_error(path, exc) from None
         raise
-    return Staged(temporary, path)
+
+
+def _hidden(name: str, run: str) -> str:
+    """The temporary name a file is written under before it takes `name`."""
+    return f".{name}.{run}.tmp"
 
 
 class Folder:
@@ -93,14 +72,14 @@ class Folder:
     Where the system allows (Linux, with most local file systems), a file is written with
     no name and then linked under its own: one change to the folder instead of a create
     and a rename, and a process killed while writing leaves nothing behind. Elsewhere, or
-    when the name is taken, the file is staged and renamed over it (`stage`), which also
-    gives the error to show when neither way can write it.
+    when the name is taken, the file is written under a temporary name and renamed over
+    it, which also gives the error to show when neither way can write it.
     """
 
-    def __init__(self, path: str | Path, *, mode: int = 0o644, run: str | None = None) -> None:
+    def __init__(self, path: str | Path, *, mode: int) -> None:
         self.path = os.fspath(path)
         self._mode = mode
-        self._run = run  # names the staged files' temporary names, as in `stage`
+        self._run = secrets.token_hex(6)  # in this folder's temporary names, for `sweep`
         self._unnamed = _UNNAMED is not None and os.path.isdir("/proc/self/fd")
         self._fd: int | None = None  # the folder, opened on the first file written
 
@@ -109,7 +88,14 @@ class Folder:
         payload = data.encode("utf-8") if isinstance(data, str) else data
         if self._unnamed and self._link(name, payload):
             return
-        stage(f"{self.path}/{name}", payload, mode=self._mode, sync=False, run=self._run).commit()
+        path = f"{self.path}/{name}"
+        _write_renamed(path, payload, mode=self._mode, sync=False, run=self._run)
+
+    def sweep(self) -> None:
+        """Remove the temporary files of writes that were interrupted (in any process
+        writing through this folder); other runs' files are left alone."""
+        for leftover in Path(self.path).glob(_hidden("*", self._run)):
+            leftover.unlink(missing_ok=True)
 
     def close(self) -> None:
         """Let go of the folder (in this process; workers forked with it keep theirs)."""
@@ -126,7 +112,7 @@ class Folder:
             fd = os.open(".", _UNNAMED | os.O_WRONLY | os.O_CLOEXEC, self._mode, dir_fd=self._fd)
         except OSError as exc:
             if exc.errno in (errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL):
-                self._unnamed = False  # this file system cannot: stage every file
+                self._unnamed = False  # this file system cannot: rename every file
             return False
         try:
             _write_all(fd, payload)
@@ -146,7 +132,7 @@ class Folder:
 
     def _replace(self, unnamed: str, name: str) -> bool:
         """Link under a temporary name, then rename over `name`; False if that fails."""
-        temporary = f".{name}.{self._run or secrets.token_hex(6)}.tmp"
+        temporary = _hidden(name, self._run)
         try:
             os.link(unnamed, temporary, dst_dir_fd=self._fd, follow_symlinks=True)
         except OSError:
@@ -163,15 +149,6 @@ def _write_all(fd: int, payload: bytes) -> None:
     view = memoryview(payload)
     while view:
         view = view[os.write(fd, view) :]
-
-
-def write_atomic(path: Path, data: bytes | str, *, mode: int = 0o644, sync: bool = True) -> None:
-    """Write via a temporary file and rename, so a failure never leaves half a file."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise _write_error(path, exc) from None
-    stage(path, data, mode=mode, sync=sync).commit()
 
 
 def _write_error(path: str | Path, exc: OSError) -> CrisisError:

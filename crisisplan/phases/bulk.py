@@ -14,7 +14,6 @@ import gc
 import itertools
 import multiprocessing
 import os
-import secrets
 import threading
 import time
 from collections import deque
@@ -28,7 +27,7 @@ from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
 from crisisplan.errors import CrisisError, TemplateError
 from crisisplan.phases.customers import BadRow, Customer
-from crisisplan.phases.replies import Draft, batched, file_name, output_path
+from crisisplan.phases.replies import Draft, batched, file_name
 from crisisplan.phases.state import READS
 
 if TYPE_CHECKING:
@@ -73,7 +72,6 @@ class Counts:
 class _Job:
     replier: Replier
     folder: Folder | None  # where the drafts' files go, if anywhere
-    run: str  # names this run's temporary files, to sweep them up if it is interrupted
 
 
 # The job the workers draft for. Set before they fork, so each inherits the compiled
@@ -103,8 +101,7 @@ def draft_all(
     earlier = {} if again else replier.already_drafted()
     skip = set(earlier)
     counts = Counts() if counts is None else counts
-    run = secrets.token_hex(6)
-    job = _Job(replier, _folder(directory, run), run)
+    job = _Job(replier, _folder(directory))
     # Files whose drafts are recorded wait to be written: handed to the workers with the
     # next batch, or on their own at the end. If the run stops, any not yet known to be
     # written are written here before the run's temporary files are swept up.
@@ -151,9 +148,9 @@ def draft_all(
                     email = item.email.lower()
                     if email in skip:
                         counts.already += 1
-                        if directory is not None and email in earlier:
+                        if job.folder is not None and email in earlier:
                             event_id = earlier.pop(email)
-                            counts.restored += _restore(replier, directory, item, event_id)
+                            counts.restored += _restore(replier, job.folder, item, event_id)
                     else:
                         if not again:
                             skip.add(email)  # the same email twice in one file
@@ -181,7 +178,7 @@ def draft_all(
             # next run.
             for files in (*handed, waiting):
                 _write(job.folder, files)
-            _sweep(job.folder.path, job.run)
+            job.folder.sweep()
         raise
     finally:
         if job.folder is not None:
@@ -189,10 +186,10 @@ def draft_all(
     return counts
 
 
-def _folder(directory: Path | None, run: str) -> Folder | None:
+def _folder(directory: Path | None) -> Folder | None:
     from crisisplan.files import Folder
 
-    return None if directory is None else Folder(directory, mode=0o600, run=run)
+    return None if directory is None else Folder(directory, mode=0o600)
 
 
 @contextmanager
@@ -211,14 +208,12 @@ def _fewer_collections() -> Iterator[None]:
         gc.set_threshold(*before)
 
 
-def _restore(replier: Replier, directory: Path, customer: Customer, event_id: int) -> bool:
+def _restore(replier: Replier, folder: Folder, customer: Customer, event_id: int) -> bool:
     """Write an earlier draft's file from the log if it is missing; whether it was."""
-    from crisisplan.files import write_atomic
-
-    path = output_path(directory, customer, customer.line or 0)
-    if path.exists():
+    name = file_name(customer, customer.line or 0)
+    if Path(folder.path, name).exists():
         return False
-    write_atomic(path, replier.recorded_text(event_id), mode=0o600, sync=False)
+    folder.write(name, replier.recorded_text(event_id))
     return True
 
 
@@ -240,12 +235,6 @@ def _unwritten(error: CrisisError) -> CrisisError:
         " their missing files from the log."
     )
     return error
-
-
-def _sweep(directory: str, run: str) -> None:
-    """Remove the temporary files an interrupted run left behind."""
-    for leftover in Path(directory).glob(f".*.{run}.tmp"):
-        leftover.unlink(missing_ok=True)
 
 
 def _work(recorded: Files, chunk: Batch) -> Done:
