@@ -63,13 +63,14 @@ def err() -> Console:
 
 def display_error(error: CrisisError) -> None:
     """One or two plain sentences on stderr: what, where, what to do."""
-    from crisisplan.errors import PlaybookInvalid
+    from crisisplan.errors import Interrupted, PlaybookInvalid
 
     if isinstance(error, PlaybookInvalid):  # each problem an error; then what to do, once
         lines = [f"error: {loc}: {message}" for loc, message in error.problems]
         lines += [error.hint] if error.hint else []
     else:
-        lines = [f"error: {line}" for line in str(error).splitlines() or [""]]
+        label = "" if isinstance(error, Interrupted) else "error: "  # the user chose to stop
+        lines = [f"{label}{line}" for line in str(error).splitlines() or [""]]
     for line in lines:
         sys.stderr.write(visible(line) + "\n")
     sys.stderr.flush()

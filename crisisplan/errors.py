@@ -9,6 +9,7 @@ from pathlib import Path
 EXIT_OK = 0
 EXIT_PROBLEM = 1
 EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130  # Ctrl-C or Ctrl-D: 128 + SIGINT, as shells report it
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,12 @@ class StoreError(CrisisError):
 
 class UsageError(CrisisError):
     """A flag or argument is missing or wrong."""
+
+
+class Interrupted(CrisisError):
+    """The user stopped the command (Ctrl-C, or Ctrl-D at a question); says what was kept."""
+
+    exit_code = EXIT_INTERRUPTED
 
 
 class PlaybookInvalid(PlaybookError):

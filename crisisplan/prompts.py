@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import sys
-from typing import Protocol
+from collections.abc import Callable
+from typing import Protocol, TypeVar
 
-from crisisplan.errors import UsageError
+from crisisplan.errors import Interrupted, UsageError
+
+_T = TypeVar("_T")
 
 
 class Asker(Protocol):
@@ -50,10 +53,14 @@ class Terminal:
         ids = [c for c, _ in choices]
         while True:
             answer = str(
-                typer.prompt(
-                    f"Choose 1-{len(ids)} or a name",
-                    default=default or "",
-                    show_default=bool(default),
+                _asked(
+                    question,
+                    flag,
+                    lambda: typer.prompt(
+                        f"Choose 1-{len(ids)} or a name",
+                        default=default or "",
+                        show_default=bool(default),
+                    ),
                 )
             ).strip()
             if answer.isdigit() and 1 <= int(answer) <= len(ids):
@@ -63,22 +70,59 @@ class Terminal:
             console.print(inert(f"Not one of the choices: {answer!r}."), style="red")
 
     def text(self, question: str, *, flag: str, default: str | None = None) -> str:
+        while True:
+            answer = self.line(question, flag=flag, default=default)
+            if answer:
+                return answer
+
+    def line(
+        self,
+        question: str,
+        *,
+        flag: str,
+        default: str | None = None,
+        stop_label: str | None = None,
+        suffix: str = ": ",
+    ) -> str:
+        """One answer, stripped; may be empty. `stop_label` names the question if it is
+        stopped at, where the question itself is too long to repeat."""
         import typer
 
-        while True:
-            answer: str = typer.prompt(question, default=default or "", show_default=bool(default))
-            if answer.strip():
-                return answer.strip()
+        answer = _asked(
+            stop_label or question,
+            flag,
+            lambda: typer.prompt(
+                question, default=default or "", show_default=bool(default), prompt_suffix=suffix
+            ),
+        )
+        return str(answer).strip()
 
     def confirm(self, question: str, *, flag: str, default: bool = True) -> bool:
         import typer
 
-        return bool(typer.confirm(question, default=default))
+        return bool(_asked(question, flag, lambda: typer.confirm(question, default=default)))
 
 
 def asker() -> Asker:
     """Prompt only when stdin is a terminal (cli.md)."""
     return Terminal() if sys.stdin.isatty() else FlagsOnly()
+
+
+def _asked(question: str, flag: str, ask: Callable[[], _T]) -> _T:
+    """The answer; Ctrl-C or Ctrl-D at the question stops the command, recording nothing.
+
+    Every command asks before it records, so there is nothing to undo.
+    """
+    import typer
+
+    try:
+        return ask()
+    except typer.Abort:
+        typer.echo(err=True)  # off the line the question left the cursor on
+        raise Interrupted(
+            f"Stopped at “{question.rstrip('?:')}”; nothing was recorded.",
+            hint=f"Run the command again when ready, or pass {flag} to answer it without asking.",
+        ) from None
 
 
 def _missing(question: str, flag: str, choices: str | None = None) -> UsageError:

@@ -188,6 +188,20 @@ def test_the_lead_is_asked_for_cause_and_impact_on_a_terminal() -> None:
     assert resolved["who"] == "dana"
 
 
+def test_ctrl_c_at_a_question_leaves_the_incident_open() -> None:
+    child = spawn("resolve")
+    child.expect("What caused it")
+    child.sendline(CAUSE)
+    child.expect("What did it mean for customers")
+    child.sendintr()
+    child.expect("Stopped at “What did it mean for customers”; nothing was recorded.")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
+    assert events("resolved") == []
+    assert json.loads(ok("status", "--json").stdout)["phase"] == "during"
+
+
 def test_a_resolved_incident_is_not_asked_about_on_a_terminal() -> None:
     ok("resolve", "--cause", CAUSE, "--impact", IMPACT)
     child = spawn("resolve")

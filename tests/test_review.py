@@ -208,6 +208,27 @@ def test_on_a_terminal_it_shows_the_figures_then_asks_and_an_empty_answer_is_fin
     assert "Yes, the checklist was followed" in report and "*No answer given.*" in report
 
 
+def test_ctrl_d_part_way_through_the_questions_records_no_review() -> None:
+    declare()
+    resolve(30)
+    child = spawn("review")
+    child.expect(r"1/7 Was the plan used\?")
+    child.sendline("Yes")
+    child.expect(r"2/7 ")
+    child.sendline("")
+    child.expect(r"3/7 ")
+    child.sendeof()
+    child.expect("Stopped at “review question 3 of 7”; nothing was recorded.")
+    child.expect("pass --answers FILE to answer it without asking")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
+    assert events("review") == [] and not Path("reviews/INC-1.md").exists()
+    # Still resolved, not closed: the review can be taken again.
+    review_json()
+    assert len(events("review")) == 1
+
+
 def test_without_a_terminal_or_answers_the_questions_stay_open_and_the_report_says_so() -> None:
     declare()
     resolve(20)

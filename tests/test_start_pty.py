@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pexpect
 
-from tests.helpers import events, ok
+from tests.helpers import DB, events, ok
 
 
 def crisis_command() -> list[str]:
@@ -67,3 +67,35 @@ def test_a_wrong_choice_is_asked_again_not_accepted() -> None:
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
+
+
+def test_ctrl_d_at_a_question_stops_there_and_records_nothing() -> None:
+    ok("init", ".")
+    child = spawn("start")
+    child.expect("Choose 1-")
+    child.sendeof()
+    child.expect("Stopped at “What kind of incident is it”; nothing was recorded.")
+    child.expect(r"pass --type to answer it without asking")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
+    assert "Aborted" not in child.before and "Traceback" not in child.before
+    assert not DB.exists()
+
+
+def test_ctrl_c_at_the_last_question_leaves_the_log_without_the_incident() -> None:
+    # The drafts are shown and the log is open when it asks whether to post: still nothing
+    # is recorded until the answer is in.
+    ok("init", ".")
+    child = spawn("start", "--type", "outage", "--severity", "major", "--title", "t")
+    child.expect("What do we know so far")
+    child.sendline("Sign-ins time out")
+    child.expect(r"Post this first status update now\? \[Y/n\]")
+    child.sendintr()
+    child.expect("Stopped at “Post this first status update now”; nothing was recorded.")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
+    assert not DB.exists() or events() == []
+    ok("start", "--type", "outage", "--severity", "major", "--title", "t", "--summary", "s", "--no")
+    assert [e["kind"] for e in events()] == ["incident_started", "base_reply"]

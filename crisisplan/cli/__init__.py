@@ -14,20 +14,25 @@ import typer
 from typer.core import TyperGroup
 
 from crisisplan import __version__
-from crisisplan.errors import EXIT_BAD_INPUT, CrisisError
+from crisisplan.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, CrisisError, Interrupted
 
 
 class CrisisGroup(TyperGroup):
-    """The single error boundary: a CrisisError becomes a message and an exit code."""
+    """The single error boundary: a CrisisError or Ctrl-C becomes a message and an exit code."""
 
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
         except CrisisError as exc:
-            from crisisplan.console import display_error
+            error = exc
+        except KeyboardInterrupt:  # Ctrl-C away from a question (prompts say where)
+            if sys.stderr.isatty():
+                sys.stderr.write("\n")  # off the line the terminal echoed ^C on
+            error = Interrupted("Interrupted; nothing more was recorded.")
+        from crisisplan.console import display_error
 
-            display_error(exc)
-            raise typer.Exit(exc.exit_code) from None
+        display_error(error)
+        raise typer.Exit(error.exit_code)
 
 
 app = typer.Typer(
@@ -85,9 +90,9 @@ def main() -> None:
     """Console-script entry point: the last guard against tracebacks."""
     try:
         app(prog_name="crisis")
-    except KeyboardInterrupt:
-        sys.stderr.write("Interrupted; nothing more was recorded.\n")
-        sys.exit(130)
+    except KeyboardInterrupt:  # before a command runs: while modules load
+        sys.stderr.write("Interrupted; nothing was recorded.\n")
+        sys.exit(EXIT_INTERRUPTED)
     except Exception as exc:
         if os.environ.get("CRISIS_DEBUG") == "1":
             raise

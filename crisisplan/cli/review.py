@@ -103,21 +103,23 @@ def _run(
 
 
 def _ask(questions: list[str]) -> Answers:
-    """Each question on the terminal; unlike `prompts.Terminal.text`, an empty answer is fine."""
+    """Each question on the terminal, on its own line; Enter leaves one empty."""
     from crisisplan.console import inert, out, visible
     from crisisplan.phases.answers import Answers
+    from crisisplan.prompts import Terminal
 
     if questions:
         out().print(inert("The review questions (Enter leaves one empty)", style="bold"))
-    given: list[str | None] = []
-    for number, question in enumerate(questions, start=1):
-        answer: str = typer.prompt(
-            f"{number}/{len(questions)} {visible(question)}",
-            default="",
-            show_default=False,
-            prompt_suffix="\n  > ",
+    terminal, count = Terminal(), len(questions)
+    given: list[str | None] = [
+        terminal.line(
+            f"{number}/{count} {visible(question)}",
+            flag="--answers FILE",
+            stop_label=f"review question {number} of {count}",
+            suffix="\n  > ",
         )
-        given.append(answer.strip())
+        for number, question in enumerate(questions, start=1)
+    ]
     return Answers(questions, given, "terminal")
 
 
