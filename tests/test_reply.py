@@ -418,6 +418,54 @@ def test_a_run_killed_part_way_leaves_no_file_for_a_draft_the_log_does_not_hold(
         assert file.read_text(encoding="utf-8") == recorded[_email(file)], file.name
 
 
+def test_ctrl_c_part_way_says_what_is_kept_and_running_again_drafts_the_rest() -> None:
+    # On a terminal, Ctrl-C reaches the worker processes too, as it would a lead's.
+    import pexpect
+
+    from tests.test_start_pty import spawn
+
+    csv_file = write_csv(Path("many.csv"), 20000)
+    child = spawn("reply", "--customers", str(csv_file), "-o", "out")
+    deadline = time.monotonic() + 60
+    while len(events("reply")) < BATCH and child.isalive() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    child.sendintr()
+    child.expect(r"Stopped after ([\d,]+) draft\(s\); they are recorded in the log, their files")
+    kept = int(child.match.group(1).replace(",", ""))
+    child.expect("Run the same command again to draft the rest")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
+    assert "Traceback" not in child.before
+    assert BATCH <= kept < 20000, "not stopped part way"
+    assert len(events("reply")) == kept
+    assert len(list(Path("out").iterdir())) == kept  # each recorded draft's file, no others
+
+    again = ok("reply", "--customers", str(csv_file), "-o", "out")
+    assert f"Drafted {20000 - kept} replies; {kept} already drafted" in again.stderr
+    assert len(events("reply")) == 20000
+    assert len(list(Path("out").iterdir())) == 20000
+
+
+def test_ctrl_c_while_the_editor_is_open_records_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    import pexpect
+
+    from tests.test_start_pty import spawn
+
+    monkeypatch.setenv(
+        "EDITOR", f"{sys.executable} -c 'import time; print(\"editing\"); time.sleep(60)'"
+    )
+    child = spawn("reply", "--customer", "Ada Park", "--email", "ada@example.com", "--edit")
+    child.expect("editing")
+    child.sendintr()
+    child.expect("Interrupted; nothing more was recorded.")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
+    assert "Traceback" not in child.before
+    assert events("reply") == []
+
+
 def test_a_worker_process_that_dies_stops_the_run_instead_of_hanging_it() -> None:
     csv_file = write_csv(Path("many.csv"), 20000)
     command = [sys.executable, "-m", "crisisplan", "reply", "--customers", str(csv_file)]

@@ -7,6 +7,7 @@ import hashlib
 import itertools
 import json
 import os
+import signal
 import sqlite3
 import stat
 import subprocess
@@ -19,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from crisisplan.errors import StoreError
+from crisisplan.errors import Interrupted, StoreError
 from crisisplan.store import (
     DEFAULT_DB,
     Followup,
@@ -261,6 +262,38 @@ def test_a_command_that_fails_midway_records_nothing() -> None:
         assert store.count_events("INC-1") == 0
         assert store.followups("INC-1") == []
         assert start_incident(store) == "INC-1"  # the number was not used up either
+
+
+def test_ctrl_c_before_the_commit_records_nothing() -> None:
+    with open_store("log.db") as store:
+        incident = start_incident(store)
+        with pytest.raises(KeyboardInterrupt), store.transaction() as tx:
+            tx.append(incident, note(T0, "first"))
+            os.kill(os.getpid(), signal.SIGINT)
+        assert store.count_events(incident) == 0
+
+
+def test_ctrl_c_as_the_commit_runs_comes_after_it_saying_the_record_is_kept() -> None:
+    # Raised the moment COMMIT returned, Ctrl-C would leave the command saying that
+    # nothing was recorded when it was, and a lead who believed it would post twice.
+    def ctrl_c_at_commit(sql: str) -> None:
+        if sql == "COMMIT":
+            os.kill(os.getpid(), signal.SIGINT)
+
+    with open_store("log.db") as store:
+        incident = start_incident(store)
+        store._conn.set_trace_callback(ctrl_c_at_commit)
+        with (
+            pytest.raises(Interrupted, match="it is kept in the log"),
+            store.transaction() as tx,
+        ):
+            tx.append(incident, note(T0, "first"))
+        store._conn.set_trace_callback(None)
+        assert store.count_events(incident) == 1
+        start_incident(store)  # Ctrl-C is back to stopping things at once
+        with pytest.raises(KeyboardInterrupt):
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(1)
 
 
 def test_writing_to_an_incident_that_does_not_exist_is_refused() -> None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from crisisplan.errors import EXIT_OK, EXIT_PROBLEM, CrisisError, UsageError
+from crisisplan.errors import EXIT_OK, EXIT_PROBLEM, CrisisError, Interrupted, UsageError
 
 if TYPE_CHECKING:
     from crisisplan.phases.bulk import Counts
@@ -156,14 +156,29 @@ def _bulk(replier: Replier, req: ReplyRequest, path: Path) -> int:
                 on_rows=advance,
                 counts=counts,
             )
-    except BaseException:
+    except BaseException as exc:
         if json_out and not json_out.first:
             json_out.close(counts)  # whole, with the drafts recorded before it stopped
+        if isinstance(exc, KeyboardInterrupt):
+            raise _interrupted(counts, directory) from None
         raise
     if json_out:
         json_out.close(counts)
     _summary(counts, directory)
     return EXIT_PROBLEM if counts.bad or counts.with_errors else EXIT_OK
+
+
+def _interrupted(counts: Counts, directory: Path | None) -> Interrupted:
+    """Ctrl-C in a bulk run: what is kept, and how to carry on."""
+    if not counts.drafted:
+        return Interrupted(
+            "Stopped before any draft was recorded.", hint="Run the same command again."
+        )
+    files = f", their files in {directory}" if directory else ""
+    return Interrupted(
+        f"Stopped after {counts.drafted:,} draft(s); they are recorded in the log{files}.",
+        hint="Run the same command again to draft the rest; customers already drafted are skipped.",
+    )
 
 
 def _size(path: Path) -> int:

@@ -14,6 +14,7 @@ import gc
 import itertools
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from collections import deque
@@ -26,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
 from crisisplan.errors import CrisisError, TemplateError
+from crisisplan.interrupts import held
 from crisisplan.phases.customers import BadRow, Customer
 from crisisplan.phases.replies import Draft, batched, file_name
 from crisisplan.phases.state import READS
@@ -126,12 +128,14 @@ def draft_all(
             Draft(c, replier.template, replier.channel_id, d.text, d.findings)
             for c, d in zip(customers, drafted, strict=True)
         ]
-        # The log first: a file never stands for a draft the log does not hold.
-        replier.record(drafts, [d.event for d in drafted])
-        if job.folder is not None:
-            waiting.extend((d.file, d.text) for d in drafted)
-        counts.drafted += len(drafts)
-        counts.with_errors += sum(d.has_errors for d in drafts)
+        # The log first: a file never stands for a draft the log does not hold. Ctrl-C
+        # waits until the batch is counted, so a stopped run says exactly what it kept.
+        with held():
+            replier.record(drafts, [d.event for d in drafted])
+            if job.folder is not None:
+                waiting.extend((d.file, d.text) for d in drafted)
+            counts.drafted += len(drafts)
+            counts.with_errors += sum(d.has_errors for d in drafts)
         on_drafts(drafts)
         on_rows(size)
 
@@ -292,7 +296,7 @@ def _drafter(job: _Job, *, pool: bool) -> Iterator[Callable[[Batch, Files], Call
         # with an error, where a Pool would wait for its task for ever.
         fork = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(
-            cores, mp_context=fork, initializer=_follow, initargs=(os.getpid(),)
+            cores, mp_context=fork, initializer=_worker_starts, initargs=(os.getpid(),)
         ) as workers:
 
             def submit(batch: Batch, recorded: Files) -> Callable[[], Done]:
@@ -320,13 +324,18 @@ def _split(items: list[_T], parts: int) -> list[list[_T]]:
     return [items[a:b] for a, b in itertools.pairwise(bounds)]
 
 
-def _follow(parent: int) -> None:
-    """In each worker: stop once the process that started it is gone.
+def _worker_starts(parent: int) -> None:
+    """In each worker: leave Ctrl-C to the run, and stop once the run is gone.
 
-    Killed outright (SIGKILL, the out-of-memory killer), that process cannot stop its
-    workers, and they would wait for work for ever, each holding the far end of the pipe
-    it waits on. A file a worker was writing goes with it; the next run writes it again.
+    Ctrl-C on a terminal reaches the workers too. Raised in one waiting for work, it
+    prints a traceback and breaks the pool; the run itself stops them once it has
+    written the files of what it recorded, and says so.
+
+    Killed outright (SIGKILL, the out-of-memory killer), the run cannot stop its workers,
+    and they would wait for work for ever, each holding the far end of the pipe it waits
+    on. A file a worker was writing goes with it; the next run writes it again.
     """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     def watch() -> None:
         while os.getppid() == parent:

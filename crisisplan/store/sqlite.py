@@ -17,7 +17,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
-from crisisplan.errors import StoreError
+from crisisplan.errors import Interrupted, StoreError
+from crisisplan.interrupts import held
 from crisisplan.store import migrations
 from crisisplan.store.sql import SqlReads, SqlTransaction
 
@@ -85,6 +86,13 @@ def _translate(
     message, hint = _MEANINGS.get(code or 0, _UNEXPECTED)
     text = message.format(location=location, exc=exc, timeout=busy_timeout)
     return StoreError(text + (_NOTHING_RECORDED if writing else ""), hint=hint)
+
+
+def _kept() -> Interrupted:
+    return Interrupted(
+        "Interrupted just as the record was written; it is kept in the log.",
+        hint="`crisis timeline` shows it.",
+    )
 
 
 def _read_only_error(location: str) -> StoreError:
@@ -197,7 +205,8 @@ class SqliteStore(SqlReads):
             self._runner.run("BEGIN IMMEDIATE")
             try:
                 yield SqlTransaction(self._runner)
-                self._runner.run("COMMIT")
+                with held(then=_kept):  # Ctrl-C here would hide that the record was made
+                    self._runner.run("COMMIT")
             except BaseException:
                 self._rollback()
                 raise
