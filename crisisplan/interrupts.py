@@ -1,26 +1,27 @@
-"""Ctrl-C held back while a record is made, so what a command says it kept is what it kept.
+"""Ctrl-C held back while a record is made, so a stopped command can say what it kept.
 
-Python raises Ctrl-C at the next line it runs. One that lands as SQLite's COMMIT returns
-leaves the record made but unreported: the command would say nothing was recorded, and
-a lead who believes it runs `update` again. Held, the interrupt waits for the block to
-finish and is raised after it, where the caller can say what was kept.
+Python raises Ctrl-C at the next line it runs. One that lands while SQLite's COMMIT runs
+comes out after the commit, before anything has noted it, and the command would say
+nothing was recorded when it was: a lead who believes it posts the update twice. Held,
+the interrupt waits for the block (the commit, and noting it) and is raised after it.
 """
 
 from __future__ import annotations
 
 import signal
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
 
-_held = False  # a hold is in place (only the outermost one raises)
+_held = False  # a hold is in place; only the outermost one raises
 _came = False  # Ctrl-C came while it was
+_recorded = False  # this process has committed a record
 
 
 @contextmanager
-def held(then: Callable[[], BaseException] = KeyboardInterrupt) -> Iterator[None]:
-    """Hold Ctrl-C until the block is done, then raise `then()` if it came.
+def held() -> Iterator[None]:
+    """Hold Ctrl-C until the block is done, then raise KeyboardInterrupt if it came.
 
     A hold inside another leaves the raising to the outer one, which knows more of what
     was done. Where the block fails, its error goes on and the interrupt is dropped: the
@@ -35,16 +36,28 @@ def held(then: Callable[[], BaseException] = KeyboardInterrupt) -> Iterator[None
     ):
         yield
         return
-    _held, _came = True, False
+    _came = False
+    # A Ctrl-C already pending is raised by this call, before anything is held.
     signal.signal(signal.SIGINT, _note)
     try:
+        _held = True
         yield
     finally:
         signal.signal(signal.SIGINT, signal.default_int_handler)
         _held = False
     if _came:
-        _came = False
-        raise then()
+        raise KeyboardInterrupt
+
+
+def note_recorded() -> None:
+    """Note that a record was committed; the store calls this inside its hold."""
+    global _recorded
+    _recorded = True
+
+
+def anything_recorded() -> bool:
+    """Whether this process has committed a record, for what Ctrl-C says it kept."""
+    return _recorded
 
 
 def _note(_signum: int, _frame: FrameType | None) -> None:

@@ -778,7 +778,7 @@ def test_version_names_python_and_sqlite() -> None:
 
 _PROBE = """
 import json, sys
-from crisisplan.cli import main
+from crisisplan.__main__ import main
 
 for args in json.loads(sys.argv[1]):
     sys.argv = ["crisis", *args]

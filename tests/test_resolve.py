@@ -202,6 +202,20 @@ def test_ctrl_c_at_a_question_leaves_the_incident_open() -> None:
     assert json.loads(ok("status", "--json").stdout)["phase"] == "during"
 
 
+def test_ctrl_d_at_the_reopen_question_leaves_the_incident_resolved() -> None:
+    ok("resolve", "--cause", CAUSE, "--impact", IMPACT)
+    child = spawn("reopen")
+    child.expect("Why is it not over")
+    child.sendeof()
+    child.expect("Stopped at “Why is it not over”; nothing was recorded.")
+    child.expect("pass --reason to answer it without asking")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
+    assert events("reopened") == []
+    assert json.loads(ok("status", "--json").stdout)["phase"] == "aftermath"
+
+
 def test_a_resolved_incident_is_not_asked_about_on_a_terminal() -> None:
     ok("resolve", "--cause", CAUSE, "--impact", IMPACT)
     child = spawn("resolve")

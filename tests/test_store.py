@@ -7,6 +7,8 @@ import hashlib
 import itertools
 import json
 import os
+import random
+import re
 import signal
 import sqlite3
 import stat
@@ -14,13 +16,15 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
-from crisisplan.errors import Interrupted, StoreError
+from crisisplan import interrupts
+from crisisplan.errors import StoreError
 from crisisplan.store import (
     DEFAULT_DB,
     Followup,
@@ -32,6 +36,7 @@ from crisisplan.store import (
 )
 from crisisplan.store.migrations import Migration, check_registry
 from crisisplan.store.sqlite import SqliteStore, open_sqlite
+from tests.test_start_pty import crisis_command
 
 T0 = datetime(2026, 11, 23, 14, 2, tzinfo=UTC)
 BERLIN = timezone(timedelta(hours=1))
@@ -273,27 +278,77 @@ def test_ctrl_c_before_the_commit_records_nothing() -> None:
         assert store.count_events(incident) == 0
 
 
-def test_ctrl_c_as_the_commit_runs_comes_after_it_saying_the_record_is_kept() -> None:
+def test_ctrl_c_as_the_commit_runs_comes_after_it_once_the_record_is_noted(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     # Raised the moment COMMIT returned, Ctrl-C would leave the command saying that
     # nothing was recorded when it was, and a lead who believed it would post twice.
     def ctrl_c_at_commit(sql: str) -> None:
         if sql == "COMMIT":
             os.kill(os.getpid(), signal.SIGINT)
 
+    monkeypatch.setattr(interrupts, "_recorded", False)  # as in a fresh `crisis` process
     with open_store("log.db") as store:
         incident = start_incident(store)
+        monkeypatch.setattr(interrupts, "_recorded", False)
         store._conn.set_trace_callback(ctrl_c_at_commit)
-        with (
-            pytest.raises(Interrupted, match="it is kept in the log"),
-            store.transaction() as tx,
-        ):
+        with pytest.raises(KeyboardInterrupt), store.transaction() as tx:
             tx.append(incident, note(T0, "first"))
         store._conn.set_trace_callback(None)
         assert store.count_events(incident) == 1
-        start_incident(store)  # Ctrl-C is back to stopping things at once
-        with pytest.raises(KeyboardInterrupt):
+        assert interrupts.anything_recorded()
+        with pytest.raises(KeyboardInterrupt):  # and Ctrl-C stops things at once again
             os.kill(os.getpid(), signal.SIGINT)
-            time.sleep(1)
+
+
+def test_what_ctrl_c_says_was_recorded_is_what_the_log_holds() -> None:
+    # `crisis note` interrupted at random moments, from start-up to its last line: each
+    # time, what it says (or how it ended) must match whether its note is in the log.
+    crisis = crisis_command()
+    subprocess.run([*crisis, "init", "."], check=True, capture_output=True)
+    declare = ["--type", "outage", "--severity", "major", "--title", "t", "--summary", "s"]
+    subprocess.run([*crisis, "start", *declare, "--no"], check=True, capture_output=True)
+    rng = random.Random(20261203)
+    said: Counter[str] = Counter()
+    for n in range(40):
+        run = subprocess.Popen(
+            [*crisis, "note", f"note {n}"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        time.sleep(rng.uniform(0.0, 0.4))
+        run.send_signal(signal.SIGINT)
+        stdout, stderr = run.communicate(timeout=30)
+        assert _past_the_entry_point(stderr) == [], stderr
+        notes = [
+            json.loads(str(p)).get("text")
+            for (p,) in query(Path(DEFAULT_DB), "SELECT payload FROM events")
+        ]
+        # Told it is kept: by the line a note ends with (Ctrl-C may still end the process
+        # as Python shuts down), or by what Ctrl-C said.
+        if stdout.startswith("Noted on INC-1") or "kept in the log" in stderr:
+            said["recorded"] += 1
+            assert f"note {n}" in notes, (run.returncode, stdout, stderr)
+        else:
+            said["not recorded"] += 1
+            assert f"note {n}" not in notes, (run.returncode, stdout, stderr)
+            assert run.returncode != 130 or "nothing was recorded" in stderr, stderr
+    assert said["recorded"] and said["not recorded"], said
+
+
+def _past_the_entry_point(traceback: str) -> list[str]:
+    """The frames of crisis's code in a traceback, but for loading its entry point.
+
+    Ctrl-C in Python's own start-up, before `main()` can guard anything, is beyond reach.
+    """
+    ours = f"{os.sep}crisisplan{os.sep}"
+    return [
+        f"{path}:{function}"
+        for path, function in re.findall(r'File "([^"]+)", line \d+, in (\S+)', traceback)
+        if ours in path
+        and not (path.endswith(("__init__.py", "__main__.py")) and function == "<module>")
+    ]
 
 
 def test_writing_to_an_incident_that_does_not_exist_is_refused() -> None:

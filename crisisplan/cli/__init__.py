@@ -6,7 +6,6 @@ the command bodies so that `--help` and `status` start fast.
 
 from __future__ import annotations
 
-import os
 import sys
 from typing import Annotated, Any
 
@@ -14,7 +13,7 @@ import typer
 from typer.core import TyperGroup
 
 from crisisplan import __version__
-from crisisplan.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, CrisisError, Interrupted
+from crisisplan.errors import CrisisError, Interrupted
 
 
 class CrisisGroup(TyperGroup):
@@ -26,9 +25,18 @@ class CrisisGroup(TyperGroup):
         except CrisisError as exc:
             error = exc
         except KeyboardInterrupt:  # Ctrl-C away from a question (prompts say where)
+            from crisisplan.interrupts import anything_recorded
+
             if sys.stderr.isatty():
                 sys.stderr.write("\n")  # off the line the terminal echoed ^C on
-            error = Interrupted("Interrupted; nothing more was recorded.")
+            error = (
+                Interrupted(
+                    "Interrupted; what this command recorded before it is kept in the log.",
+                    hint="`crisis timeline` shows it.",
+                )
+                if anything_recorded()
+                else Interrupted("Interrupted; nothing was recorded.")
+            )
         from crisisplan.console import display_error
 
         display_error(error)
@@ -84,20 +92,3 @@ from crisisplan.cli import (  # noqa: E402  (each module registers its commands 
 
 for module in (before, during, replies, language, records, after, review, public):
     module.register(app)
-
-
-def main() -> None:
-    """Console-script entry point: the last guard against tracebacks."""
-    try:
-        app(prog_name="crisis")
-    except KeyboardInterrupt:  # before a command runs: while modules load
-        sys.stderr.write("Interrupted; nothing was recorded.\n")
-        sys.exit(EXIT_INTERRUPTED)
-    except Exception as exc:
-        if os.environ.get("CRISIS_DEBUG") == "1":
-            raise
-        sys.stderr.write(
-            f"error: internal error ({type(exc).__name__}): {exc}. "
-            "This is a bug in crisis; run again with CRISIS_DEBUG=1 and report the traceback.\n"
-        )
-        sys.exit(EXIT_BAD_INPUT)

@@ -71,7 +71,9 @@ def run_start(
         update_text = None
         if post is None:
             post = ask.confirm("Post this first status update now?", flag="--yes or --no")
-            if post and ask.confirm("Edit it first?", flag="--yes", default=False):
+            if post and ask.confirm(
+                "Edit it first?", flag="--yes (posts it unedited)", default=False
+            ):
                 from crisisplan.editor import edit
 
                 update_text = edit(prepared.update_text)

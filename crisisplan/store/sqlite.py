@@ -17,8 +17,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
-from crisisplan.errors import Interrupted, StoreError
-from crisisplan.interrupts import held
+from crisisplan.errors import StoreError
+from crisisplan.interrupts import held, note_recorded
 from crisisplan.store import migrations
 from crisisplan.store.sql import SqlReads, SqlTransaction
 
@@ -86,13 +86,6 @@ def _translate(
     message, hint = _MEANINGS.get(code or 0, _UNEXPECTED)
     text = message.format(location=location, exc=exc, timeout=busy_timeout)
     return StoreError(text + (_NOTHING_RECORDED if writing else ""), hint=hint)
-
-
-def _kept() -> Interrupted:
-    return Interrupted(
-        "Interrupted just as the record was written; it is kept in the log.",
-        hint="`crisis timeline` shows it.",
-    )
 
 
 def _read_only_error(location: str) -> StoreError:
@@ -205,8 +198,9 @@ class SqliteStore(SqlReads):
             self._runner.run("BEGIN IMMEDIATE")
             try:
                 yield SqlTransaction(self._runner)
-                with held(then=_kept):  # Ctrl-C here would hide that the record was made
+                with held():  # so what Ctrl-C says was kept is what was kept
                     self._runner.run("COMMIT")
+                    note_recorded()
             except BaseException:
                 self._rollback()
                 raise
