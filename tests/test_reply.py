@@ -458,7 +458,7 @@ def test_ctrl_c_while_the_editor_is_open_records_nothing(monkeypatch: pytest.Mon
     child = spawn("reply", "--customer", "Ada Park", "--email", "ada@example.com", "--edit")
     child.expect("editing")
     child.sendintr()
-    child.expect("Interrupted; nothing more was recorded.")
+    child.expect("Interrupted; nothing was recorded.")
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 130

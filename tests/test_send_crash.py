@@ -199,3 +199,38 @@ def test_two_agents_sending_at_once_send_each_message_once(mailbox: Mailbox) -> 
     assert sum(len(r["sent"]) for r in reports) == 300
     assert received(mailbox) == Counter(addresses)
     log_is_whole()
+
+
+def test_ctrl_c_midway_says_what_is_kept_and_the_next_run_sends_the_rest_once(
+    mailbox: Mailbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # On a terminal, Ctrl-C lands wherever the run is: between messages, mid-send, or as
+    # a `sent` is recorded. Only a message cut off mid-send may be left in doubt.
+    import pexpect
+
+    from tests.test_start_pty import spawn
+
+    addresses = drafts(150)
+    monkeypatch.setenv("CRISIS_SMTP_URL", mailbox.url)
+    child = spawn("send", "--yes")
+    deadline = time.monotonic() + 120
+    while mailbox.count() < 40 and child.isalive() and time.monotonic() < deadline:
+        time.sleep(0.002)
+    child.sendintr()
+    child.expect("Stopped sending; each message the server accepted is recorded as sent.")
+    child.expect("sent again only with --resend-uncertain")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
+    assert "Traceback" not in child.before
+    with sqlite3.connect(DB) as conn:
+        sent = conn.execute("SELECT COUNT(*) FROM events WHERE kind = 'sent'").fetchone()[0]
+    assert 40 <= sent < 150, "not stopped part way"
+    assert sent <= mailbox.count() <= sent + 1  # at most the one in flight unrecorded
+
+    code, report = run(mailbox)
+    doubtful = {i["email"] for i in report["uncertain"]}
+    assert len(doubtful) <= 1 and code == (1 if doubtful else 0)
+    assert len(report["sent"]) + len(doubtful) == 150 - sent
+    got = received(mailbox)
+    assert set(got) | doubtful == set(addresses) and max(got.values()) == 1

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from crisisplan.cli.options import AsOpt, DbOpt, IncidentOpt, JsonOpt, PlaybookOpt
+from crisisplan.errors import Interrupted
 
 if TYPE_CHECKING:
     from crisisplan.phases.send import Item, Outcome, Report
@@ -159,16 +160,25 @@ def send(
     options = Options(yes, resend_uncertain, retry_failed, per_minute)
     with open_log(db) as store:
         row = find_incident(store, incident)
-        report = send_drafts(
-            store,
-            row,
-            plan.playbook,
-            settings=settings,
-            options=options,
-            who=agent_name(as_),
-            clock=now,
-            on_item=(lambda _i: None) if as_json else _show_item,
-        )
+        try:
+            report = send_drafts(
+                store,
+                row,
+                plan.playbook,
+                settings=settings,
+                options=options,
+                who=agent_name(as_),
+                clock=now,
+                on_item=(lambda _i: None) if as_json else _show_item,
+            )
+        except KeyboardInterrupt:
+            if not yes:
+                raise
+            raise Interrupted(
+                "Stopped sending; each message the server accepted is recorded as sent.",
+                hint="Run `crisis send --yes` again to send the rest. One cut off mid-send is "
+                "shown as uncertain, and sent again only with --resend-uncertain.",
+            ) from None
     _show_report(report, as_json=as_json)
     raise typer.Exit(1 if report.problem else 0)
 

@@ -177,7 +177,8 @@ def _interrupted(counts: Counts, directory: Path | None) -> Interrupted:
     files = f", their files in {directory}" if directory else ""
     return Interrupted(
         f"Stopped after {counts.drafted:,} draft(s); they are recorded in the log{files}.",
-        hint="Run the same command again to draft the rest; customers already drafted are skipped.",
+        hint="Run the same command again to draft the rest and write any file missing; "
+        "customers already drafted are skipped.",
     )
 
 

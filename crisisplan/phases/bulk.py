@@ -129,14 +129,15 @@ def draft_all(
             for c, d in zip(customers, drafted, strict=True)
         ]
         # The log first: a file never stands for a draft the log does not hold. Ctrl-C
-        # waits until the batch is counted, so a stopped run says exactly what it kept.
+        # waits until the batch is counted and shown, so a stopped run's count, files and
+        # output all match what the log holds.
         with held():
             replier.record(drafts, [d.event for d in drafted])
             if job.folder is not None:
                 waiting.extend((d.file, d.text) for d in drafted)
             counts.drafted += len(drafts)
             counts.with_errors += sum(d.has_errors for d in drafts)
-        on_drafts(drafts)
+            on_drafts(drafts)
         on_rows(size)
 
     try:
@@ -301,7 +302,9 @@ def _drafter(job: _Job, *, pool: bool) -> Iterator[Callable[[Batch, Files], Call
 
             def submit(batch: Batch, recorded: Files) -> Callable[[], Done]:
                 shares = zip(_split(recorded, cores), _split(batch, cores), strict=True)
-                with _worker_lost():  # a task per worker, each with its share of both
+                # A task per worker, each with its share of both. The first submit forks
+                # the workers: they start with Ctrl-C blocked, until they ignore it.
+                with _worker_lost(), _sigint_blocked():
                     tasks = [workers.submit(_work, files, chunk) for files, chunk in shares]
 
                 def wait() -> Done:
@@ -328,7 +331,7 @@ def _worker_starts(parent: int) -> None:
     """In each worker: leave Ctrl-C to the run, and stop once the run is gone.
 
     Ctrl-C on a terminal reaches the workers too. Raised in one waiting for work, it
-    prints a traceback and breaks the pool; the run itself stops them once it has
+    printed a traceback and broke the pool; the run itself stops them once it has
     written the files of what it recorded, and says so.
 
     Killed outright (SIGKILL, the out-of-memory killer), the run cannot stop its workers,
@@ -336,6 +339,7 @@ def _worker_starts(parent: int) -> None:
     on. A file a worker was writing goes with it; the next run writes it again.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
     def watch() -> None:
         while os.getppid() == parent:
@@ -343,6 +347,16 @@ def _worker_starts(parent: int) -> None:
         os._exit(1)
 
     threading.Thread(target=watch, name="follow-parent", daemon=True).start()
+
+
+@contextmanager
+def _sigint_blocked() -> Iterator[None]:
+    """Ctrl-C waits in this thread, and in processes forked from it, until unblocked."""
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
 @contextmanager

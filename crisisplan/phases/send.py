@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from crisisplan.errors import CrisisError, UsageError
+from crisisplan.interrupts import held
 from crisisplan.phases.record import event, record_in
 
 if TYPE_CHECKING:
@@ -333,8 +334,11 @@ class _Sending:
             return None
         attempt = session.send(msg, sender=address(out.sender[1]), recipient=recipient)
         if attempt.status == "delivered":
-            self._record(out, "sent", contacted=True)
-            self._done(replace(item, outcome="sent"))
+            # Delivered and then stopped before `sent` is in would make it look in doubt
+            # to the next run: Ctrl-C waits for the record.
+            with held():
+                self._record(out, "sent", contacted=True)
+                self._done(replace(item, outcome="sent"))
         elif attempt.status == "unknown":
             self._done(replace(item, outcome="uncertain", reason=f"{attempt.error}; {_UNCERTAIN}"))
         else:
