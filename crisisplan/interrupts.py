@@ -4,6 +4,7 @@ Python raises Ctrl-C at the next line it runs. One that lands while SQLite's COM
 comes out after the commit, before anything has noted it, and the command would say
 nothing was recorded when it was: a lead who believes it posts the update twice. Held,
 the interrupt waits for the block (the commit, and noting it) and is raised after it.
+A second Ctrl-C while held stops at once: a lead who presses twice wants out now.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from types import FrameType
 
 _held = False  # a hold is in place; only the outermost one raises
 _came = False  # Ctrl-C came while it was
-_recorded = False  # this process has committed a record
+_recorded = False  # the command running has committed a record
 
 
 @contextmanager
@@ -43,10 +44,16 @@ def held() -> Iterator[None]:
         _held = True
         yield
     finally:
+        _held = False  # first: a Ctrl-C from here on is noted, then raised below
         signal.signal(signal.SIGINT, signal.default_int_handler)
-        _held = False
     if _came:
         raise KeyboardInterrupt
+
+
+def command_starts() -> None:
+    """A command begins: it has recorded nothing yet."""
+    global _recorded
+    _recorded = False
 
 
 def note_recorded() -> None:
@@ -56,10 +63,12 @@ def note_recorded() -> None:
 
 
 def anything_recorded() -> bool:
-    """Whether this process has committed a record, for what Ctrl-C says it kept."""
+    """Whether the command running has committed a record, for what a stop says it kept."""
     return _recorded
 
 
 def _note(_signum: int, _frame: FrameType | None) -> None:
     global _came
+    if _came:
+        raise KeyboardInterrupt
     _came = True

@@ -308,6 +308,9 @@ def test_what_ctrl_c_says_was_recorded_is_what_the_log_holds() -> None:
     subprocess.run([*crisis, "init", "."], check=True, capture_output=True)
     declare = ["--type", "outage", "--severity", "major", "--title", "t", "--summary", "s"]
     subprocess.run([*crisis, "start", *declare, "--no"], check=True, capture_output=True)
+    began = time.monotonic()
+    subprocess.run([*crisis, "note", "uninterrupted"], check=True, capture_output=True)
+    whole = time.monotonic() - began  # however slow this machine is today
     rng = random.Random(20261203)
     said: Counter[str] = Counter()
     for n in range(40):
@@ -317,7 +320,7 @@ def test_what_ctrl_c_says_was_recorded_is_what_the_log_holds() -> None:
             stderr=subprocess.PIPE,
             text=True,
         )
-        time.sleep(rng.uniform(0.0, 0.4))
+        time.sleep(rng.uniform(0.0, 1.3 * whole))
         run.send_signal(signal.SIGINT)
         stdout, stderr = run.communicate(timeout=30)
         assert _past_the_entry_point(stderr) == [], stderr
@@ -759,6 +762,7 @@ def test_an_unreadable_log_is_reported_not_crashed_on(tmp_path: Path) -> None:
 def test_a_full_disk_records_nothing_and_says_so() -> None:
     with open_store("log.db") as store:
         incident = start_incident(store)
+        interrupts.command_starts()  # the next command
         assert isinstance(store, SqliteStore)
         conn = store._conn  # the honest way to fill the disk: SQLite's own page limit
         conn.execute(f"PRAGMA max_page_count = {conn.execute('PRAGMA page_count').fetchone()[0]}")
@@ -779,9 +783,34 @@ def test_a_full_disk_records_nothing_and_says_so() -> None:
         assert store.count_events(incident) == 1
 
 
+def test_a_write_that_fails_after_the_command_recorded_says_what_is_kept() -> None:
+    # One command, two transactions (as a bulk reply's batches): the first is kept.
+    with open_store("log.db") as store:
+        incident = start_incident(store)
+        with store.transaction():
+            pass  # changes nothing, so records nothing
+        assert interrupts.anything_recorded()  # the incident, not the empty transaction
+        interrupts.command_starts()
+        with store.transaction():
+            pass
+        assert not interrupts.anything_recorded()
+        with store.transaction() as tx:
+            tx.append(incident, note(minutes(1), "first batch"))
+        conn = store._conn
+        conn.execute(f"PRAGMA max_page_count = {conn.execute('PRAGMA page_count').fetchone()[0]}")
+        with pytest.raises(StoreError) as caught, store.transaction() as tx:
+            tx.append(incident, note(minutes(2), "x" * 200_000))
+        assert str(caught.value).startswith(
+            "The disk holding log.db is full. This change was not recorded; what the command "
+            "recorded before it is kept."
+        )
+        assert store.count_events(incident) == 1
+
+
 def test_a_log_kept_busy_past_the_timeout_is_reported_as_locked() -> None:
     with open_store("log.db") as store:
         incident = start_incident(store)
+    interrupts.command_starts()  # the next command
     other = sqlite3.connect("log.db", isolation_level=None)
     other.execute("BEGIN IMMEDIATE")  # another process in the middle of a long write
     try:

@@ -7,7 +7,7 @@ the command bodies so that `--help` and `status` start fast.
 from __future__ import annotations
 
 import sys
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from typer.core import TyperGroup
@@ -19,28 +19,43 @@ from crisisplan.errors import CrisisError, Interrupted
 class CrisisGroup(TyperGroup):
     """The single error boundary: a CrisisError or Ctrl-C becomes a message and an exit code."""
 
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().make_context(*args, **kwargs)
+        except KeyboardInterrupt:  # Typer would exit 130 without a word
+            _stop(_interrupted())
+
     def invoke(self, ctx: Any) -> Any:
         try:
+            from crisisplan.interrupts import command_starts
+
+            command_starts()
             return super().invoke(ctx)
         except CrisisError as exc:
-            error = exc
+            _stop(exc)
         except KeyboardInterrupt:  # Ctrl-C away from a question (prompts say where)
-            from crisisplan.interrupts import anything_recorded
+            _stop(_interrupted())
 
-            if sys.stderr.isatty():
-                sys.stderr.write("\n")  # off the line the terminal echoed ^C on
-            error = (
-                Interrupted(
-                    "Interrupted; what this command recorded before it is kept in the log.",
-                    hint="`crisis timeline` shows it.",
-                )
-                if anything_recorded()
-                else Interrupted("Interrupted; nothing was recorded.")
-            )
-        from crisisplan.console import display_error
 
-        display_error(error)
-        raise typer.Exit(error.exit_code)
+def _stop(error: CrisisError) -> NoReturn:
+    from crisisplan.console import display_error
+
+    display_error(error)
+    raise typer.Exit(error.exit_code)
+
+
+def _interrupted() -> Interrupted:
+    """What Ctrl-C says: whether the command recorded anything before it."""
+    from crisisplan.interrupts import anything_recorded
+
+    if sys.stderr.isatty():
+        sys.stderr.write("\n")  # off the line the terminal echoed ^C on
+    if anything_recorded():
+        return Interrupted(
+            "Interrupted; what this command recorded before it is kept in the log.",
+            hint="`crisis timeline` shows it.",
+        )
+    return Interrupted("Interrupted; nothing was recorded.")
 
 
 app = typer.Typer(

@@ -175,10 +175,11 @@ def _interrupted(counts: Counts, directory: Path | None) -> Interrupted:
             "Stopped before any draft was recorded.", hint="Run the same command again."
         )
     files = f", their files in {directory}" if directory else ""
+    missing = " and write any file missing" if directory else ""
     return Interrupted(
         f"Stopped after {counts.drafted:,} draft(s); they are recorded in the log{files}.",
-        hint="Run the same command again to draft the rest and write any file missing; "
-        "customers already drafted are skipped.",
+        hint=f"Run the same command again to draft the rest{missing}; customers already "
+        "drafted are skipped.",
     )
 
 

@@ -130,7 +130,7 @@ def draft_all(
         ]
         # The log first: a file never stands for a draft the log does not hold. Ctrl-C
         # waits until the batch is counted and shown, so a stopped run's count, files and
-        # output all match what the log holds.
+        # output all match what the log holds (pressed twice, it stops at once).
         with held():
             replier.record(drafts, [d.event for d in drafted])
             if job.folder is not None:
@@ -352,8 +352,9 @@ def _worker_starts(parent: int) -> None:
 @contextmanager
 def _sigint_blocked() -> Iterator[None]:
     """Ctrl-C waits in this thread, and in processes forked from it, until unblocked."""
-    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, [])  # reads it: blocking may raise
     try:
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, before)

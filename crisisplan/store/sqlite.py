@@ -18,7 +18,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from crisisplan.errors import StoreError
-from crisisplan.interrupts import held, note_recorded
+from crisisplan.interrupts import anything_recorded, held, note_recorded
 from crisisplan.store import migrations
 from crisisplan.store.sql import SqlReads, SqlTransaction
 
@@ -35,7 +35,6 @@ _READONLY_DIRECTORY = 1544
 
 _POINT_ELSEWHERE = "Point --db or $CRISIS_DB at the incident log, or at a new file."
 _ASK_FOR_ACCESS = "Ask for write access to the file and its folder, or point --db elsewhere."
-_NOTHING_RECORDED = " Nothing was recorded."
 _DISK_FULL = ("The disk holding {location} is full.", "Free some space and run the command again.")
 _CANNOT_OPEN = (
     "Cannot open {location} ({exc}).",
@@ -85,12 +84,19 @@ def _translate(
         return _not_sqlite_error(location)
     message, hint = _MEANINGS.get(code or 0, _UNEXPECTED)
     text = message.format(location=location, exc=exc, timeout=busy_timeout)
-    return StoreError(text + (_NOTHING_RECORDED if writing else ""), hint=hint)
+    return StoreError(text + (_not_recorded() if writing else ""), hint=hint)
+
+
+def _not_recorded() -> str:
+    """What a failed write leaves: nothing, or what the command recorded before it."""
+    if anything_recorded():
+        return " This change was not recorded; what the command recorded before it is kept."
+    return " Nothing was recorded."
 
 
 def _read_only_error(location: str) -> StoreError:
     return StoreError(
-        f"{location} is read-only, so it cannot be written.{_NOTHING_RECORDED}",
+        f"{location} is read-only, so it cannot be written.{_not_recorded()}",
         hint=_ASK_FOR_ACCESS,
     )
 
@@ -106,7 +112,7 @@ def _not_sqlite_error(location: str) -> StoreError:
 def _os_error(exc: OSError, location: str, doing: str) -> StoreError:
     if exc.errno == errno.ENOSPC:
         return StoreError(
-            _DISK_FULL[0].format(location=location) + _NOTHING_RECORDED, hint=_DISK_FULL[1]
+            _DISK_FULL[0].format(location=location) + _not_recorded(), hint=_DISK_FULL[1]
         )
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         hint = "Check the permissions of the file and its folder, or point --db elsewhere."
@@ -138,7 +144,7 @@ class _SqliteRunner:
         except UnicodeEncodeError as exc:
             raise StoreError(
                 f"Cannot store text that is not valid Unicode ({exc.object[exc.start : exc.end]!a})"
-                f" in {self.location}.{_NOTHING_RECORDED}",
+                f" in {self.location}.{_not_recorded()}",
                 hint="Check the character encoding of the terminal or the file (UTF-8 expected).",
             ) from exc
 
@@ -163,7 +169,7 @@ class _SqliteRunner:
         """Run an INSERT into a table with a generated id; the new row's id."""
         new_id = self._execute(sql, params).lastrowid
         if new_id is None:  # sqlite3 sets it after every INSERT; this is for the type checker
-            raise StoreError(f"{self.location} gave no id for a new row.{_NOTHING_RECORDED}")
+            raise StoreError(f"{self.location} gave no id for a new row.{_not_recorded()}")
         return new_id
 
 
@@ -196,11 +202,13 @@ class SqliteStore(SqlReads):
             # IMMEDIATE takes the write lock now, so a read-modify-write inside waits its
             # turn (busy timeout) instead of failing with SQLITE_BUSY at its first write.
             self._runner.run("BEGIN IMMEDIATE")
+            changes = self._conn.total_changes
             try:
                 yield SqlTransaction(self._runner)
                 with held():  # so what Ctrl-C says was kept is what was kept
                     self._runner.run("COMMIT")
-                    note_recorded()
+                    if self._conn.total_changes != changes:
+                        note_recorded()
             except BaseException:
                 self._rollback()
                 raise
