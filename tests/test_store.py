@@ -301,6 +301,25 @@ def test_ctrl_c_as_the_commit_runs_comes_after_it_once_the_record_is_noted(
             os.kill(os.getpid(), signal.SIGINT)
 
 
+def test_ctrl_c_while_held_waits_for_the_block_but_a_second_one_stops_at_once() -> None:
+    steps = []
+    with pytest.raises(KeyboardInterrupt), interrupts.held():
+        os.kill(os.getpid(), signal.SIGINT)
+        steps.append("went on after the first")
+        with interrupts.held():  # a hold inside: the outer one decides
+            steps.append("inner")
+        steps.append("went on after the inner hold")
+        os.kill(os.getpid(), signal.SIGINT)
+        steps.append("went on after the second")
+    assert steps == ["went on after the first", "inner", "went on after the inner hold"]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+    with pytest.raises(KeyboardInterrupt), interrupts.held():
+        os.kill(os.getpid(), signal.SIGINT)
+        steps.append("the whole block")
+    assert steps[-1] == "the whole block"
+
+
 def test_what_ctrl_c_says_was_recorded_is_what_the_log_holds() -> None:
     # `crisis note` interrupted at random moments, from start-up to its last line: each
     # time, what it says (or how it ended) must match whether its note is in the log.
