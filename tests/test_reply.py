@@ -420,9 +420,8 @@ def test_a_run_killed_part_way_leaves_no_file_for_a_draft_the_log_does_not_hold(
 
 def test_ctrl_c_part_way_says_what_is_kept_and_running_again_drafts_the_rest() -> None:
     # On a terminal, Ctrl-C reaches the worker processes too, as it would a lead's.
-    import pexpect
 
-    from tests.test_start_pty import spawn
+    from tests.test_start_pty import spawn, stops_saying
 
     csv_file = write_csv(Path("many.csv"), 20000)
     child = spawn("reply", "--customers", str(csv_file), "-o", "out")
@@ -432,11 +431,7 @@ def test_ctrl_c_part_way_says_what_is_kept_and_running_again_drafts_the_rest() -
     child.sendintr()
     child.expect(r"Stopped after ([\d,]+) draft\(s\); they are recorded in the log, their files")
     kept = int(child.match.group(1).replace(",", ""))
-    child.expect("Run the same command again to draft the rest")
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 130
-    assert "Traceback" not in child.before
+    stops_saying(child, "Run the same command again to draft the rest")
     assert BATCH <= kept < 20000, "not stopped part way"
     assert len(events("reply")) == kept
     assert len(list(Path("out").iterdir())) == kept  # each recorded draft's file, no others
@@ -448,9 +443,8 @@ def test_ctrl_c_part_way_says_what_is_kept_and_running_again_drafts_the_rest() -
 
 
 def test_ctrl_c_while_the_editor_is_open_records_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
-    import pexpect
 
-    from tests.test_start_pty import spawn
+    from tests.test_start_pty import spawn, stops_saying
 
     monkeypatch.setenv(
         "EDITOR", f"{sys.executable} -c 'import time; print(\"editing\"); time.sleep(60)'"
@@ -458,11 +452,7 @@ def test_ctrl_c_while_the_editor_is_open_records_nothing(monkeypatch: pytest.Mon
     child = spawn("reply", "--customer", "Ada Park", "--email", "ada@example.com", "--edit")
     child.expect("editing")
     child.sendintr()
-    child.expect("Interrupted; nothing was recorded.")
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 130
-    assert "Traceback" not in child.before
+    stops_saying(child, "Interrupted; nothing was recorded.")
     assert events("reply") == []
 
 

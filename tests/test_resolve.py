@@ -12,7 +12,7 @@ import pytest
 from typer.testing import Result
 
 from tests.helpers import crisis, events, ok, start_outage
-from tests.test_start_pty import spawn
+from tests.test_start_pty import spawn, stops_saying
 
 CAUSE = "A failed database failover left the sign-in service without its database."
 IMPACT = "For two hours nobody could sign in, so teams could not see or swap their shifts."
@@ -194,10 +194,7 @@ def test_ctrl_c_at_a_question_leaves_the_incident_open() -> None:
     child.sendline(CAUSE)
     child.expect("What did it mean for customers")
     child.sendintr()
-    child.expect("Stopped at “What did it mean for customers”; nothing was recorded.")
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 130
+    stops_saying(child, "Stopped at “What did it mean for customers”; nothing was recorded.")
     assert events("resolved") == []
     assert json.loads(ok("status", "--json").stdout)["phase"] == "during"
 
@@ -207,11 +204,11 @@ def test_ctrl_d_at_the_reopen_question_leaves_the_incident_resolved() -> None:
     child = spawn("reopen")
     child.expect("Why is it not over")
     child.sendeof()
-    child.expect("Stopped at “Why is it not over”; nothing was recorded.")
-    child.expect("pass --reason to answer it without asking")
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 130
+    stops_saying(
+        child,
+        "Stopped at “Why is it not over”; nothing was recorded.",
+        "pass --reason to answer it without asking",
+    )
     assert events("reopened") == []
     assert json.loads(ok("status", "--json").stdout)["phase"] == "aftermath"
 

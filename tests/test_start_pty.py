@@ -24,6 +24,18 @@ def spawn(*args: str) -> pexpect.spawn:
     )
 
 
+def stops_saying(child: pexpect.spawn, *said: str) -> str:
+    """The command stops as Ctrl-C or Ctrl-D should: it says each of `said` in turn and
+    exits 130, with no traceback. What it printed."""
+    for text in said:
+        child.expect_exact(text)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
+    assert "Traceback" not in child.before and "Aborted" not in child.before
+    return str(child.before)
+
+
 def test_the_lead_is_walked_through_declaring_an_incident() -> None:
     ok("init", ".")
     child = spawn("start")
@@ -74,12 +86,11 @@ def test_ctrl_d_at_a_question_stops_there_and_records_nothing() -> None:
     child = spawn("start")
     child.expect("Choose 1-")
     child.sendeof()
-    child.expect("Stopped at “What kind of incident is it”; nothing was recorded.")
-    child.expect(r"pass --type to answer it without asking")
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 130
-    assert "Aborted" not in child.before and "Traceback" not in child.before
+    stops_saying(
+        child,
+        "Stopped at “What kind of incident is it”; nothing was recorded.",
+        "pass --type to answer it without asking",
+    )
     assert not DB.exists()
 
 
@@ -92,10 +103,7 @@ def test_ctrl_c_at_the_last_question_leaves_the_log_without_the_incident() -> No
     child.sendline("Sign-ins time out")
     child.expect(r"Post this first status update now\? \[Y/n\]")
     child.sendintr()
-    child.expect("Stopped at “Post this first status update now”; nothing was recorded.")
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 130
+    stops_saying(child, "Stopped at “Post this first status update now”; nothing was recorded.")
     assert not DB.exists() or events() == []
     ok("start", "--type", "outage", "--severity", "major", "--title", "t", "--summary", "s", "--no")
     assert [e["kind"] for e in events()] == ["incident_started", "base_reply"]
