@@ -195,7 +195,7 @@ def load_yaml(data: bytes | str, source: Path | str, *, what: str = "file") -> Y
         )
         raise _invalid(source, _line_col(text, bad.start()), message, "Remove it.")
     try:
-        root = yaml.compose(text, Loader=_Loader)
+        root = _compose(text)
         if root is None or (root.tag == _NULL and not root.value):
             raise _Refused(
                 f"the {what} is empty",
@@ -220,6 +220,26 @@ def load_yaml(data: bytes | str, source: Path | str, *, what: str = "file") -> Y
         deep = _too_deep(None)
         raise _invalid(source, (1, 1), deep.message, deep.hint) from None
     return YamlDoc(data=built, source=source, root=root)
+
+
+def _compose(text: str) -> Node | None:
+    try:
+        return yaml.compose(text, Loader=_Loader)
+    except (ValueError, OverflowError):  # PyYAML's scanner, on a "\U" escape past Unicode
+        raise _escape_refused(text) from None
+
+
+def _escape_refused(text: str) -> _Refused:
+    """The first `\\UXXXXXXXX` past the last Unicode character, refused at its place."""
+    bad = (m for m in re.finditer(r"\\U([0-9A-Fa-f]{8})", text) if int(m.group(1), 16) > 0x10FFFF)
+    found = next(bad, None)
+    index, escape = (found.start(), found.group()) if found else (0, "\\U")
+    line, column = _line_col(text, index)
+    return _Refused(
+        f"the escape {escape} in a quoted value names no Unicode character",
+        Mark("", index, line - 1, column - 1, None, 0),
+        "Unicode stops at \\U0010FFFF; write the character itself, or fix the code.",
+    )
 
 
 def decode_text(data: bytes, source: Path | str) -> str:

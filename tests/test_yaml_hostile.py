@@ -237,6 +237,18 @@ def test_a_control_character_is_named_with_its_place(tmp_path: Path) -> None:
     assert "control character (U+001B)" in result["text"]
 
 
+@pytest.mark.parametrize("escape", ["\\U99999999", "\\U00110000", "\\UFFFFFFFF"])
+def test_an_escape_past_the_last_unicode_character_is_refused_at_its_place(
+    tmp_path: Path, escape: str
+) -> None:
+    # PyYAML itself fails here with OverflowError or ValueError: it reached users as an
+    # "internal error".
+    result = refuse(tmp_path, f'name: Acme\ncompany:\n  name: "Lark{escape}spur"\n')
+
+    assert (result["line"], result["column"]) == (3, 14)
+    assert f"the escape {escape} in a quoted value names no Unicode character" in result["text"]
+
+
 def test_an_impossible_date_is_refused(tmp_path: Path) -> None:
     result = refuse(tmp_path, "reviewed: 2026-02-30\n")
 
@@ -301,6 +313,7 @@ YAMLISH = st.lists(
             *"[]{}:,-?&*!|>'\"%@`#~=<. \n\t\rab01",
             *("---", "...", "&a ", "*a ", "<<: ", "!!int ", "!!python/object:x "),
             *("2026-02-30", "0x", "yes", "\ufeff", "\x85", "\u2028", "é"),
+            *("\\", "\\U99999999", "\\U00110000", "\\uD800", "\\x4"),
         ]
     ),
     max_size=40,
