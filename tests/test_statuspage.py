@@ -12,6 +12,7 @@ import errno
 import json
 import os
 import re
+import signal
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -336,6 +337,28 @@ def test_a_swap_that_fails_puts_the_previous_site_back(monkeypatch: pytest.Monke
     result = crisis("statuspage", "build", str(SITE))
     assert result.exit_code == 2 and "could not write the status page" in result.stderr
     assert read("index.html") == before
+    assert _leftovers() == []
+
+
+def test_ctrl_c_as_the_new_site_is_swapped_in_leaves_a_whole_site(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    scripted_incident()
+    build()
+    ok("update", "Fixed for everyone.")
+    real_rename = Path.rename
+
+    def rename(self: Path, target: Any) -> Path:
+        moved = real_rename(self, target)
+        if self.name == SITE.name:  # the old site has just been moved aside
+            os.kill(os.getpid(), signal.SIGINT)
+        return moved
+
+    monkeypatch.setattr(Path, "rename", rename)
+    result = crisis("statuspage", "build", str(SITE))
+    assert result.exit_code == 130
+    assert "Interrupted; nothing was recorded." in result.stderr
+    assert "Fixed for everyone." in read("index.html")  # the new site, whole
     assert _leftovers() == []
 
 

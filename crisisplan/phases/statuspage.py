@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from crisisplan.errors import CrisisError
+from crisisplan.interrupts import held
 
 if TYPE_CHECKING:
     from crisisplan.store import IncidentRow, Store
@@ -231,7 +232,8 @@ def publish(directory: Path, files: Mapping[str, str]) -> Path:
                 os.fsync(handle.fileno())
             (fresh / file_name).chmod(0o644)
         fresh.chmod(0o755)
-        _swap(fresh, target)
+        with held():  # Ctrl-C between its renames would leave no site at all
+            _swap(fresh, target)
     except OSError as exc:
         shutil.rmtree(fresh, ignore_errors=True)
         raise _cannot_write(target, exc) from None
