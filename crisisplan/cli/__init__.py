@@ -14,6 +14,7 @@ from typer.core import TyperGroup
 
 from crisisplan import __version__
 from crisisplan.errors import CrisisError, Interrupted
+from crisisplan.interrupts import anything_recorded, command_starts
 
 
 class CrisisGroup(TyperGroup):
@@ -27,8 +28,6 @@ class CrisisGroup(TyperGroup):
 
     def invoke(self, ctx: Any) -> Any:
         try:
-            from crisisplan.interrupts import command_starts
-
             command_starts()
             return super().invoke(ctx)
         except CrisisError as exc:
@@ -46,8 +45,6 @@ def _stop(error: CrisisError) -> NoReturn:
 
 def _interrupted() -> Interrupted:
     """What Ctrl-C says: whether the command recorded anything before it."""
-    from crisisplan.interrupts import anything_recorded
-
     if sys.stderr.isatty():
         sys.stderr.write("\n")  # off the line the terminal echoed ^C on
     if anything_recorded():
