@@ -21,16 +21,21 @@ _FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
 _UNNAMED: int | None = getattr(os, "O_TMPFILE", None)
 
 
+def make_folder(path: Path) -> None:
+    """Create a folder and its parents, if missing; a plain error where that cannot be done."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _write_error(path, exc) from None
+
+
 def write_atomic(path: Path, data: bytes | str, *, mode: int = 0o644, sync: bool = True) -> None:
     """Write via a temporary file and rename, so a failure never leaves half a file.
 
     The file gets `mode` less what the umask takes away. `sync=False` skips the fsync, for
     files whose content the log already holds.
     """
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise _write_error(path, exc) from None
+    make_folder(path.parent)
     payload = data.encode("utf-8") if isinstance(data, str) else data
     _write_renamed(os.fspath(path), payload, mode=mode, sync=sync, run=secrets.token_hex(6))
 

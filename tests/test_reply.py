@@ -331,6 +331,14 @@ def test_a_missing_csv_is_a_plain_error() -> None:
     assert result.exit_code == 2
     assert "nowhere.csv" in result.stderr and "internal error" not in result.stderr
     assert result.stdout == ""
+    result = crisis("reply", "--customers", "nowhere.csv", "-o", "drafts/today")
+    assert result.exit_code == 2
+    assert not Path("drafts").exists()  # bad input leaves nothing behind, not even a folder
+    Path("customers.csv").write_text("name,email\nAda,ada@example.com\n", encoding="utf-8")
+    Path("taken").write_text("a file where a folder should go", encoding="utf-8")
+    result = crisis("reply", "--customers", "customers.csv", "-o", "taken/drafts")
+    assert result.exit_code == 2
+    assert "could not write taken/drafts" in result.stderr and "internal" not in result.stderr
 
 
 def test_a_csv_refused_at_its_header_prints_no_half_json() -> None:

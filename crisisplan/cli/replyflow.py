@@ -115,14 +115,12 @@ def _bulk(replier: Replier, req: ReplyRequest, path: Path) -> int:
     from crisisplan.phases.bulk import Counts, draft_all
     from crisisplan.phases.customers import BadRow, read_csv
 
-    directory = req.output
-    if directory is not None:
-        if directory.exists() and not directory.is_dir():
-            raise UsageError(
-                f"{directory} is a file; with --customers, -o names a folder.",
-                hint="Give a folder for one file per customer.",
-            )
-        directory.mkdir(parents=True, exist_ok=True)
+    directory, size = req.output, _size(path)  # a missing CSV is refused before any folder
+    if directory is not None and directory.exists() and not directory.is_dir():
+        raise UsageError(
+            f"{directory} is a file; with --customers, -o names a folder.",
+            hint="Give a folder for one file per customer.",
+        )
     if req.strict:
         bad = [r for r in read_csv(path) if isinstance(r, BadRow)]
         if bad:
@@ -131,6 +129,10 @@ def _bulk(replier: Replier, req: ReplyRequest, path: Path) -> int:
                 f"{path} has {len(bad)} bad row(s): {listed}.",
                 hint="Nothing was drafted; fix them or leave out --strict.",
             )
+    if directory is not None:
+        from crisisplan.files import make_folder
+
+        make_folder(directory)
     json_out = _JsonStream(replier.row.id) if req.as_json else None
 
     def show(drafts: list[Draft]) -> None:
@@ -148,7 +150,7 @@ def _bulk(replier: Replier, req: ReplyRequest, path: Path) -> int:
                 read_csv(path),
                 directory=directory,
                 again=req.again,
-                csv_size=_size(path),
+                csv_size=size,
                 on_bad=lambda row: display_warning(
                     f"{path}:{row.line}: {row.message}; row skipped."
                 ),
