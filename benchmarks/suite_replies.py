@@ -30,8 +30,8 @@ _BARE = """
 import sys
 from pathlib import Path
 from jinja2 import Environment, StrictUndefined
-from crisisplan.loader import load_plan
-from crisisplan.rendering import sample_context
+from crisisplan.playbook.loader import load_plan
+from crisisplan.templating.render import sample_context
 plan = load_plan(Path("playbooks/example.yaml"))
 template = plan.template_for("first_response")
 base = sample_context(plan.playbook, purpose="first_response")

@@ -40,9 +40,9 @@ def seed_public(db: Path, work: Path, *, incidents: int, updates: int, days: flo
     """A log of `incidents` incidents spread over the last `days` days, holding `updates`
     public updates in all. All but the newest are resolved (a final public update after
     the `resolved` event) and reviewed, so closed; the newest is open."""
-    from crisisplan.loader import find_playbook, load_plan
     from crisisplan.phases import state as st
     from crisisplan.phases.record import event, record_in
+    from crisisplan.playbook.loader import find_playbook, load_plan
     from crisisplan.store import open_store
 
     facts = st.plan_facts(load_plan(find_playbook(work / "playbooks" / "example.yaml")).playbook)

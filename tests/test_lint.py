@@ -8,8 +8,8 @@ import time
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crisisplan.lint import BUILTIN_RULE_IDS, LintFinding, findings_as_json, lint
-from crisisplan.models.playbook import Language
+from crisisplan.language.lint import BUILTIN_RULE_IDS, LintFinding, findings_as_json, lint
+from crisisplan.playbook.model import Language
 
 LANGUAGE = Language.model_validate(
     {

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from crisisplan.errors import Location, PlaybookError, PlaybookInvalid, UsageError
-from crisisplan.loader import Plan, find_playbook, load_plan
+from crisisplan.playbook.loader import Plan, find_playbook, load_plan
 
 FIXTURE = Path(__file__).parent / "fixtures" / "loader" / "plan"
 
@@ -649,7 +649,7 @@ def test_a_playbook_that_cannot_be_read_fails_cleanly(
 
 def test_the_loader_does_not_import_jinja2() -> None:
     # `crisis check` must stay quick to start; templates render elsewhere.
-    code = "import sys, crisisplan.loader; print('jinja2' in sys.modules)"
+    code = "import sys, crisisplan.playbook.loader; print('jinja2' in sys.modules)"
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )

@@ -12,16 +12,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crisisplan.errors import TemplateError, UsageError
-from crisisplan.models.playbook import Playbook
-from crisisplan.models.template import FrontMatter, Template
-from crisisplan.rendering import (
+from crisisplan.playbook.model import Playbook
+from crisisplan.playbook.templates import FrontMatter, Template
+from crisisplan.templating.check import check_template
+from crisisplan.templating.render import (
     RenderError,
     block_lines,
     build_context,
     render,
     sample_context,
 )
-from crisisplan.templatecheck import check_template
 
 NOW = dt.datetime(2026, 11, 24, 14, 0, tzinfo=dt.UTC)
 MINUTE = dt.timedelta(minutes=1)

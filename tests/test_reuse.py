@@ -11,10 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crisisplan import skeletons
 from crisisplan.phases.drafting import block_texts, recorded_blocks
-from crisisplan.rendering import RenderError, render
-from crisisplan.reuse import Memo
+from crisisplan.templating import whole_drafts
+from crisisplan.templating.memo import Memo
+from crisisplan.templating.render import RenderError, render
 from tests.test_rendering import REPLY, context, template
 
 VARYING = frozenset({"customer", "compensation"})
@@ -175,7 +175,7 @@ def test_a_stand_in_that_comes_back_changed_is_never_filled_in(
 ) -> None:
     # Were the analysis ever to miss a way a template changes printed words, the stand-in
     # would not come back as it went in, and those drafts would render in full.
-    monkeypatch.setattr(skeletons, "_TRANSFORMING", ())  # blind to filter blocks
+    monkeypatch.setattr(whole_drafts, "_TRANSFORMING", ())  # blind to filter blocks
     for body in (
         "{% filter upper %}Hi {{ customer.name }}{% endfilter %}",
         "{% filter truncate(12, True, '') %}Hi {{ customer.name }}{% endfilter %}",

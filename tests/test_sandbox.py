@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from crisisplan.errors import TemplateError
-from crisisplan.models.template import FrontMatter, Template
-from crisisplan.rendering import RenderError, render
+from crisisplan.playbook.templates import FrontMatter, Template
+from crisisplan.templating.render import RenderError, render
 
 CONTEXT = {
     "customer": {"name": "Jordan Lee", "note": None},

@@ -18,8 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from crisisplan.errors import CrisisError, PlaybookError, PlaybookInvalid
-from crisisplan.loader import find_playbook, load_plan
-from crisisplan.yamlsafe import MAX_BYTES, load_yaml
+from crisisplan.playbook.loader import find_playbook, load_plan
+from crisisplan.playbook.safe_yaml import MAX_BYTES, load_yaml
 
 # Generous: every refusal below takes a few milliseconds; a regression to quadratic or
 # exponential work takes seconds or never ends.
@@ -29,7 +29,7 @@ _PROBE = """
 import json, sys, time
 from pathlib import Path
 from crisisplan.errors import CrisisError
-from crisisplan.yamlsafe import load_yaml
+from crisisplan.playbook.safe_yaml import load_yaml
 
 path = Path(sys.argv[1])
 data = path.read_bytes()

@@ -37,7 +37,7 @@ class CrisisGroup(TyperGroup):
 
 
 def _stop(error: CrisisError) -> NoReturn:
-    from crisisplan.console import display_error
+    from crisisplan.terminal.console import display_error
 
     display_error(error)
     raise typer.Exit(error.exit_code)

@@ -52,11 +52,11 @@ def resolve(
     Example: crisis resolve --cause "A failed database failover" --impact "No sign-ins for 2 h"
     """
     from crisisplan.clock import parse_at
-    from crisisplan.loader import find_playbook, load_plan
     from crisisplan.phases.aftermath import check_open
     from crisisplan.phases.aftermath import resolve as record_resolution
     from crisisplan.phases.session import agent_name, find_incident, open_log
-    from crisisplan.prompts import asker
+    from crisisplan.playbook.loader import find_playbook, load_plan
+    from crisisplan.terminal.prompts import asker
 
     when = parse_at(at)
     _check_folder(output)
@@ -101,7 +101,7 @@ def reopen(
     from crisisplan.phases.aftermath import check_resolved
     from crisisplan.phases.aftermath import reopen as record_reopening
     from crisisplan.phases.session import agent_name, find_incident, open_log
-    from crisisplan.prompts import asker
+    from crisisplan.terminal.prompts import asker
 
     when = parse_at(at)
     with open_log(db) as store:
@@ -142,9 +142,9 @@ def apologize(
     Example: crisis apologize -o apologies/
     """
     from crisisplan.clock import parse_at
-    from crisisplan.loader import find_playbook, load_plan
     from crisisplan.phases.apology import apologize as draft_apologies
     from crisisplan.phases.session import agent_name, find_incident, open_log
+    from crisisplan.playbook.loader import find_playbook, load_plan
 
     when = parse_at(at)
     _check_folder(output)
@@ -194,8 +194,8 @@ def _dump(document: dict[str, Any]) -> None:
 
 def _show_resolution(r: Resolution, *, output: Path | None, as_json: bool) -> None:
     from crisisplan.clock import show, to_text
-    from crisisplan.console import display_warning, err, inert, out
-    from crisisplan.lint import findings_as_json
+    from crisisplan.language.lint import findings_as_json
+    from crisisplan.terminal.console import display_warning, err, inert, out
     from crisisplan.views.drafts import show_draft
 
     files = [_write(output, n, d) for n, d in enumerate(r.notices, start=1)]
@@ -246,7 +246,7 @@ def _show_resolution(r: Resolution, *, output: Path | None, as_json: bool) -> No
 
 
 def _show_apologies(r: Apologies, *, output: Path | None, as_json: bool) -> None:
-    from crisisplan.console import err, inert
+    from crisisplan.terminal.console import err, inert
     from crisisplan.views.drafts import show_draft
 
     files = [_write(output, n, a.draft) for n, a in enumerate(r.apologies, start=1)]
@@ -295,7 +295,7 @@ def _show_apologies(r: Apologies, *, output: Path | None, as_json: bool) -> None
 
 
 def _apology_json(a: Apology, path: Path | None) -> dict[str, Any]:
-    from crisisplan.lint import findings_as_json
+    from crisisplan.language.lint import findings_as_json
 
     d = a.draft
     return {

@@ -107,9 +107,9 @@ def update(
     Example: crisis update "We found the cause and are restoring service" --eta 15:30
     """
     from crisisplan.clock import parse_at, show
-    from crisisplan.loader import find_playbook, load_plan
     from crisisplan.phases.during import post_update
     from crisisplan.phases.session import agent_name, find_incident, open_log
+    from crisisplan.playbook.loader import find_playbook, load_plan
 
     when = parse_at(at)
     eta_at = parse_at(eta, future=True, flag="--eta") if eta else None
@@ -126,7 +126,7 @@ def update(
             at=when,
             who=agent_name(as_),
         )
-    from crisisplan.console import inert, out
+    from crisisplan.terminal.console import inert, out
 
     out().print(inert(text.rstrip("\n")))
     if next_at:

@@ -19,10 +19,10 @@ def run_start(
 ) -> str:
     """`crisis start`: ask what is missing, show the plan for this incident, record it."""
     from crisisplan.clock import parse_at
-    from crisisplan.loader import find_playbook, load_plan
     from crisisplan.phases.during import commit_start, prepare_start
     from crisisplan.phases.session import agent_name, open_log
-    from crisisplan.prompts import asker
+    from crisisplan.playbook.loader import find_playbook, load_plan
+    from crisisplan.terminal.prompts import asker
     from crisisplan.views.status import show_start
 
     when = parse_at(at)
@@ -74,7 +74,7 @@ def run_start(
             if post and ask.confirm(
                 "Edit it first?", flag="--yes (posts it unedited)", default=False
             ):
-                from crisisplan.editor import edit
+                from crisisplan.terminal.editor import edit
 
                 update_text = edit(prepared.update_text)
         return commit_start(

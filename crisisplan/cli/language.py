@@ -12,10 +12,10 @@ import typer
 from crisisplan.cli.options import AsOpt, DbOpt, IncidentOpt, JsonOpt, PlaybookOpt
 
 if TYPE_CHECKING:
-    from crisisplan.lint import LintFinding
-    from crisisplan.models.playbook import Language
+    from crisisplan.language.lint import LintFinding
     from crisisplan.phases.brief import Brief
     from crisisplan.phases.library import Entry
+    from crisisplan.playbook.model import Language
 
 STDIN = "<stdin>"
 
@@ -41,7 +41,7 @@ def lint(
 
     Example: crisis lint reply.md
     """
-    from crisisplan.lint import lint as check
+    from crisisplan.language.lint import lint as check
 
     name, text = _read_text(file)
     found = check(text, language=_language(playbook), above_minor=not minor)
@@ -66,9 +66,9 @@ def brief(
     Example: crisis brief -o brief.md
     """
     from crisisplan.clock import now
-    from crisisplan.loader import find_playbook, load_plan
     from crisisplan.phases.brief import build_brief
     from crisisplan.phases.session import agent_name, find_incident, open_log
+    from crisisplan.playbook.loader import find_playbook, load_plan
 
     plan = load_plan(find_playbook(playbook))
     with open_log(db) as store:
@@ -90,8 +90,8 @@ def library_list(as_json: JsonOpt = False, playbook: PlaybookOpt = None) -> None
 
     Example: crisis library list --json
     """
-    from crisisplan.loader import find_playbook, load_plan
     from crisisplan.phases.library import entries
+    from crisisplan.playbook.loader import find_playbook, load_plan
 
     found = entries(plan=load_plan(find_playbook(playbook)))
     _show_entries(found, as_json=as_json)
@@ -106,9 +106,9 @@ def library_show(
 
     Example: crisis library show first-response
     """
-    from crisisplan.console import visible
-    from crisisplan.loader import find_playbook, load_plan
     from crisisplan.phases.library import source
+    from crisisplan.playbook.loader import find_playbook, load_plan
+    from crisisplan.terminal.console import visible
 
     _path, text = source(plan=load_plan(find_playbook(playbook)), template_id=template_id)
     sys.stdout.write(visible(text if text.endswith("\n") else text + "\n"))
@@ -135,9 +135,9 @@ def library_save(
 
     Example: crisis library save 42 --id calm-outage-reply
     """
-    from crisisplan.loader import find_playbook, load_plan
     from crisisplan.phases.library import save_reply
     from crisisplan.phases.session import open_log
+    from crisisplan.playbook.loader import find_playbook, load_plan
 
     plan = load_plan(find_playbook(playbook))
     with open_log(db) as store:
@@ -207,7 +207,7 @@ def _language(explicit: Path | None) -> Language | None:
     """The playbook's language, or None (built-in rules alone) when there is no playbook."""
     import os
 
-    from crisisplan.loader import find_playbook, load_plan
+    from crisisplan.playbook.loader import find_playbook, load_plan
 
     folder = Path("playbooks")
     anywhere = folder.is_dir() and any(
@@ -220,8 +220,8 @@ def _language(explicit: Path | None) -> Language | None:
 
 
 def _show_findings(name: str, found: list[LintFinding], *, as_json: bool) -> None:
-    from crisisplan.console import visible
-    from crisisplan.lint import findings_as_json
+    from crisisplan.language.lint import findings_as_json
+    from crisisplan.terminal.console import visible
 
     errors = sum(f.level == "error" for f in found)
     if as_json:
@@ -242,7 +242,7 @@ def _show_findings(name: str, found: list[LintFinding], *, as_json: bool) -> Non
 
 
 def _show_brief(result: Brief, *, output: Path | None, as_json: bool) -> None:
-    from crisisplan.console import inert, out
+    from crisisplan.terminal.console import inert, out
 
     for note in result.notes:
         _note(note)
@@ -258,7 +258,7 @@ def _show_brief(result: Brief, *, output: Path | None, as_json: bool) -> None:
 
 
 def _show_entries(found: list[Entry], *, as_json: bool) -> None:
-    from crisisplan.console import inert, out
+    from crisisplan.terminal.console import inert, out
 
     if as_json:
         document = {"templates": [e.as_json() for e in found]}
@@ -278,12 +278,12 @@ def _show_entries(found: list[Entry], *, as_json: bool) -> None:
 
 def _say(message: str) -> None:
     """A line for the person, on stderr: stdout stays what scripts read."""
-    from crisisplan.console import visible
+    from crisisplan.terminal.console import visible
 
     sys.stderr.write(visible(message) + "\n")
 
 
 def _note(message: str) -> None:
-    from crisisplan.console import visible
+    from crisisplan.terminal.console import visible
 
     sys.stderr.write(f"note: {visible(message)}\n")

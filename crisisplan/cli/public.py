@@ -91,7 +91,7 @@ def _progress(label: str) -> Iterator[Callable[[int, int], None] | None]:
     """A progress bar on a terminal; nothing when piped."""
     import sys
 
-    from crisisplan.console import err, is_terminal
+    from crisisplan.terminal.console import err, is_terminal
 
     if not is_terminal(sys.stderr):
         yield None
@@ -150,10 +150,10 @@ def send(
     Example: crisis send --yes --per-minute 120
     """
     from crisisplan.clock import now
-    from crisisplan.loader import find_playbook, load_plan
     from crisisplan.mailer import settings_from_env
     from crisisplan.phases.send import Options, send_drafts
     from crisisplan.phases.session import agent_name, find_incident, open_log
+    from crisisplan.playbook.loader import find_playbook, load_plan
 
     settings = settings_from_env()
     plan = load_plan(find_playbook(playbook))
@@ -185,7 +185,7 @@ def send(
 
 def _show_item(item: Item) -> None:
     """One line per message as it goes, so a long send shows its progress."""
-    from crisisplan.console import inert, out
+    from crisisplan.terminal.console import inert, out
 
     line = f"{item.outcome:<10} E{item.draft}  {item.name} <{item.email}>"
     style = {"sent": "", "failed": "bold red", "uncertain": "yellow"}.get(item.outcome, "dim")
@@ -198,7 +198,7 @@ def _show_report(report: Report, *, as_json: bool) -> None:
     from collections import Counter
     from dataclasses import asdict
 
-    from crisisplan.console import err, inert, out
+    from crisisplan.terminal.console import err, inert, out
 
     if as_json:
         groups: tuple[Outcome, ...] = (

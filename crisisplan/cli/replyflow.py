@@ -44,9 +44,9 @@ class ReplyRequest:
 def run_reply(req: ReplyRequest) -> int:
     """Draft for one customer or a CSV of many; return the exit code."""
     from crisisplan.clock import parse_at
-    from crisisplan.loader import find_playbook, load_plan
     from crisisplan.phases.replies import Replier
     from crisisplan.phases.session import agent_name, find_incident, open_log
+    from crisisplan.playbook.loader import find_playbook, load_plan
 
     if req.customers and (req.name or req.email):
         raise UsageError(
@@ -95,7 +95,7 @@ def _one(replier: Replier, req: ReplyRequest) -> int:
     previous = replier.history([who.email]).get(who.email, 0)
     draft = replier.draft(who, previous_incidents=previous)
     if req.edit:
-        from crisisplan.editor import edit
+        from crisisplan.terminal.editor import edit
 
         draft = replier.relint(draft, edit(draft.text))
     replier.record([draft])
@@ -111,9 +111,9 @@ def _one(replier: Replier, req: ReplyRequest) -> int:
 
 
 def _bulk(replier: Replier, req: ReplyRequest, path: Path) -> int:
-    from crisisplan.console import display_warning
     from crisisplan.phases.bulk import Counts, draft_all
     from crisisplan.phases.customers import BadRow, read_csv
+    from crisisplan.terminal.console import display_warning
 
     directory, size = req.output, _size(path)  # a missing CSV is refused before any folder
     if directory is not None and directory.exists() and not directory.is_dir():
@@ -214,7 +214,7 @@ class _JsonStream:
 
 
 def _as_json(d: Draft) -> dict[str, object]:
-    from crisisplan.lint import findings_as_json
+    from crisisplan.language.lint import findings_as_json
 
     c = d.customer
     return {
@@ -236,7 +236,7 @@ def _show(d: Draft, *, to_file: Path | None, header: bool = False) -> None:
 
 
 def _summary(counts: Counts, directory: Path | None) -> None:
-    from crisisplan.console import err, inert
+    from crisisplan.terminal.console import err, inert
 
     parts = [f"Drafted {counts.drafted} repl{'y' if counts.drafted == 1 else 'ies'}"]
     if counts.already:
@@ -254,7 +254,7 @@ def _summary(counts: Counts, directory: Path | None) -> None:
 @contextmanager
 def _progress(path: Path) -> Iterator[Callable[[int], None]]:
     """A progress bar on a terminal; nothing when piped."""
-    from crisisplan.console import err, is_terminal
+    from crisisplan.terminal.console import err, is_terminal
 
     if not is_terminal(sys.stderr):
         yield lambda _n: None

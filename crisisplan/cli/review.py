@@ -69,11 +69,11 @@ def _run(
 ) -> None:
     """Figures first (the questions are easier with them in view), then answers, then record."""
     from crisisplan.clock import parse_at
-    from crisisplan.loader import find_playbook, load_plan
     from crisisplan.phases import review as core
     from crisisplan.phases.answers import read_answers, unanswered
     from crisisplan.phases.session import agent_name, find_incident, open_log
-    from crisisplan.prompts import Terminal, asker
+    from crisisplan.playbook.loader import find_playbook, load_plan
+    from crisisplan.terminal.prompts import Terminal, asker
     from crisisplan.views import review as view
     from crisisplan.views.status import show_json
 
@@ -104,9 +104,9 @@ def _run(
 
 def _ask(questions: list[str]) -> Answers:
     """Each question on the terminal, on its own line; Enter leaves one empty."""
-    from crisisplan.console import inert, out, visible
     from crisisplan.phases.answers import Answers
-    from crisisplan.prompts import Terminal
+    from crisisplan.terminal.console import inert, out, visible
+    from crisisplan.terminal.prompts import Terminal
 
     if questions:
         out().print(inert("The review questions (Enter leaves one empty)", style="bold"))

@@ -15,8 +15,8 @@ from crisisplan.phases.during import check_choice, require_during
 from crisisplan.phases.record import event, record_in
 
 if TYPE_CHECKING:
-    from crisisplan.loader import Plan
     from crisisplan.phases.replies import Draft
+    from crisisplan.playbook.loader import Plan
     from crisisplan.store import IncidentRow, Store
 
 FINAL_MESSAGE = "This is fixed."
@@ -159,7 +159,7 @@ def _final_update(
 ) -> FinalUpdate | None:
     """The status_update template on the status page, promising no next update."""
     from crisisplan.phases.drafting import draft
-    from crisisplan.rendering import RenderError
+    from crisisplan.templating.render import RenderError
 
     channels = list(state["plan"]["channels"])
     channel = channel or state["plan"]["status_channel"]
@@ -186,8 +186,8 @@ def _final_update(
 def _without_promise(
     plan: Plan, incident: dict[str, Any], channel: str, at: dt.datetime, who: str
 ) -> tuple[str, str]:
-    from crisisplan.context import agent_variable
-    from crisisplan.rendering import build_context, render
+    from crisisplan.templating.render import build_context, render
+    from crisisplan.templating.variables import agent_variable
 
     template = plan.template_for("status_update")
     context = build_context(

@@ -32,7 +32,7 @@ def unanswered(questions: list[str]) -> Answers:
 def read_answers(path: Path, questions: list[str]) -> Answers:
     """`--answers FILE`: YAML mapping each question (or its number) to an answer, or a list."""
     from crisisplan.errors import PlaybookInvalid
-    from crisisplan.yamlsafe import decode_text, load_yaml
+    from crisisplan.playbook.safe_yaml import decode_text, load_yaml
 
     try:
         text = decode_text(path.read_bytes(), path)

@@ -16,9 +16,9 @@ from crisisplan.errors import UsageError
 from crisisplan.phases.record import record_in
 
 if TYPE_CHECKING:
-    from crisisplan.loader import Plan
-    from crisisplan.models.playbook import Playbook
     from crisisplan.phases.replies import Draft
+    from crisisplan.playbook.loader import Plan
+    from crisisplan.playbook.model import Playbook
     from crisisplan.store import IncidentRow, NewEvent, Store
 
 RUN = 4  # consecutive words of the recorded cause or impact that make a block specific

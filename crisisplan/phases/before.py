@@ -10,7 +10,7 @@ from pathlib import Path
 
 from crisisplan.errors import CrisisError, Location, PlaybookInvalid
 from crisisplan.files import write_atomic
-from crisisplan.findings import Finding
+from crisisplan.playbook.findings import Finding
 
 
 @dataclass(frozen=True)
@@ -33,9 +33,9 @@ class CheckReport:
 
 def run_check(explicit: Path | None, *, today: dt.date | None = None) -> CheckReport:
     """Validate the playbook and its library, then audit readiness and every template."""
-    from crisisplan.loader import find_playbook, load_plan
-    from crisisplan.readiness import audit
-    from crisisplan.templatecheck import check_template
+    from crisisplan.playbook.loader import find_playbook, load_plan
+    from crisisplan.playbook.readiness import audit
+    from crisisplan.templating.check import check_template
 
     path = find_playbook(explicit)
     try:
@@ -61,9 +61,9 @@ def _order(finding: Finding) -> tuple[int, str, int, int]:
 
 def plan_document(explicit: Path | None, fmt: str) -> str:
     """The plan as Markdown, HTML or plain text, for `crisis plan`."""
-    from crisisplan.loader import find_playbook, load_plan
-    from crisisplan.planformat import to_html, to_markdown, to_text
-    from crisisplan.planview import outline
+    from crisisplan.playbook.loader import find_playbook, load_plan
+    from crisisplan.playbook.outline import outline
+    from crisisplan.views.plan import to_html, to_markdown, to_text
 
     title, sections = outline(load_plan(find_playbook(explicit)).playbook)
     render = {"md": to_markdown, "html": to_html, "text": to_text}[fmt]

@@ -14,11 +14,11 @@ from crisisplan.clock import human_minutes, show, to_text
 from crisisplan.phases import state as st
 
 if TYPE_CHECKING:
-    from crisisplan.loader import Plan
-    from crisisplan.models.playbook import Language
+    from crisisplan.playbook.loader import Plan
+    from crisisplan.playbook.model import Language
     from crisisplan.store import IncidentRow, Store
 
-# The built-in rules in a few words each (crisisplan/lint.py holds the rules themselves).
+# The built-in rules in a few words each (crisisplan/language/lint.py holds the rules themselves).
 _BUILTIN_SHORT = {
     "minimising": "never count how few are hit (“a small number of customers”)",
     "minor-issue": "never call it minor when it is not",

@@ -34,7 +34,7 @@ from crisisplan.phases.state import READS
 
 if TYPE_CHECKING:
     from crisisplan.files import Folder
-    from crisisplan.lint import LintFinding
+    from crisisplan.language.lint import LintFinding
     from crisisplan.phases.replies import Replier
     from crisisplan.store import NewEvent
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from crisisplan.phases import state as st
 
 if TYPE_CHECKING:
-    from crisisplan.loader import Plan
+    from crisisplan.playbook.loader import Plan
 
 
 def incident_context(
@@ -47,8 +47,8 @@ def draft(
     compensation: str | None = None,
 ) -> tuple[str, str]:
     """Render the plan's template for a purpose (or a named one): (template id, text)."""
-    from crisisplan.context import agent_variable
-    from crisisplan.rendering import build_context, render
+    from crisisplan.templating.render import build_context, render
+    from crisisplan.templating.variables import agent_variable
 
     template = plan.templates_by_id(template_id) if template_id else plan.template_for(purpose)
     context = build_context(

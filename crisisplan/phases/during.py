@@ -12,7 +12,7 @@ from crisisplan.phases.drafting import draft, incident_context
 from crisisplan.phases.record import event, record, record_in
 
 if TYPE_CHECKING:
-    from crisisplan.loader import Plan
+    from crisisplan.playbook.loader import Plan
     from crisisplan.store import IncidentRow, Store
 
 BASE_CUSTOMER = {

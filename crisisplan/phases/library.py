@@ -1,4 +1,4 @@
-"""The response library: browse its templates; keeping a reply as one is in `keep`.
+"""The response library: browse its templates; keeping a reply as one is in `library_save`.
 
 `save_reply` and what goes with it are re-exported here, so callers need not know where
 they live.
@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from crisisplan.errors import CrisisError, Location
-from crisisplan.phases.keep import REPLY_KINDS, SUFFIX, Saved, save_reply, templated
+from crisisplan.phases.library_save import REPLY_KINDS, SUFFIX, Saved, save_reply, templated
 
 if TYPE_CHECKING:
-    from crisisplan.loader import Plan
+    from crisisplan.playbook.loader import Plan
 
 __all__ = [
     "REPLY_KINDS",

@@ -9,22 +9,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from crisisplan.context import agent_variable
 from crisisplan.errors import UsageError
-from crisisplan.lint import lint
+from crisisplan.language.lint import lint
 from crisisplan.phases import state as st
 from crisisplan.phases.customers import Customer
 from crisisplan.phases.drafting import incident_context, recorded_blocks
 from crisisplan.phases.followups import HISTORY_DAYS
 from crisisplan.phases.record import event, record_all
-from crisisplan.rendering import build_context, render
-from crisisplan.reuse import Memo
 from crisisplan.store.base import Followup
+from crisisplan.templating.memo import Memo
+from crisisplan.templating.render import build_context, render
+from crisisplan.templating.variables import agent_variable
 
 if TYPE_CHECKING:
-    from crisisplan.lint import LintFinding
-    from crisisplan.loader import Plan
-    from crisisplan.models.template import Template
+    from crisisplan.language.lint import LintFinding
+    from crisisplan.playbook.loader import Plan
+    from crisisplan.playbook.templates import Template
     from crisisplan.store import IncidentRow, NewEvent, Store, Transaction
 
 # Replies per transaction: over in well under a second, so no agent waits long, and few

@@ -27,7 +27,7 @@ from crisisplan.phases.record import event, record_in
 
 if TYPE_CHECKING:
     from crisisplan.mailer import Attempt, SmtpSession, SmtpSettings
-    from crisisplan.models.playbook import Playbook
+    from crisisplan.playbook.model import Playbook
     from crisisplan.store import Event, IncidentRow, Store, Transaction
 
 DRAFT_KINDS = ("reply", "apology")

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from crisisplan.models.playbook import Playbook
+    from crisisplan.playbook.model import Playbook
 
 State = dict[str, Any]
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import sys
 
-from crisisplan.console import visible
 from crisisplan.errors import EXIT_BAD_INPUT, EXIT_OK, EXIT_PROBLEM
 from crisisplan.phases.before import CheckReport
+from crisisplan.terminal.console import visible
 
 
 def exit_code(report: CheckReport, *, strict: bool) -> int:

@@ -19,7 +19,7 @@ def show_draft(
     lines: Sequence[tuple[str, str]] = (),
 ) -> None:
     """The text (or where it was written), then notes and findings, all inert."""
-    from crisisplan.console import err, inert, out
+    from crisisplan.terminal.console import err, inert, out
 
     console = out()
     if heading is not None:

@@ -9,8 +9,8 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from crisisplan.clock import human_minutes, show, to_text
-from crisisplan.console import inert, out, visible
 from crisisplan.phases import state as st
+from crisisplan.terminal.console import inert, out, visible
 
 if TYPE_CHECKING:
     from crisisplan.phases.followups import Entry

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from crisisplan.clock import human_minutes, show, to_text
-from crisisplan.console import inert, out, visible
+from crisisplan.terminal.console import inert, out, visible
 from crisisplan.views.records import md, timeline_md
 
 if TYPE_CHECKING:
@@ -335,7 +335,7 @@ def chart(f: Figures) -> None:
 
 def show_done(answers: Answers, *, report: Path | None, incident_id: str, event_id: int) -> None:
     """What was written and recorded; a warning when the questions stayed open."""
-    from crisisplan.console import display_warning
+    from crisisplan.terminal.console import display_warning
 
     if answers.source == "none" and answers.questions:
         display_warning(NOT_ASKED)

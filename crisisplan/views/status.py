@@ -7,8 +7,8 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from crisisplan.clock import human_minutes, show
-from crisisplan.console import inert, out
 from crisisplan.phases import state as st
+from crisisplan.terminal.console import inert, out
 
 if TYPE_CHECKING:
     from rich.text import Text

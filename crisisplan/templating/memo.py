@@ -2,7 +2,7 @@
 
 A bulk run renders one template for thousands of customers with everything else in the
 context the same. A `Memo` reuses what earlier drafts wrote at two levels: whole drafts
-filled in with each customer's printed fields (crisisplan.skeletons), and, where a draft
+filled in with each customer's printed fields (templating.whole_drafts), and, where a draft
 has no skeleton, the blocks that read nothing that differs (`BlockMemo`).
 
 Every block's render function is wrapped once per compiled template (`capturing`): it
@@ -33,12 +33,12 @@ from typing import TYPE_CHECKING, Any
 from jinja2 import meta, nodes
 from jinja2.runtime import Context
 
-from crisisplan.budget import BUDGET, collected
+from crisisplan.templating.limits import BUDGET, collected
 
 if TYPE_CHECKING:
-    from crisisplan.skeletons import Skeletons
+    from crisisplan.templating.whole_drafts import Skeletons
 
-# Names a block may read besides the context: Jinja's pure globals (see crisisplan.sandbox).
+# Names a block may read besides the context: Jinja's pure globals (see templating.sandbox).
 _GLOBALS = frozenset({"range", "dict", "namespace", "cycler", "joiner"})
 # Names that reach other blocks or the template's own variables.
 _OPAQUE = frozenset({"self", "super", "caller", "varargs", "kwargs"})
@@ -52,7 +52,7 @@ class Memo:
     reuse from each other: whole drafts, else blocks."""
 
     def __init__(self, varying: frozenset[str]) -> None:
-        from crisisplan.skeletons import Skeletons  # only bulk runs make a memo
+        from crisisplan.templating.whole_drafts import Skeletons  # only bulk runs make a memo
 
         self.drafts: Skeletons = Skeletons(varying)
         self.blocks = BlockMemo(varying)

@@ -5,8 +5,8 @@ a cap on the size of any value a template builds and on the whole output. Every 
 a `RenderError` (a TemplateError) that points at the line of the template file.
 
 This module compiles and renders, and explains failures; the sandbox is in
-crisisplan.sandbox, the limits in crisisplan.budget, and the variables and our own filters
-in crisisplan.context. What other modules import from here is re-exported below.
+templating.sandbox, the limits in templating.limits, and the variables and our own filters
+in crisisplan.templating.variables. What other modules import from here is re-exported below.
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ from jinja2.exceptions import SecurityError, TemplateSyntaxError, UndefinedError
 from jinja2.runtime import Undefined
 from jinja2.utils import missing as _MISSING
 
-from crisisplan.budget import (
+from crisisplan.errors import Location, TemplateError
+from crisisplan.templating.limits import (
     BUDGET,
     LIMIT_HINT,
     LOOP_FILTER,
@@ -38,13 +39,20 @@ from crisisplan.budget import (
     Stop,
     collected,
 )
-from crisisplan.context import ago, build_context, clock, date, kind_of, plural, sample_context
-from crisisplan.errors import Location, TemplateError
-from crisisplan.reuse import UNDER, BlockMemo, Memo, Under, capturing
-from crisisplan.sandbox import environment
+from crisisplan.templating.memo import UNDER, BlockMemo, Memo, Under, capturing
+from crisisplan.templating.sandbox import environment
+from crisisplan.templating.variables import (
+    ago,
+    build_context,
+    clock,
+    date,
+    kind_of,
+    plural,
+    sample_context,
+)
 
 if TYPE_CHECKING:
-    from crisisplan.models.template import Template
+    from crisisplan.playbook.templates import Template
 
 __all__ = [
     "MAX_INT_BITS",
@@ -107,10 +115,10 @@ _OTHER_FILES = (nodes.Extends, nodes.Include, nodes.Import, nodes.FromImport)
 
 @functools.lru_cache(maxsize=256)
 def _compile(name: str, body: str) -> _Compiled:
-    from crisisplan import compilecache
+    from crisisplan.templating import compiled_cache
 
     env = environment()
-    cached = compilecache.load(name, body)
+    cached = compiled_cache.load(name, body)
     if cached is not None:
         code, blocks = cached
         jinja = env.template_class.from_code(env, code, env.make_globals(None), None)
@@ -136,7 +144,7 @@ def _compile(name: str, body: str) -> _Compiled:
         BUDGET.reset(token)
     jinja = env.template_class.from_code(env, code, env.make_globals(None), None)
     blocks = {b.name: b.lineno for b in tree.find_all(nodes.Block)}
-    compilecache.store(name, body, code, blocks)
+    compiled_cache.store(name, body, code, blocks)
     return _Compiled(jinja, name, body, blocks)
 
 
@@ -196,7 +204,7 @@ def render(
     `strict` also refuses to print a value that is none (`crisis check` renders this way).
     With a `memo`, a draft reuses the words of earlier drafts whose context differed only
     in the memo's varying variables, wherever the template cannot tell them apart (see
-    crisisplan.reuse).
+    crisisplan.templating.memo).
     """
     compiled = _compiled(template)
     variables = context if isinstance(context, dict) else dict(context)

@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from crisisplan.errors import TemplateError, UsageError
-from crisisplan.models.template import REQUIRED_BLOCKS
 from crisisplan.phases.drafting import block_texts
+from crisisplan.playbook.templates import REQUIRED_BLOCKS
 
 if TYPE_CHECKING:
-    from crisisplan.loader import Plan
-    from crisisplan.models.template import FrontMatter, Template
+    from crisisplan.playbook.loader import Plan
+    from crisisplan.playbook.templates import FrontMatter, Template
     from crisisplan.store import Event, Store
 
 SUFFIX = ".md.j2"
@@ -64,8 +64,8 @@ def save_reply(
     force: bool,
 ) -> Saved:
     """Write the reply recorded as `event_id` into the library as template `new_id`."""
-    from crisisplan.models.template import Template
-    from crisisplan.rendering import sample_context
+    from crisisplan.playbook.templates import Template
+    from crisisplan.templating.render import sample_context
 
     target = _target(plan, new_id, force=force)
     recorded = _reply_event(store, event_id)
@@ -168,7 +168,7 @@ def _ordered(blocks: dict[str, str], original: Template | None) -> list[tuple[st
     """The recorded blocks in the original template's order."""
     order: list[str] = []
     if original is not None:
-        from crisisplan.rendering import block_lines
+        from crisisplan.templating.render import block_lines
 
         try:
             order = list(block_lines(original))
@@ -353,7 +353,7 @@ def _front_matter(
     import yaml
     from pydantic import ValidationError
 
-    from crisisplan.models.template import FrontMatter
+    from crisisplan.playbook.templates import FrontMatter
 
     if description is None:
         roles = plan.playbook.roles
@@ -399,7 +399,7 @@ def _checked(template: Template, plan: Plan) -> list[str]:
 
     A kept reply that would not render is never written: that would be a bug here.
     """
-    from crisisplan.templatecheck import check_template
+    from crisisplan.templating.check import check_template
 
     notes = []
     for finding in check_template(template, plan.playbook):

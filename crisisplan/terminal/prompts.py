@@ -44,7 +44,7 @@ class Terminal:
     ) -> str:
         import typer
 
-        from crisisplan.console import inert, out
+        from crisisplan.terminal.console import inert, out
 
         console = out()
         console.print(inert(question + ":"), style="bold")

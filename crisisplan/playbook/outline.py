@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from crisisplan.models.playbook import Playbook
+from crisisplan.playbook.model import Playbook
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 `build_context` copies the incident, the customer and the plan into plain types only, so a
 template never reaches a model, a path or a module; `sample_context` is what `crisis check`
 renders with. The filters `clock`, `ago`, `plural` and `date` are ours; Jinja's others are
-set up, guarded, in crisisplan.sandbox.
+set up, guarded, in crisisplan.templating.sandbox.
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Any
 from jinja2 import pass_context
 from jinja2.runtime import Context, Undefined
 
-from crisisplan.budget import Stop
 from crisisplan.errors import UsageError
+from crisisplan.templating.limits import Stop
 
 if TYPE_CHECKING:
-    from crisisplan.models.playbook import Playbook
+    from crisisplan.playbook.model import Playbook
 
 # --- filters (docs/templates.md copies these docstrings) -----------------------------------
 

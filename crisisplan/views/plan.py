@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 
-from crisisplan.planview import Section
+from crisisplan.playbook.outline import Section
 
 _CSS = """
 :root { color-scheme: light dark; --fg: #1b1f24; --bg: #ffffff; --muted: #57606a;
@@ -77,7 +77,7 @@ def to_text(title: str, sections: list[Section]) -> str:
     from rich.table import Table
     from rich.text import Text
 
-    from crisisplan.console import inert
+    from crisisplan.terminal.console import inert
 
     width = shutil.get_terminal_size((100, 24)).columns
     console = Console(file=io.StringIO(), width=width, no_color=True, highlight=False)
@@ -103,6 +103,6 @@ _MD_SPECIAL = str.maketrans({c: f"\\{c}" for c in "\\`*_{}[]<>|#"})
 
 
 def _md(text: str) -> str:
-    from crisisplan.console import visible
+    from crisisplan.terminal.console import visible
 
     return visible(text).translate(_MD_SPECIAL).replace("\n", " ")

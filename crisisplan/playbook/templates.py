@@ -6,7 +6,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from crisisplan.models.playbook import Id, Purpose, Text
+from crisisplan.playbook.model import Id, Purpose, Text
 
 # Blocks each purpose must define (playbook-format.md).
 REQUIRED_BLOCKS: dict[str, tuple[str, ...]] = {

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
-    from crisisplan.models.playbook import Language
+    from crisisplan.playbook.model import Language
 
 Level = Literal["error", "warning"]
 

@@ -6,8 +6,8 @@ import datetime as dt
 from collections.abc import Callable
 
 from crisisplan.errors import Location
-from crisisplan.findings import Finding, Level
-from crisisplan.models.playbook import DETECTION_KINDS, PURPOSES, Loc, Playbook
+from crisisplan.playbook.findings import Finding, Level
+from crisisplan.playbook.model import DETECTION_KINDS, PURPOSES, Loc, Playbook
 
 
 def audit(

@@ -2,7 +2,7 @@
 
 Jinja's immutable sandbox, narrowed further: plain data offers only a short list of
 methods, the operators that can build huge values (`*`, `**`, `%`, `+`, `~`) and every
-filter check the size of what they would build against crisisplan.budget, and the filters
+filter check the size of what they would build against crisisplan.templating.limits, and the filters
 that have no place in a plain-text reply are gone.
 """
 
@@ -19,7 +19,7 @@ from jinja2.filters import FILTERS, make_attrgetter
 from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from crisisplan.budget import (
+from crisisplan.templating.limits import (
     BUDGET,
     CALL_STEPS,
     LOOP_FILTER,
@@ -35,7 +35,7 @@ from crisisplan.budget import (
     loop_items,
     spend,
 )
-from crisisplan.context import ago, clock, date, plural
+from crisisplan.templating.variables import ago, clock, date, plural
 
 
 def _finalize(value: Any) -> Any:

@@ -12,14 +12,14 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from crisisplan.errors import Location, UsageError
-from crisisplan.findings import Finding
-from crisisplan.lint import LintFinding, lint
-from crisisplan.models.template import REQUIRED_BLOCKS
-from crisisplan.rendering import RenderError, block_lines, render, sample_context
+from crisisplan.language.lint import LintFinding, lint
+from crisisplan.playbook.findings import Finding
+from crisisplan.playbook.templates import REQUIRED_BLOCKS
+from crisisplan.templating.render import RenderError, block_lines, render, sample_context
 
 if TYPE_CHECKING:
-    from crisisplan.models.playbook import Playbook
-    from crisisplan.models.template import Template
+    from crisisplan.playbook.model import Playbook
+    from crisisplan.playbook.templates import Template
 
 # The values docs/templates.md says may be none; a template must read well without them.
 _OPTIONAL = {

@@ -17,8 +17,8 @@ from pydantic import BaseModel
 from pydantic_core import ErrorDetails
 
 from crisisplan.errors import Location
-from crisisplan.models.playbook import Loc
-from crisisplan.yamlsafe import YamlDoc
+from crisisplan.playbook.model import Loc
+from crisisplan.playbook.safe_yaml import YamlDoc
 
 _MAPPING, _DATE = "must be a mapping of `key: value` lines", "must be a date like 2026-11-01"
 _PLAIN = {

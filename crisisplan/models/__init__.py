@@ -1,1 +1,0 @@
-"""Frozen pydantic models: the playbook, templates and shared types."""
