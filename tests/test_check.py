@@ -64,6 +64,7 @@ def snapshot(root: Path) -> dict[str, bytes]:
 
 
 def no_traceback(*texts: str) -> None:
+    assert texts, "no output given to check"
     for text in texts:
         assert "Traceback" not in text
         assert "internal error" not in text
