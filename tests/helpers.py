@@ -7,6 +7,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+from typer.main import get_command
 from typer.testing import CliRunner, Result
 
 from crisisplan.cli import app
@@ -53,3 +54,16 @@ def start_outage(
         summary,
         *extra,
     )
+
+
+def every_command() -> list[list[str]]:
+    """The command paths of the app, groups and their subcommands included."""
+    found: list[list[str]] = []
+
+    def walk(command: object, path: list[str]) -> None:
+        found.append(path)
+        for name, sub in sorted(getattr(command, "commands", {}).items()):
+            walk(sub, [*path, name])
+
+    walk(get_command(app), [])
+    return found

@@ -11,15 +11,11 @@ import datetime as dt
 import json
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from typer.main import get_command
 
-from crisisplan.cli import app
-from tests.helpers import crisis, ok
+from tests.helpers import crisis, every_command, ok
 
 TODAY = dt.date.today().isoformat()
 
@@ -68,6 +64,7 @@ def snapshot(root: Path) -> dict[str, bytes]:
 
 
 def no_traceback(*texts: str) -> None:
+    assert texts, "no output given to check"
     for text in texts:
         assert "Traceback" not in text
         assert "internal error" not in text
@@ -735,19 +732,6 @@ def test_a_pipe_in_a_value_does_not_break_the_markdown_table(team: Path) -> None
 # --- help and version -----------------------------------------------------------------------
 
 
-def every_command() -> list[list[str]]:
-    """The command paths of the app, groups and their subcommands included."""
-    found: list[list[str]] = []
-
-    def walk(command: object, path: list[str]) -> None:
-        found.append(path)
-        for name, sub in sorted(getattr(command, "commands", {}).items()):
-            walk(sub, [*path, name])
-
-    walk(get_command(app), [])
-    return found
-
-
 @pytest.mark.parametrize(
     "path",
     [pytest.param(p, id=" ".join(["crisis", *p])) for p in every_command()],
@@ -772,126 +756,6 @@ def test_version_names_python_and_sqlite() -> None:
     assert re.fullmatch(
         r"crisis \d+\.\d+\.\d+ \(Python \d+\.\d+\.\d+\w*, SQLite \d+\.\d+\.\d+\)\n", result.stdout
     )
-
-
-# --- startup: what a plain command must not import ------------------------------------------
-
-_PROBE = """
-import json, sys
-from crisisplan.__main__ import main
-
-for args in json.loads(sys.argv[1]):
-    sys.argv = ["crisis", *args]
-    try:
-        main()
-    except SystemExit as done:
-        # --help exits 0: anything else means the command crashed before showing help.
-        if done.code not in (0, None):
-            raise SystemExit(f"crisis {' '.join(args)} exited {done.code}")
-sys.stdout.flush()
-sys.stdout.write("\\n@@modules " + json.dumps(sorted(sys.modules)) + "\\n")
-"""
-
-
-def imported_by(runs: list[list[str]], cwd: Path) -> tuple[set[str], str]:
-    """Run crisis with each argument list in one fresh interpreter; what it imported, and why."""
-    done = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", _PROBE, json.dumps(runs)],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=60,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    last = done.stdout.rstrip().splitlines()[-1]
-    assert last.startswith("@@modules "), done.stdout[-2000:]
-    return set(json.loads(last.removeprefix("@@modules "))), done.stderr
-
-
-def import_chain(importtime: str, module: str) -> list[str]:
-    """[module, who imported it, who imported that, ...] from `python -X importtime` output."""
-    rows = []
-    for line in importtime.splitlines():
-        if line.startswith("import time:") and "|" in line:
-            name = line.rsplit("|", 1)[1]
-            rows.append((len(name) - len(name.lstrip()), name.strip()))
-    chain: list[str] = []
-    level: int | None = None
-    for depth, name in rows:
-        if level is None and name == module:
-            chain, level = [name], depth
-        elif level is not None and depth < level:
-            chain.append(name)
-            level = depth
-    return chain
-
-
-def heavy_imports(modules: set[str], importtime: str, forbidden: list[str]) -> list[str]:
-    """The forbidden modules that were imported, each with the chain that imported it.
-
-    Typer (0.27+) validates every command's parameters with pydantic, so pydantic imported
-    by typer itself is not held against us; our own pydantic models are
-    (`crisisplan.playbook.model`).
-    """
-    found = []
-    for module in forbidden:
-        if module not in modules:
-            continue
-        chain = import_chain(importtime, module)
-        if module == "pydantic" and len(chain) > 1 and chain[1].split(".")[0] == "typer":
-            continue
-        found.append(" <- ".join(chain) or module)
-    return found
-
-
-HELP_MUST_NOT_IMPORT = [
-    "jinja2",
-    "pydantic",
-    "yaml",
-    "sqlite3",
-    "crisisplan.playbook.model",
-    "crisisplan.playbook.loader",
-    "crisisplan.templating.render",
-    "crisisplan.store.sqlite",
-]
-
-
-def test_crisis_help_imports_nothing_heavy(tmp_path: Path) -> None:
-    modules, importtime = imported_by([["--help"]], tmp_path)
-
-    assert "crisisplan.cli" in modules
-    heavy = [m for m in HELP_MUST_NOT_IMPORT if m in modules]  # pydantic included, here
-    assert heavy == [], "; ".join(" <- ".join(import_chain(importtime, m)) for m in heavy)
-
-
-def test_every_commands_help_imports_nothing_heavy_of_ours(tmp_path: Path) -> None:
-    runs = [[*path, "--help"] for path in every_command()]
-
-    modules, importtime = imported_by(runs, tmp_path)
-
-    assert heavy_imports(modules, importtime, HELP_MUST_NOT_IMPORT) == []
-
-
-def test_status_imports_no_jinja_yaml_or_playbook_models(tmp_path: Path) -> None:
-    setup = [
-        ["init", "."],
-        ["start", "--type", "outage", "--severity", "major", "--title", "Logins failing",
-         "--summary", "Sign-ins time out", "--no"],
-    ]  # fmt: skip
-    imported_by(setup, tmp_path)
-    assert Path(tmp_path / ".crisis" / "crisis.db").is_file(), "the incident was not started"
-
-    modules, importtime = imported_by([["status"], ["status", "--json"]], tmp_path)
-
-    assert "crisisplan.views.status" in modules, "status did not get as far as showing the state"
-    forbidden = [
-        "jinja2",
-        "yaml",
-        "pydantic",
-        "crisisplan.playbook.model",
-        "crisisplan.playbook.loader",
-    ]
-    assert heavy_imports(modules, importtime, forbidden) == []
 
 
 def test_turning_off_a_rule_that_does_not_exist_is_an_error(team: Path) -> None:

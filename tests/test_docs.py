@@ -38,7 +38,9 @@ def test_cli_reference_is_up_to_date() -> None:
 
 def test_the_reference_covers_every_command() -> None:
     reference = cli_reference()
-    for path, _ in _commands():
+    commands = _commands()
+    assert commands, "no commands found to look for"
+    for path, _ in commands:
         assert f"\n## {path}\n" in reference, f"{path} is missing from the CLI reference"
 
 
@@ -50,6 +52,7 @@ def test_every_command_shows_an_example(path: str, help_text: str | None) -> Non
         f"then run: {REGENERATE}"
     )
     _, examples = split_help(help_text)
+    assert examples, f"`{path} --help`: no example could be read"
     for example in examples:
         assert example.startswith(path.split()[0] + " "), f"{path}: example {example!r}"
 

@@ -330,6 +330,7 @@ def test_a_playbook_fault_is_named_where_it_was_written(
     assert len(error.problems) == 1, lines_of(error)
     line = lines_of(error)[0]
     assert line.startswith(position(path, new, points_at) + ": ")
+    assert says, "the case names no words the message must say"
     for fragment in says:
         assert fragment in line
 
@@ -437,6 +438,7 @@ def test_a_template_fault_is_named_in_the_template_file(
     assert len(error.problems) == 1, lines_of(error)
     line = lines_of(error)[0]
     assert line.startswith(position(path, new, points_at) + ": ")
+    assert says, "the case names no words the message must say"
     for fragment in says:
         assert fragment in line
 

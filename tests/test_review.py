@@ -240,7 +240,8 @@ def test_without_a_terminal_or_answers_the_questions_stay_open_and_the_report_sa
     assert "> Nobody answered these questions" in report
     assert report.count("*Not answered.*") == 7
     (recorded,) = events("review")
-    assert all(a["answer"] is None for a in recorded["payload"]["answers"])
+    answers = recorded["payload"]["answers"]
+    assert len(answers) == 7 and all(a["answer"] is None for a in answers)
 
 
 def test_the_chart_marks_where_each_update_fell_due_and_how_late_it_was() -> None:

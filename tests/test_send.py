@@ -182,6 +182,7 @@ def test_each_ready_draft_arrives_once_with_its_headers_and_exact_words(
     assert len(mailbox.received) == 2
     replies = {e["payload"]["customer"]["email"]: e for e in events("reply")}
     sent = {e["payload"]["to"]: e for e in events("sent")}
+    assert sorted(replies) == ["ada@example.com", "zoe@example.com"]
     for address, reply in replies.items():
         (got,) = mailbox.to(address)
         msg = got.message
@@ -207,7 +208,8 @@ def test_each_ready_draft_arrives_once_with_its_headers_and_exact_words(
     assert sorted(e["payload"]["draft"] for e in events("send_started")) == sorted(
         e["id"] for e in replies.values()
     )
-    assert all(contacted().values())
+    followed_up = contacted()
+    assert followed_up and all(followed_up.values())
     # and a second run sends nothing again
     code, again = send("--yes")
     assert code == 0

@@ -23,7 +23,7 @@ import pytest
 
 from crisisplan.phases import statuspage
 from tests.helpers import DB, crisis, ok, start_outage
-from tests.test_check import heavy_imports, imported_by
+from tests.probe import heavy_imports, imported_by
 from tests.test_start_pty import spawn
 
 ROOT = Path(__file__).resolve().parent.parent

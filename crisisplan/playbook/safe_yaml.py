@@ -3,6 +3,9 @@
 Scalars resolve as in YAML 1.2's core schema, not PyYAML's YAML 1.1 default: only
 true/false are booleans and there are no base-60 numbers, so `on:`, `no` or `9:00`
 stay the text a support lead wrote. Mapping keys are always the text written.
+
+This module reads the text and says where things went wrong; how composed nodes become
+plain data (scalars, merges, aliases) is in playbook.yaml_values.
 """
 
 from __future__ import annotations
@@ -19,18 +22,27 @@ from yaml.error import Mark, MarkedYAMLError, YAMLError
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from crisisplan.errors import Location, PlaybookInvalid
+from crisisplan.playbook.yaml_values import (
+    BOOL,
+    FLOAT,
+    INT,
+    MAX_ALIASES,
+    MAX_DEPTH,
+    MAX_NODES,
+    MERGE,
+    NULL,
+    TIMESTAMP,
+    Builder,
+    Refused,
+    too_deep,
+)
 
-# A playbook is a few kilobytes; these bounds sit far above any real plan.
+# A playbook is a few kilobytes; this bound, like those in playbook.yaml_values, sits
+# far above any real plan.
 MAX_BYTES = 2 * 1024 * 1024
-MAX_DEPTH = 64
-MAX_NODES = 50_000
-MAX_ALIASES = 1_000
 
 Loc = tuple[str | int, ...]
 
-_YAML = "tag:yaml.org,2002:"
-_STR, _INT, _FLOAT, _BOOL, _NULL = (f"{_YAML}{t}" for t in ("str", "int", "float", "bool", "null"))
-_TIMESTAMP, _MERGE, _SEQ, _MAP = (f"{_YAML}{t}" for t in ("timestamp", "merge", "seq", "map"))
 
 # What PyYAML's reader accepts; anything else is reported with its line and column.
 _NOT_PRINTABLE = re.compile(
@@ -39,22 +51,6 @@ _NOT_PRINTABLE = re.compile(
 _SYNTAX_HINT = (
     "Check the indentation (spaces, not tabs) and put text that contains ': ' or ' #' in quotes."
 )
-
-
-class _Refused(Exception):
-    """A limit or rule broken inside the parser; load_yaml adds the file name."""
-
-    def __init__(self, message: str, mark: Mark | None, hint: str | None = None) -> None:
-        super().__init__(message)
-        self.message, self.mark, self.hint = message, mark, hint
-
-
-def _too_deep(mark: Mark | None) -> _Refused:
-    return _Refused(
-        f"the YAML is nested more than {MAX_DEPTH} levels deep",
-        mark,
-        "A playbook needs a handful of levels; check for unclosed [ or { brackets.",
-    )
 
 
 class _Loader(yaml.SafeLoader):
@@ -73,7 +69,7 @@ class _Loader(yaml.SafeLoader):
         # The scanner revisits every open `[`/`{` for each token, so `[[[[...` on one
         # line costs quadratic time before the composer ever sees the depth.
         if self.flow_level >= MAX_DEPTH:
-            raise _too_deep(self.get_mark())
+            raise too_deep(self.get_mark())
         super().fetch_flow_collection_start(TokenClass)
 
     def compose_node(self, parent: Node | None, index: int) -> Node | None:
@@ -81,7 +77,7 @@ class _Loader(yaml.SafeLoader):
         mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
         self._nodes += 1
         if self._nodes > MAX_NODES:
-            raise _Refused(
+            raise Refused(
                 f"the file holds more than {MAX_NODES:,} values",
                 mark,
                 "A playbook is far smaller; check that this is the right file.",
@@ -89,14 +85,14 @@ class _Loader(yaml.SafeLoader):
         if self.check_event(yaml.AliasEvent):
             self._aliases += 1
             if self._aliases > MAX_ALIASES:
-                raise _Refused(
+                raise Refused(
                     f"the file uses more than {MAX_ALIASES:,} aliases (*name)",
                     mark,
                     "Write the values out instead of repeating aliases.",
                 )
         self._depth += 1
         if self._depth > MAX_DEPTH:
-            raise _too_deep(mark)
+            raise too_deep(mark)
         try:
             return super().compose_node(parent, index)
         finally:
@@ -104,21 +100,19 @@ class _Loader(yaml.SafeLoader):
 
 
 for _tag, _pattern, _first in (
-    (_BOOL, r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
-    (_INT, r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$", "-+0123456789"),
+    (BOOL, r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
+    (INT, r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$", "-+0123456789"),
     (
-        _FLOAT,
+        FLOAT,
         r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
         r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
         "-+0123456789.",
     ),
-    (_NULL, r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
-    (_TIMESTAMP, SafeConstructor.timestamp_regexp.pattern, "0123456789"),
-    (_MERGE, r"^(?:<<)$", "<"),
+    (NULL, r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
+    (TIMESTAMP, SafeConstructor.timestamp_regexp.pattern, "0123456789"),
+    (MERGE, r"^(?:<<)$", "<"),
 ):
     _Loader.add_implicit_resolver(_tag, re.compile(_pattern, re.X), list(_first))
-
-_TIMESTAMPS = SafeConstructor()
 
 
 @dataclass(frozen=True)
@@ -167,7 +161,7 @@ def _find_pair(node: MappingNode, key: str) -> tuple[Node, Node] | None:
     """The (key, value) nodes for `key`, looking into `<<` merges after explicit keys."""
     merges: list[Node] = []
     for key_node, value_node in node.value:
-        if key_node.tag == _MERGE:
+        if key_node.tag == MERGE:
             merges.append(value_node)
         elif isinstance(key_node, ScalarNode) and key_node.value == key:
             return key_node, value_node
@@ -196,28 +190,28 @@ def load_yaml(data: bytes | str, source: Path | str, *, what: str = "file") -> Y
         raise _invalid(source, _line_col(text, bad.start()), message, "Remove it.")
     try:
         root = _compose(text)
-        if root is None or (root.tag == _NULL and not root.value):
-            raise _Refused(
+        if root is None or (root.tag == NULL and not root.value):
+            raise Refused(
                 f"the {what} is empty",
                 None,
                 "Write its settings as `key: value` lines; `crisis init` writes an example.",
             )
         if not isinstance(root, MappingNode):
             kind = "a list" if isinstance(root, SequenceNode) else "a single value"
-            raise _Refused(
+            raise Refused(
                 f"the top level of the {what} must be a mapping of `key: value` lines, not {kind}",
                 root.start_mark,
                 "Start each top-level setting at the beginning of a line, like `name: ...`.",
             )
-        built = _Builder().build(root, 0)
-    except _Refused as refused:
+        built = Builder().build(root, 0)
+    except Refused as refused:
         raise _invalid(source, _at(refused.mark), refused.message, refused.hint) from None
     except MarkedYAMLError as error:
         raise _syntax_error(error, source, what) from None
     except YAMLError as error:  # unmarked: reader problems, already mostly pre-checked
         raise _invalid(source, (1, 1), f"invalid YAML: {error}", _SYNTAX_HINT) from None
     except RecursionError:  # a safety net: the depth bounds above stop far earlier
-        deep = _too_deep(None)
+        deep = too_deep(None)
         raise _invalid(source, (1, 1), deep.message, deep.hint) from None
     return YamlDoc(data=built, source=source, root=root)
 
@@ -229,13 +223,13 @@ def _compose(text: str) -> Node | None:
         raise _escape_refused(text) from None
 
 
-def _escape_refused(text: str) -> _Refused:
+def _escape_refused(text: str) -> Refused:
     """The first `\\UXXXXXXXX` past the last Unicode character, refused at its place."""
     bad = (m for m in re.finditer(r"\\U([0-9A-Fa-f]{8})", text) if int(m.group(1), 16) > 0x10FFFF)
     found = next(bad, None)
     index, escape = (found.start(), found.group()) if found else (0, "\\U")
     line, column = _line_col(text, index)
-    return _Refused(
+    return Refused(
         f"the escape {escape} in a quoted value names no Unicode character",
         Mark("", index, line - 1, column - 1, None, 0),
         "Unicode stops at \\U0010FFFF; write the character itself, or fix the code.",
@@ -258,139 +252,6 @@ def decode_text(data: bytes, source: Path | str) -> str:
         message = f"the file is not UTF-8 text: byte 0x{data[error.start]:02x} cannot be read"
         hint = "Save the file as UTF-8 (most editors offer it under 'Save with encoding')."
         raise _invalid(source, _byte_line_col(data, error.start), message, hint) from None
-
-
-class _Builder:
-    """Turns nodes into plain data, expanding aliases under a budget (no billion laughs)."""
-
-    def __init__(self) -> None:
-        self.nodes = 0
-        self.open: set[int] = set()
-
-    def build(self, node: Node, depth: int) -> Any:
-        self.nodes += 1
-        if self.nodes > MAX_NODES:
-            raise _Refused(
-                f"aliases (*name) expand this file to more than {MAX_NODES:,} values",
-                node.start_mark,
-                "Write the values out instead of nesting aliases inside aliases.",
-            )
-        if depth > MAX_DEPTH:
-            raise _too_deep(node.start_mark)
-        if isinstance(node, ScalarNode):
-            return _scalar(node)
-        if id(node) in self.open:
-            raise _Refused(
-                "an alias (*name) points at the list or mapping it sits inside",
-                node.start_mark,
-                "Data cannot contain itself; write the values out.",
-            )
-        self.open.add(id(node))
-        try:
-            if isinstance(node, SequenceNode) and node.tag == _SEQ:
-                return [self.build(item, depth + 1) for item in node.value]
-            if isinstance(node, MappingNode) and node.tag == _MAP:
-                return self._mapping(node, depth)
-            raise _tag_refused(node)
-        finally:
-            self.open.discard(id(node))
-
-    def _mapping(self, node: MappingNode, depth: int) -> dict[str, Any]:
-        explicit: dict[str, Any] = {}
-        first_line: dict[str, int] = {}
-        for key_node, value_node in node.value:
-            if key_node.tag == _MERGE:
-                continue
-            key = _key_text(key_node)
-            if key in explicit:
-                raise _Refused(
-                    f"duplicate key `{key}` (first written at line {first_line[key]})",
-                    key_node.start_mark,
-                    "Each key may appear once in a mapping; remove or rename one of them.",
-                )
-            first_line[key] = key_node.start_mark.line + 1
-            explicit[key] = self.build(value_node, depth + 1)
-        result: dict[str, Any] = {}
-        # Document order, explicit keys win over merged ones, earlier merges over later.
-        for key_node, value_node in node.value:
-            if key_node.tag != _MERGE:
-                key = key_node.value
-                result[key] = explicit[key]
-                continue
-            sources = value_node.value if isinstance(value_node, SequenceNode) else [value_node]
-            if not all(isinstance(source, MappingNode) for source in sources):
-                raise _Refused(
-                    "`<<` must be followed by a mapping or a list of mappings",
-                    value_node.start_mark,
-                    "Use `<<: *name` where `&name` marks a mapping.",
-                )
-            for source in sources:
-                for key, value in self.build(source, depth + 1).items():
-                    result.setdefault(key, explicit.get(key, value))
-        return result
-
-
-def _key_text(node: Node) -> str:
-    if not isinstance(node, ScalarNode):
-        raise _Refused(
-            "a mapping key must be plain text, not a list or mapping",
-            node.start_mark,
-            "Write keys as `name:`; put a `?` key's content under a plain name instead.",
-        )
-    _scalar(node)  # refuses forbidden tags on keys too
-    # The text as written, so `on:`, `yes:` or `1:` are keys, never booleans or numbers.
-    text: str = node.value
-    return text
-
-
-def _scalar(node: ScalarNode) -> Any:
-    tag, text = node.tag, node.value
-    if tag in (_STR, _MERGE):  # `<<` only merges as a key; as a value it is text
-        return text
-    if tag == _NULL:
-        return None
-    if tag == _BOOL and text.lower() in ("true", "false"):
-        return text.lower() == "true"
-    try:
-        if tag == _INT:  # base 0 reads 0x/0o but refuses "010", which YAML 1.2 reads as 10
-            return int(text, 0) if text.lstrip("+-")[1:2].isalpha() else int(text, 10)
-        if tag == _FLOAT:
-            return float(text.lower().replace(".inf", "inf").replace(".nan", "nan"))
-    except ValueError:
-        pass
-    if tag == _TIMESTAMP and _TIMESTAMPS.timestamp_regexp.match(text):
-        try:
-            return _TIMESTAMPS.construct_yaml_timestamp(node)
-        except (ValueError, OverflowError):
-            raise _Refused(
-                f"{_brief(text)} is not a real date or time",
-                node.start_mark,
-                "Write dates as YYYY-MM-DD, like 2026-11-01.",
-            ) from None
-    if tag in (_BOOL, _INT, _FLOAT, _TIMESTAMP):
-        kind = {_BOOL: "true or false", _INT: "a whole number", _FLOAT: "a number"}
-        raise _Refused(
-            f"{_brief(text)} cannot be read as {kind.get(tag, 'a date')} ({_short(tag)})",
-            node.start_mark,
-            "Fix the value, or put it in quotes if it is text.",
-        )
-    raise _tag_refused(node)
-
-
-def _tag_refused(node: Node) -> _Refused:
-    return _Refused(
-        f"the YAML tag {_short(node.tag)} is not allowed",
-        node.start_mark,
-        "Playbooks hold plain text, numbers, dates, lists and mappings; remove the tag.",
-    )
-
-
-def _brief(text: str) -> str:
-    return repr(text if len(text) <= 40 else text[:37] + "...")
-
-
-def _short(tag: str) -> str:
-    return "!!" + tag.removeprefix(_YAML) if tag.startswith(_YAML) else tag
 
 
 def _syntax_error(error: MarkedYAMLError, source: Path | str, what: str) -> PlaybookInvalid:

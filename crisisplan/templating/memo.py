@@ -25,7 +25,6 @@ every time, as before.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
@@ -34,6 +33,7 @@ from jinja2 import meta, nodes
 from jinja2.runtime import Context
 
 from crisisplan.templating.limits import BUDGET, collected
+from crisisplan.templating.syntax import bindings, field_of, typed
 
 if TYPE_CHECKING:
     from crisisplan.templating.whole_drafts import Skeletons
@@ -186,33 +186,3 @@ def _names(root: nodes.Node) -> Iterator[tuple[str, nodes.Node | None]]:
         if isinstance(node, nodes.Name) and node.ctx == "load":
             yield node.name, parent
         stack.extend((child, node) for child in node.iter_child_nodes())
-
-
-def typed(value: Any) -> Any:
-    """A value as part of a key: 1, 1.0 and True are equal but print differently."""
-    return value if type(value) is str else (type(value), value)
-
-
-def bindings(root: nodes.Node) -> Counter[str]:
-    """How many times each name is set or bound under `root` (set, for, with, macro...)."""
-    names: Counter[str] = Counter()
-    for node in root.find_all((nodes.Name, nodes.Macro, nodes.NSRef)):
-        if isinstance(node, nodes.Name):
-            if node.ctx in ("store", "param"):
-                names[node.name] += 1
-        elif isinstance(node, nodes.Macro | nodes.NSRef):
-            names[node.name] += 1
-    return names
-
-
-def field_of(node: nodes.Node | None) -> str | None:
-    """The field `node` reads by name (`x.field`, `x['field']`), if it reads one."""
-    if isinstance(node, nodes.Getattr):
-        return node.attr
-    if (
-        isinstance(node, nodes.Getitem)
-        and isinstance(node.arg, nodes.Const)
-        and isinstance(node.arg.value, str)
-    ):
-        return node.arg.value
-    return None

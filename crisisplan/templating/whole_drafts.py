@@ -29,7 +29,7 @@ from typing import Any, NamedTuple
 
 from jinja2 import nodes
 
-from crisisplan.templating.memo import bindings, field_of, typed
+from crisisplan.templating.syntax import bindings, field_of, typed
 
 _TRIAL = 64  # skeletons tried before asking whether they are used again
 _MAX_KEPT = 4096  # skeletons tried per run
