@@ -69,11 +69,11 @@ app = typer.Typer(
 def _version(value: bool) -> None:
     if value:
         import platform
-        import sqlite3
+
+        from crisisplan.store import sqlite_version
 
         typer.echo(
-            f"crisis {__version__} (Python {platform.python_version()}, "
-            f"SQLite {sqlite3.sqlite_version})"
+            f"crisis {__version__} (Python {platform.python_version()}, SQLite {sqlite_version()})"
         )
         raise typer.Exit()
 

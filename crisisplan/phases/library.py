@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from crisisplan.errors import CrisisError, Location
-from crisisplan.phases.library_save import REPLY_KINDS, SUFFIX, Saved, save_reply, templated
+from crisisplan.phases.library_body import templated
+from crisisplan.phases.library_save import REPLY_KINDS, SUFFIX, Saved, save_reply
 
 if TYPE_CHECKING:
     from crisisplan.playbook.loader import Plan

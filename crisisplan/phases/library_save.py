@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from crisisplan.errors import TemplateError, UsageError
 from crisisplan.phases.drafting import block_texts
-from crisisplan.playbook.templates import REQUIRED_BLOCKS
+from crisisplan.phases.library_body import Swap, block_body, split_body
 
 if TYPE_CHECKING:
     from crisisplan.playbook.loader import Plan
@@ -27,8 +27,6 @@ SUFFIX = ".md.j2"
 REPLY_KINDS = ("reply", "base_reply", "public_update")
 _NEW_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _MIN_SWAP = 3  # shorter literals ("Al") would be swapped inside ordinary words
-_PARAGRAPH = re.compile(r"\n[^\S\n]*\n\s*")
-_SENTENCE = re.compile(r"(?<=[.!?])\s+")
 _TIME_LEFT = re.compile(r"\b\d{2}:\d{2} UTC\b")
 # What `crisis check` may find in a kept reply that is for the user to fix: too few words
 # for a block, or words the language rules catch. Anything else would be a bug here.
@@ -44,14 +42,6 @@ class Saved:
     purpose: str
     blocks: list[str]
     notes: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class _Swap:
-    """Words that belonged to one reply, and the variable that says them next time."""
-
-    pattern: str
-    expression: str
 
 
 def save_reply(
@@ -88,7 +78,7 @@ def save_reply(
     text = str(payload.get("text", ""))
     blocks = payload.get("blocks")
     if payload.get("edited_from") or not isinstance(blocks, dict) or not blocks:
-        body, names = _split_body(text, purpose, swaps)
+        body, names = split_body(text, purpose, swaps)
         why = "it was edited after drafting" if payload.get("edited_from") else "it has no blocks"
         notes.append(
             f"{why}, so its paragraphs were shared out in order over the blocks "
@@ -96,7 +86,7 @@ def save_reply(
         )
     else:
         ordered = _ordered(block_texts(text, blocks), original)
-        body, names, laid_out = _block_body(text, ordered, swaps)
+        body, names, laid_out = block_body(text, ordered, swaps)
         if not laid_out:
             notes.append("the words around its blocks could not be placed; only they were kept.")
 
@@ -181,7 +171,7 @@ def _ordered(blocks: dict[str, str], original: Template | None) -> list[tuple[st
 # --- what belonged to this reply ------------------------------------------------------------
 
 
-def _swaps(plan: Plan, store: Store, recorded: Event, *, personal: bool) -> list[_Swap]:
+def _swaps(plan: Plan, store: Store, recorded: Event, *, personal: bool) -> list[Swap]:
     """What belonged to this reply, longest first; `personal` when templates of the purpose
     always have a customer (otherwise their details are printed only when there is one)."""
     from crisisplan.phases.during import BASE_CUSTOMER
@@ -204,18 +194,18 @@ def _swaps(plan: Plan, store: Store, recorded: Event, *, personal: bool) -> list
     who = roles[recorded.who].name if recorded.who in roles else recorded.who
     literals.append((who, "{{ agent.name }}"))
     seen: set[str] = set()
-    swaps: list[_Swap] = []
+    swaps: list[Swap] = []
     for literal, expression in sorted(literals, key=lambda pair: -len(pair[0].strip())):
         literal = literal.strip()
         if len(literal) >= _MIN_SWAP and literal not in seen:
             seen.add(literal)
-            swaps.append(_Swap(_whole(literal), expression))
+            swaps.append(Swap(_whole(literal), expression))
     due = payload.get("next_update_at") or _base_promise(store, recorded)
     if isinstance(due, str):
         when = dt.datetime.fromisoformat(due).astimezone(dt.UTC)
         day = r" on \w{3} \d{1,2} \w{3}(?: \d{4})?"  # the `clock` filter's other days
         swaps.append(
-            _Swap(rf"(?<!\d){when:%H:%M} UTC(?:{day})?", "{{ incident.next_update_at | clock }}")
+            Swap(rf"(?<!\d){when:%H:%M} UTC(?:{day})?", "{{ incident.next_update_at | clock }}")
         )
     return swaps
 
@@ -255,89 +245,6 @@ def _summary_then(store: Store, recorded: Event) -> str:
             break
         summary = str(e.payload.get("summary") or summary)
     return summary
-
-
-_JINJA_OPEN = re.compile(r"\{(?=[{%#]|$)")
-
-
-def _literal(text: str) -> str:
-    """Text for a template body that renders as itself: no Jinja can start inside it.
-
-    A `{` at the end is escaped too, since a variable may follow it.
-    """
-    return _JINJA_OPEN.sub("{{ '{' }}", text)
-
-
-def templated(text: str, swaps: list[_Swap]) -> str:
-    """The text as template source: swapped words become variables, the rest stays literal."""
-    if not swaps:
-        return _literal(text)
-    pattern = re.compile("|".join(f"(?P<s{i}>{s.pattern})" for i, s in enumerate(swaps)))
-    parts: list[str] = []
-    position = 0
-    for match in pattern.finditer(text):
-        parts.append(_literal(text[position : match.start()]))
-        parts.append(swaps[int(str(match.lastgroup)[1:])].expression)
-        position = match.end()
-    parts.append(_literal(text[position:]))
-    return "".join(parts)
-
-
-# --- the body -----------------------------------------------------------------------------
-
-
-def _block(name: str, content: str) -> str:
-    return f"{{% block {name} -%}}\n{content}\n{{%- endblock %}}"
-
-
-def _block_body(
-    text: str, blocks: list[tuple[str, str]], swaps: list[_Swap]
-) -> tuple[str, list[str], bool]:
-    """The blocks in order, with the words around them (greeting, signature) kept too."""
-    pieces: list[str] = []
-    position = 0
-    for name, content in blocks:
-        found = text.find(content, position) if content else position
-        if found < 0:
-            body = "\n\n".join(_block(n, templated(c, swaps)) for n, c in blocks)
-            return body + "\n", [n for n, _ in blocks], False
-        pieces.append(templated(text[position:found], swaps))
-        pieces.append(_block(name, templated(content, swaps)))
-        position = found + len(content)
-    pieces.append(templated(text[position:], swaps))
-    body = "".join(pieces)
-    return (body if body.endswith("\n") else body + "\n"), [n for n, _ in blocks], True
-
-
-def _split_body(text: str, purpose: str, swaps: list[_Swap]) -> tuple[str, list[str]]:
-    """Paragraphs shared out in order over the purpose's required blocks (or one `body`);
-    a greeting and a sign-off stay outside the blocks, as in the library's own templates."""
-    names = list(REQUIRED_BLOCKS.get(purpose, ("body",)))
-    units = [p.strip() for p in _PARAGRAPH.split(text.strip()) if p.strip()]
-    before, after = [], []
-    if names != ["body"] and len(units) > 1 and _short(units[0]) and units[0].endswith(","):
-        before = [units.pop(0)]
-    if names != ["body"] and len(units) > 1 and _short(units[-1]):
-        after = [units.pop()]
-    joiner = "\n\n"
-    if len(units) < len(names):
-        sentences = [s for p in units for s in _SENTENCE.split(p) if s.strip()]
-        if len(sentences) > len(units):
-            units, joiner = sentences, " "
-    share, extra = divmod(len(units), len(names))
-    start = 0
-    pieces = [templated(p, swaps) for p in before]
-    for index, name in enumerate(names):
-        size = share + (1 if index < extra else 0)
-        pieces.append(_block(name, templated(joiner.join(units[start : start + size]), swaps)))
-        start += size
-    pieces += [templated(p, swaps) for p in after]
-    return "\n\n".join(pieces) + "\n", names
-
-
-def _short(paragraph: str) -> bool:
-    """A greeting or a sign-off: a few words that do not end a sentence."""
-    return len(paragraph.split()) <= 8 and not paragraph.endswith((".", "!", "?", ":"))
 
 
 def _front_matter(

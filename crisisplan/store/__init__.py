@@ -68,3 +68,10 @@ def open_store(target: str | Path, *, create: bool = True) -> Store:
     from crisisplan.store.sqlite import open_sqlite
 
     return open_sqlite(Path(text), create=create)
+
+
+def sqlite_version() -> str:
+    """The SQLite library a local log runs on, for `crisis --version`."""
+    import sqlite3
+
+    return sqlite3.sqlite_version
