@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from crisisplan.cli.options import AsOpt, AtOpt, DbOpt, IncidentOpt, JsonOpt, PlaybookOpt
+
+if TYPE_CHECKING:
+    from crisisplan.playbook.model import Playbook
+    from crisisplan.terminal.prompts import Asker
 
 
 def start(
@@ -43,32 +47,9 @@ def start(
     with command_session(db=db, playbook=playbook, as_=as_, at=at, create=True) as s:
         pb = s.plan.playbook
         ask = asker()
-        if incident_type is None:
-            incident_type = ask.choose(
-                "What kind of incident is it",
-                [(tid, t.description) for tid, t in pb.incident_types.items()],
-                flag="--type",
-                default=None,
-            )
-        if severity is None:
-            default = (
-                pb.incident_types[incident_type].default_severity
-                if (incident_type in pb.incident_types)
-                else None
-            )
-            severity = ask.choose(
-                "How bad is it",
-                [
-                    (sid, _severity_line(sev.description, sev.update_every_minutes))
-                    for sid, sev in pb.severities.items()
-                ],
-                flag="--severity",
-                default=default,
-            )
-        if title is None:
-            title = ask.text("Title (what is wrong, in a few words)", flag="--title")
-        if summary is None:
-            summary = ask.text("What do we know so far", flag="--summary")
+        incident_type, severity, title, summary = _ask_what_is_missing(
+            ask, pb, incident_type=incident_type, severity=severity, title=title, summary=summary
+        )
         prepared = prepare_start(
             s.plan,
             s.store,  # the log is created here, once every answer is in
@@ -93,6 +74,45 @@ def start(
             s.plan, s.store, prepared, post_update=post, at=s.at, who=s.who, update_text=update_text
         )
     typer.echo(f"Recorded {incident_id}. Next: crisis status")
+
+
+def _ask_what_is_missing(
+    ask: Asker,
+    pb: Playbook,
+    *,
+    incident_type: str | None,
+    severity: str | None,
+    title: str | None,
+    summary: str | None,
+) -> tuple[str, str, str, str]:
+    """Type, severity (with the playbook's descriptions), title and summary, in that order."""
+    if incident_type is None:
+        incident_type = ask.choose(
+            "What kind of incident is it",
+            [(tid, t.description) for tid, t in pb.incident_types.items()],
+            flag="--type",
+            default=None,
+        )
+    if severity is None:
+        default = (
+            pb.incident_types[incident_type].default_severity
+            if (incident_type in pb.incident_types)
+            else None
+        )
+        severity = ask.choose(
+            "How bad is it",
+            [
+                (sid, _severity_line(s.description, s.update_every_minutes))
+                for sid, s in pb.severities.items()
+            ],
+            flag="--severity",
+            default=default,
+        )
+    if title is None:
+        title = ask.text("Title (what is wrong, in a few words)", flag="--title")
+    if summary is None:
+        summary = ask.text("What do we know so far", flag="--summary")
+    return incident_type, severity, title, summary
 
 
 def _severity_line(description: str, every: int | None) -> str:
