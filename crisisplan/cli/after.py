@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated
 
 import typer
 
 from crisisplan.cli.options import AsOpt, AtOpt, DbOpt, IncidentOpt, JsonOpt, PlaybookOpt
-
-if TYPE_CHECKING:
-    from crisisplan.phases.aftermath import Resolution
-    from crisisplan.phases.apology import Apologies, Apology
-    from crisisplan.phases.replies import Draft
 
 OutputOpt = Annotated[
     Path | None,
@@ -51,18 +44,15 @@ def resolve(
 
     Example: crisis resolve --cause "A failed database failover" --impact "No sign-ins for 2 h"
     """
-    from crisisplan.clock import parse_at
     from crisisplan.phases.aftermath import check_open
     from crisisplan.phases.aftermath import resolve as record_resolution
-    from crisisplan.phases.session import agent_name, find_incident, open_log
-    from crisisplan.playbook.loader import find_playbook, load_plan
+    from crisisplan.phases.session import command_session
     from crisisplan.terminal.prompts import asker
+    from crisisplan.views.aftermath import show_resolution
 
-    when = parse_at(at)
-    _check_folder(output)
-    plan = load_plan(find_playbook(playbook))
-    with open_log(db) as store:
-        row = find_incident(store, incident)
+    with command_session(db=db, incident=incident, playbook=playbook, as_=as_, at=at) as s:
+        _check_folder(output)
+        plan, row = s.plan, s.row
         check_open(row)  # before asking anything
         ask = asker()
         cause = cause if cause is not None else ask.text("What caused it", flag="--cause")
@@ -70,16 +60,16 @@ def resolve(
             impact = ask.text("What did it mean for customers", flag="--impact")
         result = record_resolution(
             plan,
-            store,
+            s.store,
             row,
             cause=cause,
             impact=impact,
             message=message,
             channel=channel,
-            at=when,
-            who=agent_name(as_),
+            at=s.at,
+            who=s.who,
         )
-    _show_resolution(result, output=output, as_json=as_json)
+    show_resolution(result, output=output, as_json=as_json)
     raise typer.Exit(1 if result.has_errors else 0)
 
 
@@ -96,21 +86,20 @@ def reopen(
 
     Example: crisis reopen --reason "Sign-ins failing again in eu-west"
     """
-    from crisisplan.clock import parse_at, show
+    from crisisplan.clock import show
     from crisisplan.phases import state as st
     from crisisplan.phases.aftermath import check_resolved
     from crisisplan.phases.aftermath import reopen as record_reopening
-    from crisisplan.phases.session import agent_name, find_incident, open_log
+    from crisisplan.phases.session import command_session
     from crisisplan.terminal.prompts import asker
 
-    when = parse_at(at)
-    with open_log(db) as store:
-        row = find_incident(store, incident)
+    with command_session(db=db, incident=incident, as_=as_, at=at) as s:
+        row = s.row
         check_resolved(row)
         if reason is None:
             reason = asker().text("Why is it not over", flag="--reason")
-        record_reopening(store, row, reason=reason, at=when, who=agent_name(as_))
-        fresh = store.incident(row.id)
+        record_reopening(s.store, row, reason=reason, at=s.at, who=s.who)
+        fresh = s.store.incident(row.id)
     due = st.next_update_due(fresh.state) if fresh else None
     tail = f" Next update due {show(due)}: crisis update '...'" if due else ""
     typer.echo(f"Reopened {row.id}: back in the during phase.{tail}")
@@ -141,20 +130,16 @@ def apologize(
 
     Example: crisis apologize -o apologies/
     """
-    from crisisplan.clock import parse_at
     from crisisplan.phases.apology import apologize as draft_apologies
-    from crisisplan.phases.session import agent_name, find_incident, open_log
-    from crisisplan.playbook.loader import find_playbook, load_plan
+    from crisisplan.phases.session import command_session
+    from crisisplan.views.aftermath import show_apologies
 
-    when = parse_at(at)
-    _check_folder(output)
-    plan = load_plan(find_playbook(playbook))
-    with open_log(db) as store:
-        row = find_incident(store, incident)
+    with command_session(db=db, incident=incident, playbook=playbook, as_=as_, at=at) as s:
+        _check_folder(output)
         result = draft_apologies(
-            plan, store, row, email=email, again=again, force=force, at=when, who=agent_name(as_)
+            s.plan, s.store, s.row, email=email, again=again, force=force, at=s.at, who=s.who
         )
-    _show_apologies(result, output=output, as_json=as_json)
+    show_apologies(result, output=output, as_json=as_json)
     raise typer.Exit(1 if result.not_ready else 0)
 
 
@@ -162,9 +147,6 @@ def register(app: typer.Typer) -> None:
     """Add the aftermath commands to the app."""
     for command in (resolve, reopen, apologize):
         app.command(rich_help_panel="After")(command)
-
-
-# --- showing the results --------------------------------------------------------------------
 
 
 def _check_folder(output: Path | None) -> None:
@@ -175,141 +157,3 @@ def _check_folder(output: Path | None) -> None:
             f"{output} is a file; -o names a folder for one file per customer.",
             hint="Give a folder (it is created if needed).",
         )
-
-
-def _write(output: Path | None, number: int, d: Draft) -> Path | None:
-    from crisisplan.files import write_atomic
-    from crisisplan.phases.replies import output_path
-
-    if output is None:
-        return None
-    path = output_path(output, d.customer, number)
-    write_atomic(path, d.text, mode=0o600)  # customer names and emails: for our eyes
-    return path
-
-
-def _dump(document: dict[str, Any]) -> None:
-    sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
-
-
-def _show_resolution(r: Resolution, *, output: Path | None, as_json: bool) -> None:
-    from crisisplan.clock import show, to_text
-    from crisisplan.language.lint import findings_as_json
-    from crisisplan.terminal.console import display_warning, err, inert, out
-    from crisisplan.views.drafts import show_draft
-
-    files = [_write(output, n, d) for n, d in enumerate(r.notices, start=1)]
-    final = r.final_update
-    if as_json:
-        _dump(
-            {
-                "incident": r.incident_id,
-                "phase": "aftermath",
-                "resolved_at": to_text(r.resolved_at),
-                "cause": r.cause,
-                "impact": r.impact,
-                "final_update": final and vars(final),
-                "notices": [
-                    {
-                        "event_id": d.event_id,
-                        "customer": d.customer.record(),
-                        "template": d.template,
-                        "channel": d.channel,
-                        "text": d.text,
-                        "file": str(path) if path else None,
-                        "findings": findings_as_json(d.findings),
-                    }
-                    for d, path in zip(r.notices, files, strict=True)
-                ],
-                "warnings": r.warnings,
-            }
-        )
-        return
-    console = out()
-    if final is not None:
-        console.print(inert(f"── Final public update on {final.channel}", style="bold"))
-        console.print(inert(final.text.rstrip("\n")))
-    for d, path in zip(r.notices, files, strict=True):
-        show_draft(d, path, heading=f"Resolved notice for {d.customer.name} <{d.customer.email}>")
-    for warning in r.warnings:
-        display_warning(warning)
-    n = len(r.notices)
-    err().print(
-        inert(
-            f"Resolved {r.incident_id} at {show(r.resolved_at)}. Drafted {n} resolved "
-            f"notice{'' if n == 1 else 's'} for the follow-up list"
-            + (f" (files in {output})" if output and n else "")
-            + (f"; posted the final update on {final.channel}" if final else "")
-            + ". Next: crisis apologize"
-        )
-    )
-
-
-def _show_apologies(r: Apologies, *, output: Path | None, as_json: bool) -> None:
-    from crisisplan.terminal.console import err, inert
-    from crisisplan.views.drafts import show_draft
-
-    files = [_write(output, n, a.draft) for n, a in enumerate(r.apologies, start=1)]
-    counts = {
-        "drafted": len(r.apologies),
-        "ready": len(r.apologies) - r.not_ready,
-        "not_ready": r.not_ready,
-        "already": r.already,
-    }
-    if as_json:
-        _dump(
-            {
-                "incident": r.incident_id,
-                "apologies": [_apology_json(a, p) for a, p in zip(r.apologies, files, strict=True)],
-                "counts": counts,
-            }
-        )
-        return
-    for a, path in zip(r.apologies, files, strict=True):
-        c = a.draft.customer
-        state = "ready" + (" (forced)" if a.forced else "") if a.ready else "NOT READY"
-        offer = a.compensation or "none (no rule of the plan applies)"
-        show_draft(
-            a.draft,
-            path,
-            heading=f"Apology to {c.name} <{c.email}>: {state}",
-            lines=[
-                (f"{c.email}: compensation: {offer}", ""),
-                *((f"{c.email}: ✗ {problem}", "bold red") for problem in a.problems),
-            ],
-        )
-    if not r.apologies and not r.already:
-        err().print(
-            inert(f"Nobody is on the follow-up list of {r.incident_id}: nothing to draft.")
-            + inert(" Add them with: crisis followup add --customer NAME --email EMAIL")
-        )
-        return
-    parts = [f"Drafted {counts['drafted']} apolog{'y' if counts['drafted'] == 1 else 'ies'}"]
-    parts.append(f"{counts['ready']} ready")
-    if r.not_ready:
-        parts.append(f"{r.not_ready} not ready (fix the template, or --force)")
-    if r.already:
-        parts.append(f"{r.already} already apologised to (use --again to redo)")
-    where = f" Files in {output}." if output and r.apologies else ""
-    err().print(inert("; ".join(parts) + "." + where))
-
-
-def _apology_json(a: Apology, path: Path | None) -> dict[str, Any]:
-    from crisisplan.language.lint import findings_as_json
-
-    d = a.draft
-    return {
-        "event_id": d.event_id,
-        "customer": d.customer.record(),
-        "template": d.template,
-        "channel": d.channel,
-        "text": d.text,
-        "file": str(path) if path else None,
-        "compensation": a.compensation,
-        "previous_incidents": a.previous_incidents,
-        "checks": a.checks,
-        "problems": a.problems,
-        "ready": a.ready,
-        "forced": a.forced,
-        "findings": findings_as_json(d.findings),
-    }

@@ -61,9 +61,11 @@ def plan(
     Example: crisis plan --format html -o crisis-plan.html
     """
     from crisisplan.files import write_atomic
-    from crisisplan.phases.before import plan_document
+    from crisisplan.phases.before import plan_outline
+    from crisisplan.views.plan import render_plan
 
-    document = plan_document(playbook, fmt.value)
+    title, sections = plan_outline(playbook)
+    document = render_plan(title, sections, fmt.value)
     if output is None:
         typer.echo(document, nl=False)
     else:

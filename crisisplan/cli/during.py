@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from crisisplan.cli.options import AsOpt, AtOpt, DbOpt, IncidentOpt, JsonOpt, PlaybookOpt
+
+if TYPE_CHECKING:
+    from crisisplan.playbook.model import Playbook
+    from crisisplan.terminal.prompts import Asker
 
 
 def start(
@@ -35,20 +39,85 @@ def start(
 
     Example: crisis start -t outage -s major --title "Logins failing" --summary "..." --yes
     """
-    from crisisplan.cli.flows import run_start
+    from crisisplan.phases.during import commit_start, prepare_start
+    from crisisplan.phases.session import command_session
+    from crisisplan.terminal.prompts import asker
+    from crisisplan.views.status import show_start
 
-    incident_id = run_start(
-        incident_type=incident_type,
-        severity=severity,
-        title=title,
-        summary=summary,
-        post=post,
-        at=at,
-        as_=as_,
-        playbook=playbook,
-        db=db,
-    )
+    with command_session(db=db, playbook=playbook, as_=as_, at=at, create=True) as s:
+        pb = s.plan.playbook
+        ask = asker()
+        incident_type, severity, title, summary = _ask_what_is_missing(
+            ask, pb, incident_type=incident_type, severity=severity, title=title, summary=summary
+        )
+        prepared = prepare_start(
+            s.plan,
+            s.store,  # the log is created here, once every answer is in
+            incident_type=incident_type,
+            severity=severity,
+            title=title,
+            summary=summary,
+            at=s.at,
+            who=s.who,
+        )
+        show_start(prepared)
+        update_text = None
+        if post is None:
+            post = ask.confirm("Post this first status update now?", flag="--yes or --no")
+            if post and ask.confirm(
+                "Edit it first?", flag="--yes (posts it unedited)", default=False
+            ):
+                from crisisplan.terminal.editor import edit
+
+                update_text = edit(prepared.update_text)
+        incident_id = commit_start(
+            s.plan, s.store, prepared, post_update=post, at=s.at, who=s.who, update_text=update_text
+        )
     typer.echo(f"Recorded {incident_id}. Next: crisis status")
+
+
+def _ask_what_is_missing(
+    ask: Asker,
+    pb: Playbook,
+    *,
+    incident_type: str | None,
+    severity: str | None,
+    title: str | None,
+    summary: str | None,
+) -> tuple[str, str, str, str]:
+    """Type, severity (with the playbook's descriptions), title and summary, in that order."""
+    if incident_type is None:
+        incident_type = ask.choose(
+            "What kind of incident is it",
+            [(tid, t.description) for tid, t in pb.incident_types.items()],
+            flag="--type",
+            default=None,
+        )
+    if severity is None:
+        default = (
+            pb.incident_types[incident_type].default_severity
+            if (incident_type in pb.incident_types)
+            else None
+        )
+        severity = ask.choose(
+            "How bad is it",
+            [
+                (sid, _severity_line(s.description, s.update_every_minutes))
+                for sid, s in pb.severities.items()
+            ],
+            flag="--severity",
+            default=default,
+        )
+    if title is None:
+        title = ask.text("Title (what is wrong, in a few words)", flag="--title")
+    if summary is None:
+        summary = ask.text("What do we know so far", flag="--summary")
+    return incident_type, severity, title, summary
+
+
+def _severity_line(description: str, every: int | None) -> str:
+    cadence = f"update every {every} minutes" if every else "no update cadence set"
+    return f"{description} ({cadence})"
 
 
 def status(
@@ -67,18 +136,17 @@ def status(
 
     Example: crisis status --check || notify-send "crisis update overdue"
     """
-    from crisisplan.clock import now
-    from crisisplan.phases.session import find_incident, open_log
+    from crisisplan.phases.session import command_session
     from crisisplan.phases.status import status as compute
     from crisisplan.views.status import show_status
 
-    with open_log(db) as store:
-        row = find_incident(store, incident)
-        several = len(store.incidents(open_only=True)) > 1
+    with command_session(db=db, incident=incident) as s:
+        row = s.row
+        several = len(s.store.incidents(open_only=True)) > 1
         result = compute(
             row,
-            followups_open=len(store.followups(row.id, open_only=True)),
-            now=now(),
+            followups_open=len(s.store.followups(row.id, open_only=True)),
+            now=s.now,
             several_open=several,
         )
     show_status(result, as_json=as_json)
@@ -106,31 +174,24 @@ def update(
 
     Example: crisis update "We found the cause and are restoring service" --eta 15:30
     """
-    from crisisplan.clock import parse_at, show
+    from crisisplan.clock import parse_at
     from crisisplan.phases.during import post_update
-    from crisisplan.phases.session import agent_name, find_incident, open_log
-    from crisisplan.playbook.loader import find_playbook, load_plan
+    from crisisplan.phases.session import command_session
+    from crisisplan.views.status import show_update
 
-    when = parse_at(at)
-    eta_at = parse_at(eta, future=True, flag="--eta") if eta else None
-    plan = load_plan(find_playbook(playbook))
-    with open_log(db) as store:
-        row = find_incident(store, incident)
+    with command_session(db=db, incident=incident, playbook=playbook, as_=as_, at=at) as s:
+        eta_at = parse_at(eta, future=True, flag="--eta") if eta else None
         text, next_at = post_update(
-            plan,
-            store,
-            row,
+            s.plan,
+            s.store,
+            s.row,
             message=message,
             channel=channel,
             eta=eta_at,
-            at=when,
-            who=agent_name(as_),
+            at=s.at,
+            who=s.who,
         )
-    from crisisplan.terminal.console import inert, out
-
-    out().print(inert(text.rstrip("\n")))
-    if next_at:
-        typer.echo(f"Recorded on {row.id}. Next update due {show(next_at)}.", err=True)
+    show_update(text, incident_id=s.row.id, next_at=next_at)
 
 
 def severity(
@@ -145,16 +206,14 @@ def severity(
 
     Example: crisis severity critical --reason "Data loss confirmed"
     """
-    from crisisplan.clock import parse_at, show
+    from crisisplan.clock import show
     from crisisplan.phases.during import change_severity
-    from crisisplan.phases.session import agent_name, find_incident, open_log
+    from crisisplan.phases.session import command_session
 
-    when = parse_at(at)
-    with open_log(db) as store:
-        row = find_incident(store, incident)
-        due = change_severity(store, row, level=level, reason=reason, at=when, who=agent_name(as_))
+    with command_session(db=db, incident=incident, as_=as_, at=at) as s:
+        due = change_severity(s.store, s.row, level=level, reason=reason, at=s.at, who=s.who)
     tail = f" Next update due {show(due)}." if due else ""
-    typer.echo(f"{row.id} is now {level}.{tail}")
+    typer.echo(f"{s.row.id} is now {level}.{tail}")
 
 
 def escalate(
@@ -174,17 +233,16 @@ def escalate(
     from crisisplan.clock import now, parse_at
     from crisisplan.phases import state as st
     from crisisplan.phases.during import escalate as record_escalation
-    from crisisplan.phases.session import agent_name, find_incident, open_log
+    from crisisplan.phases.session import command_session
     from crisisplan.views.records import show_ladder
 
-    with open_log(db) as store:
-        row = find_incident(store, incident)
+    # --at matters only when recording, so it is read then, after the incident is found.
+    with command_session(db=db, incident=incident, as_=as_) as s:
+        row = s.row
         if contact is None:
             show_ladder(st.ladder_now(row.state, now()), st.parse(row.state["started_at"]))
             return
-        step = record_escalation(
-            store, row, contact=contact, how=how, at=parse_at(at), who=agent_name(as_)
-        )
+        step = record_escalation(s.store, row, contact=contact, how=how, at=parse_at(at), who=s.who)
     typer.echo(f"Recorded: {step['name']} ({step['who']}) contacted for {row.id}.")
 
 
@@ -199,15 +257,12 @@ def note(
 
     Example: crisis note "Engineering confirms the failover did not trigger"
     """
-    from crisisplan.clock import parse_at
     from crisisplan.phases.during import add_note
-    from crisisplan.phases.session import agent_name, find_incident, open_log
+    from crisisplan.phases.session import command_session
 
-    when = parse_at(at)
-    with open_log(db) as store:
-        row = find_incident(store, incident)
-        event_id = add_note(store, row, text=message, at=when, who=agent_name(as_))
-    typer.echo(f"Noted on {row.id} (event {event_id}).")
+    with command_session(db=db, incident=incident, as_=as_, at=at) as s:
+        event_id = add_note(s.store, s.row, text=message, at=s.at, who=s.who)
+    typer.echo(f"Noted on {s.row.id} (event {event_id}).")
 
 
 def register(app: typer.Typer) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -12,9 +11,6 @@ import typer
 from crisisplan.cli.options import AsOpt, DbOpt, IncidentOpt, JsonOpt, PlaybookOpt
 
 if TYPE_CHECKING:
-    from crisisplan.language.lint import LintFinding
-    from crisisplan.phases.brief import Brief
-    from crisisplan.phases.library import Entry
     from crisisplan.playbook.model import Language
 
 STDIN = "<stdin>"
@@ -42,10 +38,11 @@ def lint(
     Example: crisis lint reply.md
     """
     from crisisplan.language.lint import lint as check
+    from crisisplan.views.language import show_findings
 
     name, text = _read_text(file)
     found = check(text, language=_language(playbook), above_minor=not minor)
-    _show_findings(name, found, as_json=as_json)
+    show_findings(name, found, as_json=as_json)
     raise typer.Exit(1 if any(f.level == "error" for f in found) else 0)
 
 
@@ -67,14 +64,12 @@ def brief(
     """
     from crisisplan.clock import now
     from crisisplan.phases.brief import build_brief
-    from crisisplan.phases.session import agent_name, find_incident, open_log
-    from crisisplan.playbook.loader import find_playbook, load_plan
+    from crisisplan.phases.session import command_session
+    from crisisplan.views.language import show_brief
 
-    plan = load_plan(find_playbook(playbook))
-    with open_log(db) as store:
-        row = find_incident(store, incident)
-        result = build_brief(plan=plan, store=store, row=row, agent=agent_name(as_), now=now())
-    _show_brief(result, output=output, as_json=as_json)
+    with command_session(db=db, incident=incident, playbook=playbook, as_=as_) as s:
+        result = build_brief(plan=s.plan, store=s.store, row=s.row, agent=s.who, now=now())
+    show_brief(result, output=output, as_json=as_json)
 
 
 library_app = typer.Typer(
@@ -91,10 +86,12 @@ def library_list(as_json: JsonOpt = False, playbook: PlaybookOpt = None) -> None
     Example: crisis library list --json
     """
     from crisisplan.phases.library import entries
-    from crisisplan.playbook.loader import find_playbook, load_plan
+    from crisisplan.phases.session import command_session
+    from crisisplan.views.language import show_entries
 
-    found = entries(plan=load_plan(find_playbook(playbook)))
-    _show_entries(found, as_json=as_json)
+    with command_session(playbook=playbook) as s:
+        found = entries(plan=s.plan)
+    show_entries(found, as_json=as_json)
 
 
 @library_app.command("show")
@@ -107,11 +104,12 @@ def library_show(
     Example: crisis library show first-response
     """
     from crisisplan.phases.library import source
-    from crisisplan.playbook.loader import find_playbook, load_plan
-    from crisisplan.terminal.console import visible
+    from crisisplan.phases.session import command_session
+    from crisisplan.views.language import show_template
 
-    _path, text = source(plan=load_plan(find_playbook(playbook)), template_id=template_id)
-    sys.stdout.write(visible(text if text.endswith("\n") else text + "\n"))
+    with command_session(playbook=playbook) as s:
+        _path, text = source(plan=s.plan, template_id=template_id)
+    show_template(text)
 
 
 @library_app.command("save")
@@ -136,23 +134,19 @@ def library_save(
     Example: crisis library save 42 --id calm-outage-reply
     """
     from crisisplan.phases.library import save_reply
-    from crisisplan.phases.session import open_log
-    from crisisplan.playbook.loader import find_playbook, load_plan
+    from crisisplan.phases.session import command_session
+    from crisisplan.views.language import show_saved
 
-    plan = load_plan(find_playbook(playbook))
-    with open_log(db) as store:
+    with command_session(db=db, playbook=playbook) as s:
         saved = save_reply(
-            plan=plan,
-            store=store,
+            plan=s.plan,
+            store=s.store,
             event_id=event_id,
             new_id=new_id,
             description=description,
             force=force,
         )
-    typer.echo(f"Wrote {saved.path}: a {saved.purpose} template, blocks {', '.join(saved.blocks)}.")
-    for note in saved.notes:
-        _note(note)
-    typer.echo(f"Next: crisis check; then draft with it: --template {saved.template_id}")
+    show_saved(saved)
 
 
 def register(app: typer.Typer) -> None:
@@ -214,76 +208,8 @@ def _language(explicit: Path | None) -> Language | None:
         p.suffix in (".yaml", ".yml") for p in folder.iterdir() if p.is_file()
     )
     if explicit is None and not os.environ.get("CRISIS_PLAYBOOK") and not anywhere:
-        _note("no playbook found, so only the built-in rules are checked (see --playbook).")
+        from crisisplan.views.language import note
+
+        note("no playbook found, so only the built-in rules are checked (see --playbook).")
         return None
     return load_plan(find_playbook(explicit)).playbook.language
-
-
-def _show_findings(name: str, found: list[LintFinding], *, as_json: bool) -> None:
-    from crisisplan.language.lint import findings_as_json
-    from crisisplan.terminal.console import visible
-
-    errors = sum(f.level == "error" for f in found)
-    if as_json:
-        document = {
-            "file": name,
-            "findings": findings_as_json(found),
-            "errors": errors,
-            "warnings": len(found) - errors,
-        }
-        sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
-        return
-    for f in found:
-        phrase = " ".join(f.phrase.split())
-        line = f"{name}:{f.line}:{f.column}: {f.level}: “{phrase}” — {f.why} Try: {f.suggestion}"
-        sys.stdout.write(visible(line) + "\n")
-    counts = f"{errors} error(s), {len(found) - errors} warning(s)" if found else "no findings"
-    _say(f"{name}: {counts}.")
-
-
-def _show_brief(result: Brief, *, output: Path | None, as_json: bool) -> None:
-    from crisisplan.terminal.console import inert, out
-
-    for note in result.notes:
-        _note(note)
-    if output is not None:
-        from crisisplan.files import write_atomic
-
-        write_atomic(output, result.as_markdown())
-        _say(f"wrote {output}")
-    if as_json:
-        sys.stdout.write(json.dumps(result.as_json(), indent=2, ensure_ascii=False) + "\n")
-    elif output is None:
-        out().print(inert(result.as_markdown().rstrip("\n")))
-
-
-def _show_entries(found: list[Entry], *, as_json: bool) -> None:
-    from crisisplan.terminal.console import inert, out
-
-    if as_json:
-        document = {"templates": [e.as_json() for e in found]}
-        sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
-        return
-    console = out()
-    for e in found:
-        used = f"; the plan's {', '.join(e.named_for)}" if e.named_for else ""
-        console.print(inert(f"{e.id}  ({e.purpose}{used})", style="bold"))
-        console.print(inert(f"  channels: {', '.join(e.channels) or 'any'}"))
-        console.print(inert(f"  sections: {', '.join(e.sections) or 'none'}"))
-        if e.description:
-            console.print(inert(f"  {e.description}"))
-    if not found:
-        console.print(inert("The library has no templates yet."))
-
-
-def _say(message: str) -> None:
-    """A line for the person, on stderr: stdout stays what scripts read."""
-    from crisisplan.terminal.console import visible
-
-    sys.stderr.write(visible(message) + "\n")
-
-
-def _note(message: str) -> None:
-    from crisisplan.terminal.console import visible
-
-    sys.stderr.write(f"note: {visible(message)}\n")

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from crisisplan.cli.options import AsOpt, DbOpt, IncidentOpt, JsonOpt, PlaybookOpt
 from crisisplan.errors import Interrupted
-
-if TYPE_CHECKING:
-    from crisisplan.phases.send import Item, Outcome, Report
 
 # --- statuspage ---------------------------------------------------------------------------
 
@@ -50,25 +47,18 @@ def statuspage_build(
     Example: crisis statuspage build site/ --title "Larkspur status"
     """
     from crisisplan.clock import now
+    from crisisplan.phases.session import command_session
     from crisisplan.phases.statuspage import gather, publish
-    from crisisplan.store import default_target, open_store
+    from crisisplan.views.public import progress, show_built
     from crisisplan.views.statuspage import render_site
 
-    with _progress("Building the status page") as progress, _no_cycle_collection():
-        # Never a new, empty log: a mistyped --db must not publish "no incidents".
-        with open_store(default_target(db), create=False) as store:
-            site = gather(store, now=now(), title=title, progress=progress)
+    with progress("Building the status page") as advance, _no_cycle_collection():
+        # Never a new, empty log (the session never creates one): a mistyped --db must
+        # not publish "no incidents".
+        with command_session(db=db) as s:
+            site = gather(s.store, now=now(), title=title, progress=advance)
         where = publish(directory, render_site(site))
-    typer.echo(
-        f"Built {where}: {_count(len(site.open), 'open incident')}, "
-        f"{_count(len(site.resolved), 'resolved')} in the last {site.window_days} days, "
-        f"{_count(site.update_count, 'public update')}."
-    )
-
-
-def _count(n: int, noun: str) -> str:
-    plural = noun if n == 1 or noun.endswith("resolved") else f"{noun}s"
-    return f"{n:,} {plural}"
+    show_built(site, where)
 
 
 @contextmanager
@@ -84,23 +74,6 @@ def _no_cycle_collection() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
-
-
-@contextmanager
-def _progress(label: str) -> Iterator[Callable[[int, int], None] | None]:
-    """A progress bar on a terminal; nothing when piped."""
-    import sys
-
-    from crisisplan.terminal.console import err, is_terminal
-
-    if not is_terminal(sys.stderr):
-        yield None
-        return
-    from rich.progress import Progress
-
-    with Progress(transient=True, console=err()) as bar:
-        task = bar.add_task(label, total=None)
-        yield lambda done, total: bar.update(task, completed=done, total=total)
 
 
 def register(app: typer.Typer) -> None:
@@ -152,24 +125,23 @@ def send(
     from crisisplan.clock import now
     from crisisplan.mailer import settings_from_env
     from crisisplan.phases.send import Options, send_drafts
-    from crisisplan.phases.session import agent_name, find_incident, open_log
-    from crisisplan.playbook.loader import find_playbook, load_plan
+    from crisisplan.phases.session import command_session
+    from crisisplan.views.public import show_item, show_report
 
     settings = settings_from_env()
-    plan = load_plan(find_playbook(playbook))
     options = Options(yes, resend_uncertain, retry_failed, per_minute)
-    with open_log(db) as store:
-        row = find_incident(store, incident)
+    with command_session(db=db, incident=incident, playbook=playbook, as_=as_) as s:
+        plan = s.plan
         try:
             report = send_drafts(
-                store,
-                row,
+                s.store,
+                s.row,
                 plan.playbook,
                 settings=settings,
                 options=options,
-                who=agent_name(as_),
+                who=s.who,
                 clock=now,
-                on_item=(lambda _i: None) if as_json else _show_item,
+                on_item=(lambda _i: None) if as_json else show_item,
             )
         except KeyboardInterrupt:
             if not yes:
@@ -179,70 +151,5 @@ def send(
                 hint="Run `crisis send --yes` again to send the rest. One cut off mid-send is "
                 "shown as uncertain, and sent again only with --resend-uncertain.",
             ) from None
-    _show_report(report, as_json=as_json)
+    show_report(report, as_json=as_json)
     raise typer.Exit(1 if report.problem else 0)
-
-
-def _show_item(item: Item) -> None:
-    """One line per message as it goes, so a long send shows its progress."""
-    from crisisplan.terminal.console import inert, out
-
-    line = f"{item.outcome:<10} E{item.draft}  {item.name} <{item.email}>"
-    style = {"sent": "", "failed": "bold red", "uncertain": "yellow"}.get(item.outcome, "dim")
-    out().print(inert(line + (f": {item.reason}" if item.reason else ""), style=style))
-
-
-def _show_report(report: Report, *, as_json: bool) -> None:
-    import json
-    import sys
-    from collections import Counter
-    from dataclasses import asdict
-
-    from crisisplan.terminal.console import err, inert, out
-
-    if as_json:
-        groups: tuple[Outcome, ...] = (
-            "sent",
-            "would_send",
-            "skipped",
-            "uncertain",
-            "failed",
-            "not_attempted",
-        )
-        document: dict[str, object] = {
-            "incident": report.incident,
-            "dry_run": report.dry_run,
-            "smtp": report.smtp,
-            "stopped": report.stopped,
-        }
-        document.update({g: [asdict(i) for i in report.of(g)] for g in groups})
-        document["counts"] = {g: len(report.of(g)) for g in groups}
-        sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
-        return
-    console = err()
-    would = report.of("would_send")
-    if report.dry_run:
-        via = f"via {report.smtp}" if report.smtp else "once CRISIS_SMTP_URL is set"
-        out().print(inert(f"Would send {len(would)} message(s) on {report.incident} {via}:"))
-        for i in would:
-            out().print(inert(f"  E{i.draft}  {i.name} <{i.email}>  from {i.sender}: {i.subject}"))
-    for i in report.items:
-        if (i.outcome != "skipped" and i.earlier) or (i.outcome == "skipped" and not _routine(i)):
-            _show_item(i)
-    skipped = Counter((i.reason or "").split(" (")[0] for i in report.of("skipped"))
-    done = len(would) if report.dry_run else len(report.of("sent"))
-    parts = [f"{done} {'to send' if report.dry_run else 'sent'}"]
-    parts += [f"{n} {why}" for why, n in skipped.items()]
-    for outcome in ("uncertain", "failed", "not_attempted"):
-        if report.of(outcome):
-            parts.append(f"{len(report.of(outcome))} {outcome.replace('_', ' ')}")
-    console.print(inert(f"{report.incident}: " + ", ".join(parts) + "."))
-    if report.stopped:
-        console.print(inert(f"Stopped: {report.stopped}. Run again to send the rest."), style="red")
-    if report.dry_run and would:
-        console.print(inert("Nothing was sent; run with --yes to send."))
-
-
-def _routine(item: Item) -> bool:
-    """Skipped for a reason nobody needs to act on."""
-    return (item.reason or "").startswith(("already sent", "replaced by", "sent by another"))

@@ -34,25 +34,22 @@ def followup_add(
 
     Example: crisis followup add --customer "Ada Park" --email ada@example.com --open-case
     """
-    from crisisplan.clock import parse_at
     from crisisplan.phases import followups
-    from crisisplan.phases.session import agent_name, find_incident, open_log
+    from crisisplan.phases.session import command_session
 
-    when = parse_at(at)
-    with open_log(db) as store:
-        row = find_incident(store, incident)
+    with command_session(db=db, incident=incident, as_=as_, at=at) as s:
         followups.add(
-            store,
-            row,
+            s.store,
+            s.row,
             name=customer,
             email=email,
             tier=tier,
             open_case=open_case,
             note=note,
-            at=when,
-            who=agent_name(as_),
+            at=s.at,
+            who=s.who,
         )
-    typer.echo(f"Added {email} to the follow-up list of {row.id}.")
+    typer.echo(f"Added {email} to the follow-up list of {s.row.id}.")
 
 
 @followup_app.command("list")
@@ -67,12 +64,11 @@ def followup_list(
     Example: crisis followup list --json
     """
     from crisisplan.phases import followups
-    from crisisplan.phases.session import find_incident, open_log
+    from crisisplan.phases.session import command_session
     from crisisplan.views.records import show_followups
 
-    with open_log(db) as store:
-        row = find_incident(store, incident)
-        entries = followups.ordered(store, row, open_only=not all_)
+    with command_session(db=db, incident=incident) as s:
+        entries = followups.ordered(s.store, s.row, open_only=not all_)
     show_followups(entries, as_json=as_json)
 
 
@@ -88,15 +84,12 @@ def followup_done(
 
     Example: crisis followup done --email ada@example.com
     """
-    from crisisplan.clock import parse_at
     from crisisplan.phases import followups
-    from crisisplan.phases.session import agent_name, find_incident, open_log
+    from crisisplan.phases.session import command_session
 
-    when = parse_at(at)
-    with open_log(db) as store:
-        row = find_incident(store, incident)
-        followups.done(store, row, email=email, at=when, who=agent_name(as_))
-    typer.echo(f"Marked {email} done on {row.id}.")
+    with command_session(db=db, incident=incident, as_=as_, at=at) as s:
+        followups.done(s.store, s.row, email=email, at=s.at, who=s.who)
+    typer.echo(f"Marked {email} done on {s.row.id}.")
 
 
 class TimelineFormat(StrEnum):
@@ -116,22 +109,12 @@ def timeline(
 
     Example: crisis timeline --format md > timeline.md
     """
-    import sys
+    from crisisplan.phases.session import command_session
+    from crisisplan.views.records import show_timeline
 
-    from crisisplan.phases.session import find_incident, open_log
-    from crisisplan.views.records import timeline_json, timeline_md, timeline_text
-
-    with open_log(db) as store:
-        row = find_incident(store, incident)
-        events = store.events(row.id)
-        if fmt is TimelineFormat.json:
-            lines = timeline_json(row, events)
-        elif fmt is TimelineFormat.md:
-            lines = timeline_md(row, events)
-        else:
-            lines = (line + "\n" for line in timeline_text(events))
-        for chunk in lines:
-            sys.stdout.write(chunk)
+    with command_session(db=db, incident=incident) as s:
+        # Shown while the log is open: the events are read as they are written out.
+        show_timeline(s.row, s.store.events(s.row.id), fmt.value)
 
 
 def list_incidents(
@@ -143,11 +126,11 @@ def list_incidents(
 
     Example: crisis list --open
     """
-    from crisisplan.phases.session import open_log
+    from crisisplan.phases.session import command_session
     from crisisplan.views.records import show_incidents
 
-    with open_log(db) as store:
-        rows = store.incidents(open_only=open_only)
+    with command_session(db=db) as s:
+        rows = s.store.incidents(open_only=open_only)
     show_incidents(rows, as_json=as_json)
 
 

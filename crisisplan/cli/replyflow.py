@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
-import json
-import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from crisisplan.errors import EXIT_OK, EXIT_PROBLEM, CrisisError, Interrupted, UsageError
+from crisisplan.views.json_out import JsonStream, print_json
+from crisisplan.views.replies import draft_json, progress, show_reply, show_summary
 
 if TYPE_CHECKING:
     from crisisplan.phases.bulk import Counts
@@ -43,10 +41,8 @@ class ReplyRequest:
 
 def run_reply(req: ReplyRequest) -> int:
     """Draft for one customer or a CSV of many; return the exit code."""
-    from crisisplan.clock import parse_at
     from crisisplan.phases.replies import Replier
-    from crisisplan.phases.session import agent_name, find_incident, open_log
-    from crisisplan.playbook.loader import find_playbook, load_plan
+    from crisisplan.phases.session import command_session
 
     if req.customers and (req.name or req.email):
         raise UsageError(
@@ -58,16 +54,15 @@ def run_reply(req: ReplyRequest) -> int:
             "--edit works on one draft, not a CSV of many.",
             hint="Draft them, then edit one with --customer.",
         )
-    when = parse_at(req.at)
-    plan = load_plan(find_playbook(req.playbook))
-    with open_log(req.db) as store:
-        row = find_incident(store, req.incident)
+    with command_session(
+        db=req.db, incident=req.incident, playbook=req.playbook, as_=req.agent, at=req.at
+    ) as s:
         replier = Replier(
-            plan,
-            store,
-            row,
-            agent_name(req.agent),
-            when,
+            s.plan,
+            s.store,
+            s.row,
+            s.who,
+            s.at,
             template_id=req.template,
             channel_id=req.channel,
             followup=req.followup,
@@ -104,9 +99,9 @@ def _one(replier: Replier, req: ReplyRequest) -> int:
 
         write_atomic(req.output, draft.text, mode=0o600)
     if req.as_json:
-        sys.stdout.write(json.dumps(_as_json(draft), indent=2, ensure_ascii=False) + "\n")
+        print_json(draft_json(draft))
     else:
-        _show(draft, to_file=req.output)
+        show_reply(draft, to_file=req.output)
     return EXIT_PROBLEM if draft.has_errors else EXIT_OK
 
 
@@ -133,18 +128,20 @@ def _bulk(replier: Replier, req: ReplyRequest, path: Path) -> int:
         from crisisplan.files import make_folder
 
         make_folder(directory)
-    json_out = _JsonStream(replier.row.id) if req.as_json else None
+    # Nothing is printed until the first draft: a CSV refused at its header leaves
+    # stdout empty, not half a document.
+    json_out = JsonStream({"incident": replier.row.id}, "drafts") if req.as_json else None
 
     def show(drafts: list[Draft]) -> None:
         for d in drafts:
             if json_out:
-                json_out.add(_as_json(d))
+                json_out.add(draft_json(d))
             elif directory is None:
-                _show(d, to_file=None, header=True)
+                show_reply(d, to_file=None, header=True)
 
     counts = Counts()
     try:
-        with _progress(path) as advance:
+        with progress(path) as advance:
             counts = draft_all(
                 replier,
                 read_csv(path),
@@ -160,13 +157,14 @@ def _bulk(replier: Replier, req: ReplyRequest, path: Path) -> int:
             )
     except BaseException as exc:
         if json_out and not json_out.first:
-            json_out.close(counts)  # whole, with the drafts recorded before it stopped
+            # whole, with the drafts recorded before it stopped
+            json_out.close(counts=dataclasses.asdict(counts))
         if isinstance(exc, KeyboardInterrupt):
             raise _interrupted(counts, directory) from None
         raise
     if json_out:
-        json_out.close(counts)
-    _summary(counts, directory)
+        json_out.close(counts=dataclasses.asdict(counts))
+    show_summary(counts, directory)
     return EXIT_PROBLEM if counts.bad or counts.with_errors else EXIT_OK
 
 
@@ -192,83 +190,3 @@ def _size(path: Path) -> int:
         raise UsageError(
             f"cannot read {path}: {exc.strerror or exc}.", hint="Check the path to the CSV file."
         ) from None
-
-
-class _JsonStream:
-    """One JSON document, streamed: drafts are never all held at once."""
-
-    def __init__(self, incident_id: str) -> None:
-        # Nothing is printed until the first draft: a CSV refused at its header leaves
-        # stdout empty, not half a document.
-        self.head = '{"incident": ' + json.dumps(incident_id) + ', "drafts": ['
-        self.first = True
-
-    def add(self, document: dict[str, object]) -> None:
-        prefix = self.head if self.first else ","
-        sys.stdout.write(prefix + "\n  " + json.dumps(document, ensure_ascii=False))
-        self.first = False
-
-    def close(self, counts: Counts) -> None:
-        sys.stdout.write((self.head if self.first else "") + '\n], "counts": ')
-        sys.stdout.write(json.dumps(dataclasses.asdict(counts)) + "}\n")
-
-
-def _as_json(d: Draft) -> dict[str, object]:
-    from crisisplan.language.lint import findings_as_json
-
-    c = d.customer
-    return {
-        "event_id": d.event_id,
-        "customer": {**c.record(), "line": c.line},
-        "template": d.template,
-        "channel": d.channel,
-        "text": d.text,
-        "edited": d.edited_from is not None,
-        "findings": findings_as_json(d.findings),
-    }
-
-
-def _show(d: Draft, *, to_file: Path | None, header: bool = False) -> None:
-    from crisisplan.views.drafts import show_draft
-
-    c = d.customer
-    show_draft(d, to_file, heading=f"{c.name} <{c.email}>" if header else None)
-
-
-def _summary(counts: Counts, directory: Path | None) -> None:
-    from crisisplan.terminal.console import err, inert
-
-    parts = [f"Drafted {counts.drafted} repl{'y' if counts.drafted == 1 else 'ies'}"]
-    if counts.already:
-        parts.append(f"{counts.already} already drafted (use --again to redo)")
-    if counts.restored:
-        parts.append(f"{counts.restored} missing file(s) of those written again from the log")
-    if counts.bad:
-        parts.append(f"{counts.bad} bad row(s) skipped")
-    if counts.with_errors:
-        parts.append(f"{counts.with_errors} with language errors to fix")
-    where = f" Files in {directory}." if directory else ""
-    err().print(inert("; ".join(parts) + "." + where))
-
-
-@contextmanager
-def _progress(path: Path) -> Iterator[Callable[[int], None]]:
-    """A progress bar on a terminal; nothing when piped."""
-    from crisisplan.terminal.console import err, is_terminal
-
-    if not is_terminal(sys.stderr):
-        yield lambda _n: None
-        return
-    from rich.progress import Progress
-
-    with path.open("rb") as handle:
-        total = max(sum(1 for _ in handle) - 1, 0)
-    # No refresh thread: bulk drafting forks its workers while the bar is up.
-    with Progress(transient=True, console=err(), auto_refresh=False) as progress:
-        task = progress.add_task("Drafting", total=total)
-
-        def advance(rows: int) -> None:
-            progress.advance(task, rows)
-            progress.refresh()
-
-        yield advance

@@ -68,21 +68,19 @@ def _run(
     db: str | None,
 ) -> None:
     """Figures first (the questions are easier with them in view), then answers, then record."""
-    from crisisplan.clock import parse_at
     from crisisplan.phases import review as core
     from crisisplan.phases.answers import read_answers, unanswered
-    from crisisplan.phases.session import agent_name, find_incident, open_log
-    from crisisplan.playbook.loader import find_playbook, load_plan
+    from crisisplan.phases.session import command_session
     from crisisplan.terminal.prompts import Terminal, asker
     from crisisplan.views import review as view
-    from crisisplan.views.status import show_json
+    from crisisplan.views.json_out import print_json
 
-    when, who = parse_at(at), agent_name(as_)
-    questions = list(load_plan(find_playbook(playbook)).playbook.review.questions)
-    given = read_answers(answers_file, questions) if answers_file else None
-    with open_log(db) as store:
-        row = find_incident(store, incident)
-        figures = core.figures(store, row, now=when)
+    with command_session(db=db, incident=incident, playbook=playbook, as_=as_, at=at) as s:
+        when, who = s.at, s.who
+        questions = list(s.plan.playbook.review.questions)
+        given = read_answers(answers_file, questions) if answers_file else None
+        row = s.row
+        figures = core.figures(s.store, row, now=when)
         if not as_json:
             view.show_summary(figures)
         if given is None:
@@ -91,13 +89,13 @@ def _run(
         report = output or (None if as_json else Path("reviews") / f"{row.id}.md")
         text = None
         if report is not None:
-            events = store.events(row.id)
+            events = s.store.events(row.id)
             text = "".join(view.report_md(row, figures, given, events, at=when, who=who))
         event_id = core.record_review(
-            store, row, answers=given, figures=figures, report=report, text=text, at=when, who=who
+            s.store, row, answers=given, figures=figures, report=report, text=text, at=when, who=who
         )
     if as_json:
-        show_json(view.review_json(figures, given, report=report, event_id=event_id))
+        print_json(view.review_json(figures, given, report=report, event_id=event_id))
     else:
         view.show_done(given, report=report, incident_id=row.id, event_id=event_id)
 

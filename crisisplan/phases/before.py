@@ -7,10 +7,14 @@ import re
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from crisisplan.errors import CrisisError, Location, PlaybookInvalid
 from crisisplan.files import write_atomic
 from crisisplan.playbook.findings import Finding
+
+if TYPE_CHECKING:
+    from crisisplan.playbook.outline import Section
 
 
 @dataclass(frozen=True)
@@ -59,15 +63,12 @@ def _order(finding: Finding) -> tuple[int, str, int, int]:
     return (finding.level != "error", str(loc.file), loc.line or 0, loc.column or 0)
 
 
-def plan_document(explicit: Path | None, fmt: str) -> str:
-    """The plan as Markdown, HTML or plain text, for `crisis plan`."""
+def plan_outline(explicit: Path | None) -> tuple[str, list[Section]]:
+    """The plan's title and sections, for `crisis plan` to lay out as text, md or html."""
     from crisisplan.playbook.loader import find_playbook, load_plan
     from crisisplan.playbook.outline import outline
-    from crisisplan.views.plan import to_html, to_markdown, to_text
 
-    title, sections = outline(load_plan(find_playbook(explicit)).playbook)
-    render = {"md": to_markdown, "html": to_html, "text": to_text}[fmt]
-    return render(title, sections)
+    return outline(load_plan(find_playbook(explicit)).playbook)
 
 
 def example_files() -> list[tuple[str, bytes]]:

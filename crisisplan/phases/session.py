@@ -1,15 +1,86 @@
-"""What every during-phase command needs: the log, the incident, who is acting."""
+"""What every command needs: the log, the incident, the plan, who is acting and when."""
 
 from __future__ import annotations
 
+import datetime as dt
 import getpass
 import os
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from crisisplan.errors import UsageError
 
 if TYPE_CHECKING:
+    from crisisplan.playbook.loader import Plan
     from crisisplan.store import IncidentRow, Store
+
+
+@dataclass(frozen=True)
+class Session:
+    """One command's view of the world, each part built the first time the command uses it.
+
+    Lazy on purpose: `status` never reads `plan`, so the playbook, pydantic, jinja2 and
+    yaml are never imported for it; and a command meets errors (a bad playbook, a missing
+    log, an unknown incident) in the order it asks for those parts, as it did when it
+    built each one itself.
+    """
+
+    now: dt.datetime  # when the command started
+    at: dt.datetime  # when it happened: --at, else `now`
+    db: str | None
+    incident: str | None
+    playbook: Path | None
+    as_: str | None
+    create: bool
+    stack: ExitStack
+
+    @cached_property
+    def who(self) -> str:
+        """Who is acting (see `agent_name`)."""
+        return agent_name(self.as_)
+
+    @cached_property
+    def plan(self) -> Plan:
+        """The playbook and its library, validated."""
+        from crisisplan.playbook.loader import find_playbook, load_plan
+
+        return load_plan(find_playbook(self.playbook))
+
+    @cached_property
+    def store(self) -> Store:
+        """The incident log, open until the `with` block ends."""
+        return self.stack.enter_context(open_log(self.db, create=self.create))
+
+    @cached_property
+    def row(self) -> IncidentRow:
+        """The incident the command is about (see `find_incident`)."""
+        return find_incident(self.store, self.incident)
+
+
+@contextmanager
+def command_session(
+    *,
+    db: str | None = None,
+    incident: str | None = None,
+    playbook: Path | None = None,
+    as_: str | None = None,
+    at: str | None = None,
+    create: bool = False,
+) -> Iterator[Session]:
+    """The session a command works in; --at is read at once, everything else on first use.
+
+    Only `crisis start` passes `create=True` (see `open_log`). The log closes on leaving.
+    """
+    from crisisplan.clock import now, parse_at
+
+    started = now()
+    when = parse_at(at, current=started)
+    with ExitStack() as stack:
+        yield Session(started, when, db, incident, playbook, as_, create, stack)
 
 
 def agent_name(explicit: str | None) -> str:

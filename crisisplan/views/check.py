@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import sys
 
 from crisisplan.errors import EXIT_BAD_INPUT, EXIT_OK, EXIT_PROBLEM
 from crisisplan.phases.before import CheckReport
 from crisisplan.terminal.console import visible
+from crisisplan.views.json_out import print_json
 
 
 def exit_code(report: CheckReport, *, strict: bool) -> int:
@@ -45,7 +45,7 @@ def show_check(report: CheckReport, *, as_json: bool, strict: bool) -> int:
             "hint": report.hint,
             "findings": [f.as_json() for f in report.findings],
         }
-        sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+        print_json(document)
         return code
     # An invalid playbook is an error like any other: on stderr, one line per problem.
     stream = sys.stdout if report.loaded else sys.stderr

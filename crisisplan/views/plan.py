@@ -6,6 +6,13 @@ import html
 
 from crisisplan.playbook.outline import Section
 
+
+def render_plan(title: str, sections: list[Section], fmt: str) -> str:
+    """The plan as `fmt`: text (for a terminal or a text file), md or html."""
+    render = {"md": to_markdown, "html": to_html, "text": to_text}[fmt]
+    return render(title, sections)
+
+
 _CSS = """
 :root { color-scheme: light dark; --fg: #1b1f24; --bg: #ffffff; --muted: #57606a;
   --rule: #d0d7de; --head: #f6f8fa; }

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import sys
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
@@ -11,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from crisisplan.clock import human_minutes, show, to_text
 from crisisplan.phases import state as st
 from crisisplan.terminal.console import inert, out, visible
+from crisisplan.views.json_out import JsonStream, print_json
 
 if TYPE_CHECKING:
     from crisisplan.phases.followups import Entry
@@ -106,49 +106,50 @@ def _elapsed(delta: dt.timedelta) -> str:
     return f"{'-' if minutes < 0 else '+'}{hours}:{mins:02d}"
 
 
-def timeline_json(row: IncidentRow, events: Iterable[Event]) -> Iterable[str]:
+def show_timeline(row: IncidentRow, events: Iterable[Event], fmt: str) -> None:
+    """Every event on stdout as `fmt` (text, md or json), written as it is read."""
+    if fmt == "json":
+        _timeline_json(row, events)
+        return
+    lines = timeline_md(row, events) if fmt == "md" else (f"{x}\n" for x in timeline_text(events))
+    for chunk in lines:
+        sys.stdout.write(chunk)
+
+
+def _timeline_json(row: IncidentRow, events: Iterable[Event]) -> None:
     """Streamed: one JSON document without holding every event in memory."""
-    yield '{"incident": ' + json.dumps(row.id) + ', "events": ['
-    for i, e in enumerate(events):
-        yield (
-            ("," if i else "")
-            + "\n  "
-            + json.dumps(
-                {
-                    "id": e.id,
-                    "kind": e.kind,
-                    "at": to_text(e.at),
-                    "who": e.who,
-                    "channel": e.channel,
-                    "payload": e.payload,
-                },
-                ensure_ascii=False,
-            )
+    stream = JsonStream({"incident": row.id}, "events")
+    stream.open()
+    for e in events:
+        stream.add(
+            {
+                "id": e.id,
+                "kind": e.kind,
+                "at": to_text(e.at),
+                "who": e.who,
+                "channel": e.channel,
+                "payload": e.payload,
+            }
         )
-    yield "\n]}\n"
+    stream.close()
 
 
 def show_followups(entries: list[Entry], *, as_json: bool) -> None:
     if as_json:
-        sys.stdout.write(
-            json.dumps(
-                [
-                    {
-                        "name": e.followup.name,
-                        "email": e.followup.email,
-                        "tier": e.followup.tier,
-                        "open_case": e.followup.open_case,
-                        "note": e.followup.note,
-                        "added_at": to_text(e.followup.added_at),
-                        "done_at": to_text(e.followup.done_at) if e.followup.done_at else None,
-                        "previous_incidents": e.previous_incidents,
-                    }
-                    for e in entries
-                ],
-                indent=2,
-                ensure_ascii=False,
-            )
-            + "\n"
+        print_json(
+            [
+                {
+                    "name": e.followup.name,
+                    "email": e.followup.email,
+                    "tier": e.followup.tier,
+                    "open_case": e.followup.open_case,
+                    "note": e.followup.note,
+                    "added_at": to_text(e.followup.added_at),
+                    "done_at": to_text(e.followup.done_at) if e.followup.done_at else None,
+                    "previous_incidents": e.previous_incidents,
+                }
+                for e in entries
+            ]
         )
         return
     console = out()
@@ -181,24 +182,19 @@ def show_followups(entries: list[Entry], *, as_json: bool) -> None:
 
 def show_incidents(rows: list[IncidentRow], *, as_json: bool) -> None:
     if as_json:
-        sys.stdout.write(
-            json.dumps(
-                [
-                    {
-                        "id": r.id,
-                        "open": r.is_open,
-                        "title": r.state.get("title"),
-                        "type": r.state.get("type"),
-                        "severity": r.state.get("severity"),
-                        "phase": r.state.get("phase"),
-                        "opened_at": to_text(r.opened_at),
-                    }
-                    for r in rows
-                ],
-                indent=2,
-                ensure_ascii=False,
-            )
-            + "\n"
+        print_json(
+            [
+                {
+                    "id": r.id,
+                    "open": r.is_open,
+                    "title": r.state.get("title"),
+                    "type": r.state.get("type"),
+                    "severity": r.state.get("severity"),
+                    "phase": r.state.get("phase"),
+                    "opened_at": to_text(r.opened_at),
+                }
+                for r in rows
+            ]
         )
         return
     console = out()

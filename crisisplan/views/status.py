@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-import json
-import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+import typer
 
 from crisisplan.clock import human_minutes, show
 from crisisplan.phases import state as st
 from crisisplan.terminal.console import inert, out
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     from rich.text import Text
 
     from crisisplan.phases.during import StartDraft
@@ -32,7 +34,9 @@ def _line(*parts: tuple[str, str] | str) -> Text:
 
 def show_status(s: Status, *, as_json: bool) -> None:
     if as_json:
-        sys.stdout.write(json.dumps(s.as_json(), indent=2, ensure_ascii=False) + "\n")
+        from crisisplan.views.json_out import print_json
+
+        print_json(s.as_json())
         return
     console = out()
     age = human_minutes((s.now - s.started_at).total_seconds() / 60)
@@ -143,5 +147,8 @@ def _draft_block(title: str, template: str, text: str) -> None:
         console.print(_line("  │ ", line))
 
 
-def show_json(document: Any) -> None:
-    sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False, default=str) + "\n")
+def show_update(text: str, *, incident_id: str, next_at: dt.datetime | None) -> None:
+    """The update as posted on stdout; when the next one is due on stderr."""
+    out().print(inert(text.rstrip("\n")))
+    if next_at:
+        typer.echo(f"Recorded on {incident_id}. Next update due {show(next_at)}.", err=True)
