@@ -50,13 +50,13 @@ def statuspage_build(
     Example: crisis statuspage build site/ --title "Larkspur status"
     """
     from crisisplan.clock import now
+    from crisisplan.phases.session import open_log
     from crisisplan.phases.statuspage import gather, publish
-    from crisisplan.store import default_target, open_store
     from crisisplan.views.statuspage import render_site
 
     with _progress("Building the status page") as progress, _no_cycle_collection():
         # Never a new, empty log: a mistyped --db must not publish "no incidents".
-        with open_store(default_target(db), create=False) as store:
+        with open_log(db, create=False) as store:
             site = gather(store, now=now(), title=title, progress=progress)
         where = publish(directory, render_site(site))
     typer.echo(
