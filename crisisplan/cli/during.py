@@ -180,7 +180,8 @@ def escalate(
     with open_log(db) as store:
         row = find_incident(store, incident)
         if contact is None:
-            show_ladder(st.ladder_now(row.state, now()), st.parse(row.state["started_at"]))
+            state = st.of(row)
+            show_ladder(st.ladder_now(state, now()), st.parse(state.started_at))
             return
         step = record_escalation(
             store, row, contact=contact, how=how, at=parse_at(at), who=agent_name(as_)

@@ -89,7 +89,9 @@ def find_incident(store: Store, explicit: str | None) -> IncidentRow:
             f"there is no open incident in {store.location}.",
             hint="Start one with `crisis start`, or name a closed one with --incident.",
         )
-    listed = ", ".join(f"{r.id} ({r.state.get('title', '')})" for r in open_rows[:5])
+    from crisisplan.phases import state as st
+
+    listed = ", ".join(f"{r.id} ({st.of(r).title})" for r in open_rows[:5])
     raise UsageError(
         f"{len(open_rows)} incidents are open: {listed}.",
         hint="Say which with --incident ID.",
