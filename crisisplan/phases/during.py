@@ -286,7 +286,7 @@ def escalate(
 ) -> dict[str, Any]:
     """Record that a step of the ladder (by step id or role) was contacted."""
     require_during(row)
-    ladder = [s.as_data() for s in st.of(row).plan.ladder]
+    ladder = [st.as_data(s) for s in st.of(row).plan.ladder]
     step: dict[str, Any] | None = next((s for s in ladder if contact in (s["id"], s["who"])), None)
     if step is None:
         choices = ", ".join(sorted({s["id"] for s in ladder} | {s["who"] for s in ladder}))

@@ -1,11 +1,12 @@
 """Incident state, derived from events by a pure reducer.
 
-The state is an `IncidentState`: frozen, so a wrong field is a type error. The store keeps
-it beside the events as plain JSON (written in the same transaction; `to_json` and
-`from_json` convert), so reading an incident costs one row however long its log. The facts
-of the plan the clock needs (cadence per severity, the ladder, channel owners) are copied
-into the state when the incident starts: an incident runs on the plan as declared, and
-`status` never has to load the playbook. Templates get plain data, never these classes.
+The state is an `IncidentState` (state_types.py): frozen, so a wrong field is a type
+error. The store keeps it beside the events as plain JSON (written in the same
+transaction; `to_json` and `from_json` convert), so reading an incident costs one row
+however long its log. The facts of the plan the clock needs (cadence per severity, the
+ladder, channel owners) are copied into the state when the incident starts: an incident
+runs on the plan as declared, and `status` never has to load the playbook. Templates get
+plain data, never these classes.
 """
 
 from __future__ import annotations
@@ -14,12 +15,26 @@ import dataclasses
 import datetime as dt
 import functools
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from crisisplan.phases.state_types import (
+    ChannelFacts,
+    Escalation,
+    IncidentState,
+    LadderStep,
+    PlanFacts,
+    Promise,
+    PublicUpdate,
+    SeverityFacts,
+)
 
 if TYPE_CHECKING:
     from crisisplan.playbook.model import Playbook
     from crisisplan.store import IncidentRow
+
+# Re-exported, so callers name them st.IncidentState and so on; the rest is defined here.
+__all__ = ["ChannelFacts", "Escalation", "IncidentState", "LadderStep", "PlanFacts"]
+__all__ += ["Promise", "PublicUpdate", "SeverityFacts"]
 
 
 # Cached: a bulk run derives state from thousands of events that share their times.
@@ -33,155 +48,35 @@ def parse(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text)
 
 
-# Times in the state are ISO text, as stored: comparing two is comparing their text.
+def plan_from_json(data: Mapping[str, Any]) -> PlanFacts:
+    """The plan's facts as `plan_facts` wrote them."""
+    return PlanFacts(
+        name=data["name"],
+        severities={k: SeverityFacts(**v) for k, v in data["severities"].items()},
+        ladder=tuple(
+            LadderStep(
+                **{**step, "severities": tuple(step["severities"]), "types": tuple(step["types"])}
+            )
+            for step in data["ladder"]
+        ),
+        channels={k: ChannelFacts(**v) for k, v in data["channels"].items()},
+        tiers=tuple(data.get("tiers") or ()),
+        status_channel=data["status_channel"],
+        status_url=data.get("status_url"),
+    )
 
 
-@dataclass(frozen=True)
-class SeverityFacts:
-    """A severity of the plan: what it means and the update clock it sets."""
-
-    description: str
-    update_every_minutes: int | None
-    first_response_minutes: int | None
-
-
-@dataclass(frozen=True)
-class LadderStep:
-    """A step of the plan's escalation ladder, with the role's name and contact."""
-
-    id: str
-    who: str
-    name: str
-    contact: str | None
-    phone: str | None
-    how: str
-    when: str
-    severities: tuple[str, ...]
-    types: tuple[str, ...]
-    after_minutes: int
-
-    def as_data(self) -> dict[str, Any]:
-        """The step as plain data, as stored."""
-        return {
-            **dataclasses.asdict(self),
-            "severities": list(self.severities),
-            "types": list(self.types),
-        }
-
-
-@dataclass(frozen=True)
-class ChannelFacts:
-    """A channel of the plan: its kind, its purpose and who owns it."""
-
-    kind: str
-    purpose: str
-    owner: str | None
-    owner_name: str | None
-    funnel_to: str | None
-
-
-@dataclass(frozen=True)
-class PlanFacts:
-    """What the clock and `status` need of the plan, copied when the incident started."""
-
-    name: str
-    severities: Mapping[str, SeverityFacts]  # least severe first
-    ladder: tuple[LadderStep, ...]
-    channels: Mapping[str, ChannelFacts]
-    tiers: tuple[str, ...]
-    status_channel: str | None
-    status_url: str | None
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> PlanFacts:
-        """The facts as `plan_facts` wrote them."""
-        return cls(
-            name=data["name"],
-            severities={k: SeverityFacts(**v) for k, v in data["severities"].items()},
-            ladder=tuple(
-                LadderStep(
-                    **{
-                        **step,
-                        "severities": tuple(step["severities"]),
-                        "types": tuple(step["types"]),
-                    }
-                )
-                for step in data["ladder"]
-            ),
-            channels={k: ChannelFacts(**v) for k, v in data["channels"].items()},
-            tiers=tuple(data.get("tiers") or ()),
-            status_channel=data["status_channel"],
-            status_url=data.get("status_url"),
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        """Plain data, keys in the order `plan_facts` writes them."""
-        return {
-            "name": self.name,
-            "severities": {k: dataclasses.asdict(v) for k, v in self.severities.items()},
-            "ladder": [step.as_data() for step in self.ladder],
-            "channels": {k: dataclasses.asdict(v) for k, v in self.channels.items()},
-            "tiers": list(self.tiers),
-            "status_channel": self.status_channel,
-            "status_url": self.status_url,
-        }
-
-
-@dataclass(frozen=True)
-class PublicUpdate:
-    """The latest public update: when, where, by whom, and its message."""
-
-    at: str
-    channel: str | None
-    who: str
-    text: str
-
-
-@dataclass(frozen=True)
-class Promise:
-    """An update promised by `due`; kept or broken once a public update settles it."""
-
-    due: str
-    made_at: str
-    kept_at: str | None
-    broken_at: str | None
-
-
-@dataclass(frozen=True)
-class Escalation:
-    """A step of the ladder (or a role) contacted, and when."""
-
-    step: str | None
-    who: str | None
-    at: str
-
-
-@dataclass(frozen=True)
-class IncidentState:
-    """Where an incident stands, as its events so far leave it."""
-
-    title: str
-    type: str
-    type_description: str
-    severity: str
-    max_severity: str
-    summary: str
-    phase: str  # "during", "aftermath" or "closed"
-    started_at: str
-    declared_by: str
-    plan: PlanFacts
-    last_public_update: PublicUpdate | None
-    first_public_update_at: str | None
-    first_reply_at: str | None
-    promises: tuple[Promise, ...]
-    escalated: tuple[Escalation, ...]
-    counts: Mapping[str, int]  # events by kind
-    cause: str | None
-    impact: str | None
-    eta: str | None
-    resolved_at: str | None
-    severity_at: str | None = None  # when the severity last changed
-    summary_at: str | None = None  # when the summary last changed
+def plan_to_json(plan: PlanFacts) -> dict[str, Any]:
+    """Plain data, keys in the order `plan_facts` writes them."""
+    return {
+        "name": plan.name,
+        "severities": {k: dataclasses.asdict(v) for k, v in plan.severities.items()},
+        "ladder": [as_data(step) for step in plan.ladder],
+        "channels": {k: as_data(v) for k, v in plan.channels.items()},
+        "tiers": list(plan.tiers),
+        "status_channel": plan.status_channel,
+        "status_url": plan.status_url,
+    }
 
 
 def from_json(data: Mapping[str, Any]) -> IncidentState:
@@ -197,7 +92,7 @@ def from_json(data: Mapping[str, Any]) -> IncidentState:
         phase=data["phase"],
         started_at=data["started_at"],
         declared_by=data["declared_by"],
-        plan=PlanFacts.from_json(data["plan"]),
+        plan=plan_from_json(data["plan"]),
         last_public_update=None if last is None else PublicUpdate(**last),
         first_public_update_at=data["first_public_update_at"],
         first_reply_at=data["first_reply_at"],
@@ -225,7 +120,7 @@ def to_json(state: IncidentState) -> dict[str, Any]:
         "phase": state.phase,
         "started_at": state.started_at,
         "declared_by": state.declared_by,
-        "plan": state.plan.to_json(),
+        "plan": plan_to_json(state.plan),
         "last_public_update": (
             None if state.last_public_update is None else as_data(state.last_public_update)
         ),
@@ -246,9 +141,14 @@ def to_json(state: IncidentState) -> dict[str, Any]:
     return data
 
 
-def as_data(part: PublicUpdate | Promise | Escalation | ChannelFacts) -> dict[str, Any]:
-    """A flat part of the state as plain data, for views and templates."""
-    return dataclasses.asdict(part)
+def as_data(
+    part: PublicUpdate | Promise | Escalation | ChannelFacts | LadderStep,
+) -> dict[str, Any]:
+    """A part of the state as plain data (lists for tuples), for the store, views, templates."""
+    data = dataclasses.asdict(part)
+    if isinstance(part, LadderStep):
+        data.update(severities=list(part.severities), types=list(part.types))
+    return data
 
 
 def of(row: IncidentRow) -> IncidentState:
@@ -317,7 +217,7 @@ def initial(payload: Mapping[str, Any], at: dt.datetime, who: str) -> IncidentSt
         phase="during",
         started_at=iso(at),
         declared_by=who,
-        plan=PlanFacts.from_json(payload["plan"]),
+        plan=plan_from_json(payload["plan"]),
         last_public_update=None,
         first_public_update_at=None,
         first_reply_at=None,
@@ -470,7 +370,7 @@ def ladder_now(state: IncidentState, now: dt.datetime) -> list[dict[str, Any]]:
             continue
         due = started + dt.timedelta(minutes=step.after_minutes)
         steps.append(
-            {**step.as_data(), "due_at": iso(due), "due": due <= now, "contacted": step.id in done}
+            {**as_data(step), "due_at": iso(due), "due": due <= now, "contacted": step.id in done}
         )
     return steps
 
