@@ -68,7 +68,9 @@ def seed_public(db: Path, work: Path, *, incidents: int, updates: int, days: flo
                         incident_id, event("incident_started", start, "bench", **payload)
                     )
                     tx.save_state(
-                        incident_id, st.initial(started.payload, start, "bench"), is_open=True
+                        incident_id,
+                        st.to_json(st.initial(started.payload, start, "bench")),
+                        is_open=True,
                     )
                     closed = n < incidents - 1
                     record_in(

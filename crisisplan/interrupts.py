@@ -5,6 +5,7 @@ comes out after the commit, before anything has noted it, and the command would 
 nothing was recorded when it was: a lead who believes it posts the update twice. Held,
 the interrupt waits for the block (the commit, and noting it) and is raised after it.
 A second Ctrl-C while held stops at once: a lead who presses twice wants out now.
+What a stopped command then says is the CLI's to word; this module only holds.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from types import FrameType
 
 _held = False  # a hold is in place; only the outermost one raises
 _came = False  # Ctrl-C came while it was
-_recorded = False  # the command running has committed a record
 
 
 @contextmanager
@@ -48,23 +48,6 @@ def held() -> Iterator[None]:
         signal.signal(signal.SIGINT, signal.default_int_handler)
     if _came:
         raise KeyboardInterrupt
-
-
-def command_starts() -> None:
-    """A command begins: it has recorded nothing yet."""
-    global _recorded
-    _recorded = False
-
-
-def note_recorded() -> None:
-    """Note that a record was committed; the store calls this inside its hold."""
-    global _recorded
-    _recorded = True
-
-
-def anything_recorded() -> bool:
-    """Whether the command running has committed a record, for what a stop says it kept."""
-    return _recorded
 
 
 def _note(_signum: int, _frame: FrameType | None) -> None:

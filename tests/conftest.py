@@ -8,8 +8,6 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from crisisplan import interrupts
-
 _OUR_VARS = (
     "CRISIS_PLAYBOOK",
     "CRISIS_DB",
@@ -34,7 +32,6 @@ def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     work.mkdir()
     monkeypatch.chdir(work)
     os.umask(0o022)
-    interrupts.command_starts()  # as in a fresh `crisis` process: nothing recorded yet
 
 
 @pytest.fixture

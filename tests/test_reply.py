@@ -208,8 +208,8 @@ def test_the_incident_state_after_a_bulk_run_is_the_one_its_recorded_events_lead
         folded = st.apply(folded, e["kind"], at(e["at"]), e["who"], e["channel"], e["payload"])
     with sqlite3.connect(".crisis/crisis.db") as conn:
         (saved,) = conn.execute("SELECT state FROM incidents").fetchone()
-    assert folded["counts"]["reply"] == 5000
-    assert folded == json.loads(saved)
+    assert folded.counts["reply"] == 5000
+    assert st.to_json(folded) == json.loads(saved)
 
 
 def test_every_kind_of_event_changes_the_state_alike_with_only_the_fields_it_reads() -> None:

@@ -278,25 +278,22 @@ def test_ctrl_c_before_the_commit_records_nothing() -> None:
         assert store.count_events(incident) == 0
 
 
-def test_ctrl_c_as_the_commit_runs_comes_after_it_once_the_record_is_noted(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_ctrl_c_as_the_commit_runs_comes_after_it_once_the_record_is_noted() -> None:
     # Raised the moment COMMIT returned, Ctrl-C would leave the command saying that
     # nothing was recorded when it was, and a lead who believed it would post twice.
     def ctrl_c_at_commit(sql: str) -> None:
         if sql == "COMMIT":
             os.kill(os.getpid(), signal.SIGINT)
 
-    monkeypatch.setattr(interrupts, "_recorded", False)  # as in a fresh `crisis` process
     with open_store("log.db") as store:
         incident = start_incident(store)
-        monkeypatch.setattr(interrupts, "_recorded", False)
+    with open_store("log.db") as store:  # as in a fresh `crisis` process
         store._conn.set_trace_callback(ctrl_c_at_commit)
         with pytest.raises(KeyboardInterrupt), store.transaction() as tx:
             tx.append(incident, note(T0, "first"))
         store._conn.set_trace_callback(None)
         assert store.count_events(incident) == 1
-        assert interrupts.anything_recorded()
+        assert store.committed
         with pytest.raises(KeyboardInterrupt):  # and Ctrl-C stops things at once again
             os.kill(os.getpid(), signal.SIGINT)
 
@@ -677,10 +674,11 @@ AGENT = textwrap.dedent(
     import json, sys
     from datetime import UTC, datetime
     from crisisplan.errors import StoreError
-    from crisisplan.store import NewEvent, open_store
+    from crisisplan.phases.session import open_log
+    from crisisplan.store import NewEvent
     result = {}
     try:
-        store = open_store(sys.argv[1], create=sys.argv[2] == "create")
+        store = open_log(sys.argv[1], create=sys.argv[2] == "create")
         result["incidents"] = [i.id for i in store.incidents()]
         result["events"] = store.count_events("INC-1")
         with store.transaction() as tx:
@@ -781,7 +779,7 @@ def test_an_unreadable_log_is_reported_not_crashed_on(tmp_path: Path) -> None:
 def test_a_full_disk_records_nothing_and_says_so() -> None:
     with open_store("log.db") as store:
         incident = start_incident(store)
-        interrupts.command_starts()  # the next command
+    with open_store("log.db") as store:  # the next command
         assert isinstance(store, SqliteStore)
         conn = store._conn  # the honest way to fill the disk: SQLite's own page limit
         conn.execute(f"PRAGMA max_page_count = {conn.execute('PRAGMA page_count').fetchone()[0]}")
@@ -808,11 +806,11 @@ def test_a_write_that_fails_after_the_command_recorded_says_what_is_kept() -> No
         incident = start_incident(store)
         with store.transaction():
             pass  # changes nothing, so records nothing
-        assert interrupts.anything_recorded()  # the incident, not the empty transaction
-        interrupts.command_starts()
+        assert store.committed  # the incident, not the empty transaction
+    with open_store("log.db") as store:  # the next command
         with store.transaction():
             pass
-        assert not interrupts.anything_recorded()
+        assert not store.committed
         with store.transaction() as tx:
             tx.append(incident, note(minutes(1), "first batch"))
         conn = store._conn
@@ -829,7 +827,6 @@ def test_a_write_that_fails_after_the_command_recorded_says_what_is_kept() -> No
 def test_a_log_kept_busy_past_the_timeout_is_reported_as_locked() -> None:
     with open_store("log.db") as store:
         incident = start_incident(store)
-    interrupts.command_starts()  # the next command
     other = sqlite3.connect("log.db", isolation_level=None)
     other.execute("BEGIN IMMEDIATE")  # another process in the middle of a long write
     try:

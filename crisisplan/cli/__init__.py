@@ -7,14 +7,16 @@ the command bodies so that `--help` and `status` start fast.
 from __future__ import annotations
 
 import sys
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from typer.core import TyperGroup
 
 from crisisplan import __version__
 from crisisplan.errors import CrisisError, Interrupted
-from crisisplan.interrupts import anything_recorded, command_starts
+
+if TYPE_CHECKING:
+    from crisisplan.phases.session import Recorded
 
 
 class CrisisGroup(TyperGroup):
@@ -24,16 +26,19 @@ class CrisisGroup(TyperGroup):
         try:
             return super().make_context(*args, **kwargs)
         except KeyboardInterrupt:  # Typer would exit 130 without a word
-            _stop(_interrupted())
+            _stop(_interrupted(anything=False))
 
     def invoke(self, ctx: Any) -> Any:
+        recorded: Recorded | None = None
         try:
-            command_starts()
+            from crisisplan.phases.session import command_starts
+
+            recorded = command_starts()
             return super().invoke(ctx)
         except CrisisError as exc:
             _stop(exc)
         except KeyboardInterrupt:  # Ctrl-C away from a question (prompts say where)
-            _stop(_interrupted())
+            _stop(_interrupted(anything=recorded is not None and recorded.anything))
 
 
 def _stop(error: CrisisError) -> NoReturn:
@@ -43,11 +48,11 @@ def _stop(error: CrisisError) -> NoReturn:
     raise typer.Exit(error.exit_code)
 
 
-def _interrupted() -> Interrupted:
+def _interrupted(*, anything: bool) -> Interrupted:
     """What Ctrl-C says: whether the command recorded anything before it."""
     if sys.stderr.isatty():
         sys.stderr.write("\n")  # off the line the terminal echoed ^C on
-    if anything_recorded():
+    if anything:
         return Interrupted(
             "Interrupted; what this command recorded before it is kept in the log.",
             hint="`crisis timeline` shows it.",

@@ -100,7 +100,7 @@ def reopen(
             reason = asker().text("Why is it not over", flag="--reason")
         record_reopening(s.store, row, reason=reason, at=s.at, who=s.who)
         fresh = s.store.incident(row.id)
-    due = st.next_update_due(fresh.state) if fresh else None
+    due = st.next_update_due(st.of(fresh)) if fresh else None
     tail = f" Next update due {show(due)}: crisis update '...'" if due else ""
     typer.echo(f"Reopened {row.id}: back in the during phase.{tail}")
 

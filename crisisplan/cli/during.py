@@ -240,7 +240,8 @@ def escalate(
     with command_session(db=db, incident=incident, as_=as_) as s:
         row = s.row
         if contact is None:
-            show_ladder(st.ladder_now(row.state, now()), st.parse(row.state["started_at"]))
+            state = st.of(row)
+            show_ladder(st.ladder_now(state, now()), st.parse(state.started_at))
             return
         step = record_escalation(s.store, row, contact=contact, how=how, at=parse_at(at), who=s.who)
     typer.echo(f"Recorded: {step['name']} ({step['who']}) contacted for {row.id}.")

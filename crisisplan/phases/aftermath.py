@@ -57,7 +57,7 @@ def check_open(row: IncidentRow) -> None:
 
 def check_resolved(row: IncidentRow) -> None:
     """Only a resolved incident can be reopened."""
-    if row.state["phase"] == "during":
+    if st.of(row).phase == "during":
         raise UsageError(
             f"{row.id} is open, not resolved: there is nothing to reopen.",
             hint="To tell customers what is new: crisis update 'What we know now'.",
@@ -89,8 +89,8 @@ def resolve(
     cause = _required(cause, "--cause", "what caused it")
     impact = _required(impact, "--impact", "what it meant for customers")
     resolved = event("resolved", at, who, cause=cause, impact=impact)
-    after = st.apply(row.state, resolved.kind, at, who, None, dict(resolved.payload))
-    after_row = dataclasses.replace(row, state=after)
+    after = st.apply(st.of(row), resolved.kind, at, who, None, dict(resolved.payload))
+    after_row = dataclasses.replace(row, state=st.to_json(after))
     final = _final_update(plan, row.id, after, message=message, channel=channel, at=at, who=who)
     warnings: list[str] = []
     if final is None:
@@ -150,7 +150,7 @@ def _required(value: str, flag: str, what: str) -> str:
 def _final_update(
     plan: Plan,
     incident_id: str,
-    state: st.State,
+    state: st.IncidentState,
     *,
     message: str | None,
     channel: str | None,
@@ -161,15 +161,15 @@ def _final_update(
     from crisisplan.phases.drafting import draft
     from crisisplan.templating.render import RenderError
 
-    channels = list(state["plan"]["channels"])
-    channel = channel or state["plan"]["status_channel"]
+    channels = list(state.plan.channels)
+    channel = channel or state.plan.status_channel
     if channel is None:
         return None
     check_choice(channel, channels, "--channel", "a channel")
     if message is not None and not message.strip():
         raise UsageError("--message is empty.", hint="Say it is fixed, or leave --message out.")
     # It is over: no ETA to keep, and no next update to promise.
-    facts = {**state, "summary": (message or FINAL_MESSAGE).strip(), "eta": None}
+    facts = dataclasses.replace(state, summary=(message or FINAL_MESSAGE).strip(), eta=None)
     incident = incident_context(incident_id, facts, next_update_at=None)
     try:
         template, text = draft(

@@ -10,9 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from crisisplan.errors import UsageError
+from crisisplan.phases import state as st
 from crisisplan.phases.record import record_in
 
 if TYPE_CHECKING:
@@ -53,7 +54,8 @@ class Apologies:
 
 def check_resolved(row: IncidentRow) -> None:
     """The cause and the impact come from `crisis resolve`: no apology before it."""
-    if row.state["phase"] == "during" or not row.state.get("cause"):
+    state = st.of(row)
+    if state.phase == "during" or not state.cause:
         raise UsageError(
             f"{row.id} is not resolved yet: an apology states the cause and the impact, "
             "and `crisis resolve` records them.",
@@ -62,10 +64,10 @@ def check_resolved(row: IncidentRow) -> None:
         )
 
 
-def compensation_for(playbook: Playbook, state: dict[str, Any], previous: int) -> str | None:
+def compensation_for(playbook: Playbook, state: st.IncidentState, previous: int) -> str | None:
     """The offer of the plan's first compensation rule that matches this customer."""
-    order = list(state["plan"]["severities"])
-    highest = order.index(state["max_severity"])
+    order = list(state.plan.severities)
+    highest = order.index(state.max_severity)
     for rule in playbook.compensation:
         repeat, severity = rule.when.repeat_incidents, rule.when.severity
         if repeat is not None and previous < repeat:
@@ -108,6 +110,7 @@ def apologize(
         raise UsageError(
             f"{email} already has an apology on {row.id}.", hint="Pass --again to draft another."
         )
+    state = st.of(row)
     replier = Replier(
         plan,
         store,
@@ -115,19 +118,19 @@ def apologize(
         who,
         at,
         template_id=plan.template_for("apology").front.id,
-        channel_id=_individual_email(row.state),
+        channel_id=_individual_email(state),
         followup=False,
     )
     apologies = []
     for entry in todo:
         f = entry.followup
-        offer = compensation_for(plan.playbook, row.state, entry.previous_incidents)
+        offer = compensation_for(plan.playbook, state, entry.previous_incidents)
         draft = replier.draft(
             Customer(f.name, f.email, f.tier, f.note, f.open_case),
             previous_incidents=entry.previous_incidents,
             compensation=offer,
         )
-        checks, problems = check(draft, row.state, offer)
+        checks, problems = check(draft, state, offer)
         passed = all(checks.values())
         apologies.append(
             Apology(
@@ -158,10 +161,11 @@ def already_apologised(store: Store, row: IncidentRow) -> set[str]:
 
 
 def check(
-    draft: Draft, state: dict[str, Any], offer: str | None
+    draft: Draft, state: st.IncidentState, offer: str | None
 ) -> tuple[dict[str, bool], list[str]]:
     """Each check of a real apology, passed or not, and why each failed one failed."""
     problems: list[str] = []
+    recorded = {"cause": state.cause, "impact": state.impact}
 
     def block(name: str, need: str) -> str:
         if name not in draft.blocks:
@@ -172,7 +176,7 @@ def check(
 
     def specific(name: str, need: str) -> bool:
         text = block(name, need)
-        if text and not states(text, state[name]):
+        if text and not states(text, recorded[name]):
             problems.append(
                 f"the {name} block does not state the recorded {name} in specific words."
             )
@@ -213,11 +217,11 @@ def _plain(text: str) -> str:
     return " ".join(_WORD.findall(text.lower()))
 
 
-def _individual_email(state: dict[str, Any]) -> str | None:
+def _individual_email(state: st.IncidentState) -> str | None:
     """The customer's own channel: the plan's individual email channel, else any individual."""
-    channels: dict[str, dict[str, Any]] = state["plan"]["channels"]
-    individual = [cid for cid, c in channels.items() if c["purpose"] == "individual"]
-    email = [cid for cid in individual if channels[cid]["kind"] == "email"]
+    channels = state.plan.channels
+    individual = [cid for cid, c in channels.items() if c.purpose == "individual"]
+    email = [cid for cid in individual if channels[cid].kind == "email"]
     return next(iter(email + individual), None)
 
 

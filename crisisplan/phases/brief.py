@@ -72,8 +72,8 @@ def build_brief(
     """The brief for one incident as it stands `now`."""
     from crisisplan.phases.drafting import draft, incident_context
 
-    state = row.state
-    due = st.next_update_due(state) if state["phase"] == "during" else None
+    state = st.of(row)
+    due = st.next_update_due(state) if state.phase == "during" else None
     notes: list[str] = []
     template: str | None = None
     text = ""
@@ -92,7 +92,7 @@ def build_brief(
         Section("Next update due", _next_update(state, due, now)),
     ]
     overdue = due is not None and due < now
-    return Brief(row.id, state["title"], template, text, sections, due, overdue, notes)
+    return Brief(row.id, state.title, template, text, sections, due, overdue, notes)
 
 
 def _what_to_say(store: Store, row: IncidentRow) -> list[str]:
@@ -102,10 +102,10 @@ def _what_to_say(store: Store, row: IncidentRow) -> list[str]:
         if base is not None
         else ["No base reply is recorded for this incident: draft one with `crisis reply`."]
     )
-    last = row.state.get("last_public_update")
-    if last and last.get("text"):
-        when = st.parse(last["at"])
-        lines += ["", f"Last public update ({show(when)}): {last['text']}"]
+    last = st.of(row).last_public_update
+    if last and last.text:
+        when = st.parse(last.at)
+        lines += ["", f"Last public update ({show(when)}): {last.text}"]
     return lines
 
 
@@ -127,18 +127,18 @@ def words(language: Language) -> list[str]:
     return lines
 
 
-def _owners(state: st.State) -> list[str]:
+def _owners(state: st.IncidentState) -> list[str]:
     lines = []
-    for cid, channel in state["plan"]["channels"].items():
-        owner = channel.get("owner")
-        who = f"{channel.get('owner_name') or owner} ({owner})" if owner else "NOBODY: ask the lead"
-        funnel = f"; send people to {channel['funnel_to']}" if channel.get("funnel_to") else ""
-        lines.append(f"- {cid} ({channel['kind']}, {channel['purpose']}): {who}{funnel}")
+    for cid, channel in state.plan.channels.items():
+        owner = channel.owner
+        who = f"{channel.owner_name or owner} ({owner})" if owner else "NOBODY: ask the lead"
+        funnel = f"; send people to {channel.funnel_to}" if channel.funnel_to else ""
+        lines.append(f"- {cid} ({channel.kind}, {channel.purpose}): {who}{funnel}")
     return lines or ["The plan has no channels."]
 
 
-def _next_update(state: st.State, due: dt.datetime | None, now: dt.datetime) -> list[str]:
-    if state["phase"] != "during":
+def _next_update(state: st.IncidentState, due: dt.datetime | None, now: dt.datetime) -> list[str]:
+    if state.phase != "during":
         return ["None: the incident is resolved."]
     if due is None:
         return ["No update cadence at this severity: none is due by the clock."]

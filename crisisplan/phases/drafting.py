@@ -12,25 +12,25 @@ if TYPE_CHECKING:
 
 
 def incident_context(
-    incident_id: str, state: st.State, *, next_update_at: dt.datetime | None
+    incident_id: str, state: st.IncidentState, *, next_update_at: dt.datetime | None
 ) -> dict[str, Any]:
     """The `incident` variable: plain data from the derived state."""
-    severity = state["plan"]["severities"][state["severity"]]
+    severity = state.plan.severities[state.severity]
     return {
         "id": incident_id,
-        "title": state["title"],
-        "type": state["type"],
-        "type_description": state.get("type_description") or "",
-        "severity": state["severity"],
-        "severity_description": severity["description"],
-        "status": "resolved" if state["phase"] != "during" else "investigating",
-        "started_at": st.parse(state["started_at"]),
-        "summary": state["summary"],
-        "cause": state.get("cause"),
-        "impact": state.get("impact"),
-        "eta": st.parse(state["eta"]) if state.get("eta") else None,
+        "title": state.title,
+        "type": state.type,
+        "type_description": state.type_description or "",
+        "severity": state.severity,
+        "severity_description": severity.description,
+        "status": "resolved" if state.phase != "during" else "investigating",
+        "started_at": st.parse(state.started_at),
+        "summary": state.summary,
+        "cause": state.cause,
+        "impact": state.impact,
+        "eta": st.parse(state.eta) if state.eta else None,
         "next_update_at": next_update_at,
-        "status_url": state["plan"].get("status_url"),
+        "status_url": state.plan.status_url,
     }
 
 

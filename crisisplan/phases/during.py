@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -30,7 +31,7 @@ class StartDraft:
     """Everything `crisis start` shows before the lead confirms."""
 
     incident_id: str
-    state: st.State
+    state: st.IncidentState
     checklist: list[str]
     ladder: list[dict[str, Any]]
     channels: dict[str, dict[str, Any]]
@@ -47,8 +48,9 @@ def require_during(row: IncidentRow) -> None:
     """Public words, severity and escalation belong to an incident still being fought."""
     from crisisplan.clock import show
 
-    if row.state["phase"] != "during":
-        when = row.state.get("resolved_at")
+    state = st.of(row)
+    if state.phase != "during":
+        when = state.resolved_at
         raise UsageError(
             f"{row.id} is already resolved" + (f" (at {show(st.parse(when))})." if when else "."),
             hint=f"To reopen it: crisis reopen --incident {row.id} --reason '...'.",
@@ -89,7 +91,7 @@ def prepare_start(
     draft_ = _drafts(plan, predicted, state, at, who)
     warnings = []
     if open_now:
-        listed = ", ".join(f"{r.id} ({r.state.get('title', '')})" for r in open_now)
+        listed = ", ".join(f"{r.id} ({st.of(r).title})" for r in open_now)
         warnings.append(
             f"{listed} {'is' if len(open_now) == 1 else 'are'} still open; this starts another "
             "incident, so other commands will need --incident."
@@ -113,11 +115,13 @@ def _start_payload(
     }
 
 
-def _drafts(plan: Plan, incident_id: str, state: st.State, at: dt.datetime, who: str) -> StartDraft:
+def _drafts(
+    plan: Plan, incident_id: str, state: st.IncidentState, at: dt.datetime, who: str
+) -> StartDraft:
     every, _ = st.cadence(state)
     next_at = at + dt.timedelta(minutes=every) if every else None
     context = incident_context(incident_id, state, next_update_at=next_at)
-    status_channel = state["plan"]["status_channel"]
+    status_channel = state.plan.status_channel
     update_tpl, update_text = draft(
         plan, "status_update", incident=context, agent=who, now=at, channel_id=status_channel
     )
@@ -131,13 +135,13 @@ def _drafts(plan: Plan, incident_id: str, state: st.State, at: dt.datetime, who:
         customer=BASE_CUSTOMER,
         channel_id=email,
     )
-    ladder = st.ladder_now({**state, "escalated": []}, at + dt.timedelta(days=365))
+    ladder = st.ladder_now(dataclasses.replace(state, escalated=()), at + dt.timedelta(days=365))
     return StartDraft(
         incident_id=incident_id,
         state=state,
-        checklist=plan.playbook.incident_types[state["type"]].checklist,
+        checklist=plan.playbook.incident_types[state.type].checklist,
         ladder=ladder,
-        channels=state["plan"]["channels"],
+        channels={cid: st.as_data(ch) for cid, ch in state.plan.channels.items()},
         status_channel=status_channel,
         update_template=update_tpl,
         update_text=update_text,
@@ -160,9 +164,7 @@ def commit_start(
 ) -> str:
     """Record the incident, its base reply and (if confirmed) the first public update."""
     state = prepared.state
-    payload = _start_payload(
-        plan, state["type"], state["severity"], state["title"], state["summary"]
-    )
+    payload = _start_payload(plan, state.type, state.severity, state.title, state.summary)
     with store.transaction() as tx:
         incident_id = tx.new_incident(opened_at=at, state={})
         fresh = prepared
@@ -170,7 +172,7 @@ def commit_start(
             fresh = _drafts(plan, incident_id, state, at, who)
         started = tx.append(incident_id, event("incident_started", at, who, **payload))
         new_state = st.initial(started.payload, started.at, started.who)
-        tx.save_state(incident_id, new_state, is_open=True)
+        tx.save_state(incident_id, st.to_json(new_state), is_open=True)
         events = [
             event(
                 "base_reply",
@@ -187,7 +189,7 @@ def commit_start(
                     at,
                     who,
                     prepared.status_channel,
-                    message=state["summary"],
+                    message=state.summary,
                     template=fresh.update_template,
                     text=update_text or fresh.update_text,
                     next_update_at=st.iso(prepared.next_update_at)
@@ -212,17 +214,17 @@ def post_update(
 ) -> tuple[str, dt.datetime | None]:
     """Record a public update rendered through `status_update`; the clock restarts."""
     require_during(row)
-    state = dict(row.state)
+    state = st.of(row)
     if not message.strip():
         raise UsageError("the update message is empty.", hint="Say what we know now.")
-    channels = state["plan"]["channels"]
-    channel = channel or state["plan"]["status_channel"]
+    channels = state.plan.channels
+    channel = channel or state.plan.status_channel
     if channel is None:
         raise UsageError("the plan has no status page channel.", hint="Pass --channel ID.")
     check_choice(channel, list(channels), "--channel", "a channel")
-    state["summary"] = message.strip()
-    if eta:
-        state["eta"] = st.iso(eta)
+    state = dataclasses.replace(
+        state, summary=message.strip(), eta=st.iso(eta) if eta else state.eta
+    )
     every, _ = st.cadence(state)
     next_at = at + dt.timedelta(minutes=every) if every else None
     context = incident_context(row.id, state, next_update_at=next_at)
@@ -255,9 +257,10 @@ def change_severity(
 ) -> dt.datetime | None:
     """Re-grade the incident; the update clock follows the new cadence."""
     require_during(row)
-    severities = list(row.state["plan"]["severities"])
+    state = st.of(row)
+    severities = list(state.plan.severities)
     check_choice(level, severities, "LEVEL", "a severity")
-    if level == row.state["severity"]:
+    if level == state.severity:
         raise UsageError(
             f"{row.id} is already at severity {level}.",
             hint=f"Severities: {', '.join(severities)}.",
@@ -270,12 +273,12 @@ def change_severity(
                 "severity_changed",
                 at,
                 who,
-                **{"from": row.state["severity"], "to": level, "reason": reason},
+                **{"from": state.severity, "to": level, "reason": reason},
             )
         ],
     )
     fresh = store.incident(row.id)
-    return st.next_update_due(fresh.state) if fresh else None
+    return st.next_update_due(st.of(fresh)) if fresh else None
 
 
 def escalate(
@@ -283,7 +286,7 @@ def escalate(
 ) -> dict[str, Any]:
     """Record that a step of the ladder (by step id or role) was contacted."""
     require_during(row)
-    ladder = row.state["plan"]["ladder"]
+    ladder = [st.as_data(s) for s in st.of(row).plan.ladder]
     step: dict[str, Any] | None = next((s for s in ladder if contact in (s["id"], s["who"])), None)
     if step is None:
         choices = ", ".join(sorted({s["id"] for s in ladder} | {s["who"] for s in ladder}))

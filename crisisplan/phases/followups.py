@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from crisisplan.errors import UsageError
+from crisisplan.phases import state as st
 from crisisplan.phases.record import event, record_in
 
 if TYPE_CHECKING:
@@ -98,8 +99,9 @@ def done(store: Store, row: IncidentRow, *, email: str, at: dt.datetime, who: st
 def ordered(store: Store, row: IncidentRow, *, open_only: bool = False) -> list[Entry]:
     """Open case first, then tier (the plan's order), then time added; with history."""
     entries = store.followups(row.id, open_only=open_only)
-    tiers: list[str] = row.state["plan"].get("tiers") or []
-    started = dt.datetime.fromisoformat(row.state["started_at"])
+    state = st.of(row)
+    tiers: list[str] = list(state.plan.tiers)
+    started = dt.datetime.fromisoformat(state.started_at)
     history = store.prior_incident_counts(
         [f.email for f in entries],
         since=started - dt.timedelta(days=HISTORY_DAYS),

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from crisisplan.errors import TemplateError, UsageError
+from crisisplan.phases import state as st
 from crisisplan.phases.drafting import block_texts
 from crisisplan.phases.library_body import Swap, block_body, split_body
 
@@ -188,7 +189,7 @@ def _swaps(plan: Plan, store: Store, recorded: Event, *, personal: bool) -> list
         ]
     row = store.incident(recorded.incident_id)
     if row is not None:
-        literals.append((str(row.state.get("title") or ""), "{{ incident.title }}"))
+        literals.append((str(st.of(row).title or ""), "{{ incident.title }}"))
         literals.append((_summary_then(store, recorded), "{{ incident.summary }}"))
     roles = plan.playbook.roles
     who = roles[recorded.who].name if recorded.who in roles else recorded.who

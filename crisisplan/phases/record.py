@@ -44,10 +44,10 @@ def _incident(tx: Transaction, incident_id: str) -> IncidentRow:
 
 def _save_state(tx: Transaction, row: IncidentRow, events: Sequence[Event | NewEvent]) -> None:
     """Save the state the events lead to from the incident's current one."""
-    state = row.state
+    state = st.of(row)
     for e in events:
         state = st.apply(state, e.kind, e.at, e.who, e.channel, e.payload)
-    tx.save_state(row.id, state, is_open=state["phase"] != "closed")
+    tx.save_state(row.id, st.to_json(state), is_open=state.phase != "closed")
 
 
 def event(

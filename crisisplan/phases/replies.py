@@ -71,24 +71,25 @@ class Replier:
         self._memo = Memo(varying=frozenset({"customer", "compensation"}))
         pb = self.plan.playbook
         # Once resolved, the base answer is the resolved notice, and it promises no update.
-        during = self.row.state["phase"] == "during"
+        state = st.of(self.row)
+        during = state.phase == "during"
         self._template = (
             self.plan.templates_by_id(self.template_id)
             if self.template_id
             else self.plan.template_for("first_response" if during else "resolved")
         )
-        self.channel_id = self.channel_id or _default_channel(self._template, self.row.state)
+        self.channel_id = self.channel_id or _default_channel(self._template, state)
         if self.channel_id not in pb.channels:
             raise UsageError(
                 f"--channel {self.channel_id!r} is not a channel in this plan.",
                 hint=f"Choose one of: {', '.join(pb.channels)}.",
             )
-        self._next_at = st.next_update_due(self.row.state) if during else None
+        self._next_at = st.next_update_due(state) if during else None
         if self._next_at is not None and self._next_at < self.at:
             # Overdue already: promise a fresh cadence from now rather than a time gone by.
-            every, _ = st.cadence(self.row.state)
+            every, _ = st.cadence(state)
             self._next_at = self.at + dt.timedelta(minutes=every or 0)
-        incident = incident_context(self.row.id, self.row.state, next_update_at=self._next_at)
+        incident = incident_context(self.row.id, state, next_update_at=self._next_at)
         self._base = build_context(
             playbook=pb,
             incident=incident,
@@ -97,7 +98,7 @@ class Replier:
             channel_id=self.channel_id,
             now=self.at,
         )
-        self._above_minor = st.severity_rank(self.row.state) > 0
+        self._above_minor = st.severity_rank(state) > 0
 
     @property
     def template(self) -> str:
@@ -105,7 +106,7 @@ class Replier:
 
     def history(self, emails: list[str]) -> dict[str, int]:
         """How many earlier incidents in the last 180 days each email was on."""
-        started = st.parse(self.row.state["started_at"])
+        started = st.parse(st.of(self.row).started_at)
         return self.store.prior_incident_counts(
             emails,
             since=started - dt.timedelta(days=HISTORY_DAYS),
@@ -215,7 +216,7 @@ def brief_findings(findings: list[LintFinding]) -> list[dict[str, str]]:
     return [{"rule": f.rule, "level": f.level, "phrase": f.phrase} for f in findings]
 
 
-def _default_channel(template: Template, state: st.State) -> str | None:
+def _default_channel(template: Template, state: st.IncidentState) -> str | None:
     """The template's first channel, else the plan's first individual channel."""
     if template.front.channels:
         return template.front.channels[0]

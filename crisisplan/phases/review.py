@@ -119,7 +119,7 @@ def _round(minutes: float | None) -> float | None:
 
 def check_resolved(row: IncidentRow) -> None:
     """A review looks back on a resolved incident; recording it closes the incident."""
-    if row.state["phase"] == "during":
+    if st.of(row).phase == "during":
         raise UsageError(
             f"{row.id} is not resolved yet: a review looks back on the whole incident, "
             "and recording it closes the incident.",
@@ -130,9 +130,9 @@ def check_resolved(row: IncidentRow) -> None:
 def figures(store: Store, row: IncidentRow, *, now: dt.datetime) -> Figures:
     """Measure the incident from its log: one streaming pass over the kinds that count."""
     check_resolved(row)
-    state = row.state
-    started = st.parse(state["started_at"])
-    resolved = st.parse(state["resolved_at"]) if state.get("resolved_at") else None
+    state = st.of(row)
+    started = st.parse(state.started_at)
+    resolved = st.parse(state.resolved_at) if state.resolved_at else None
     first = next(iter(store.events(row.id, limit=1)), None)
     detected = min(started, first.at) if first else started
     clock = _Clock(state, started)
@@ -150,25 +150,25 @@ def figures(store: Store, row: IncidentRow, *, now: dt.datetime) -> Figures:
         else:
             clock.add(e)
     followups = store.followups(row.id)
-    first_severity = state["plan"]["severities"][clock.first_severity]
+    first_severity = state.plan.severities[clock.first_severity]
     return Figures(
         incident_id=row.id,
-        title=state["title"],
-        type=state["type"],
-        phase=state["phase"],
+        title=state.title,
+        type=state.type,
+        phase=state.phase,
         started_at=started,
         detected_at=detected,
         ended_at=resolved or now,
         resolved_at=resolved,
         severity_at_start=clock.first_severity,
-        max_severity=state["max_severity"],
-        cause=state.get("cause"),
-        impact=state.get("impact"),
+        max_severity=state.max_severity,
+        cause=state.cause,
+        impact=state.impact,
         events=store.count_events(row.id),
-        first_public_update=_since(detected, state["first_public_update_at"]),
-        first_reply=_since(detected, state["first_reply_at"]),
-        first_response_promised=first_severity["first_response_minutes"]
-        or first_severity["update_every_minutes"],
+        first_public_update=_since(detected, state.first_public_update_at),
+        first_reply=_since(detected, state.first_reply_at),
+        first_response_promised=first_severity.first_response_minutes
+        or first_severity.update_every_minutes,
         intervals=clock.intervals,
         longest_silence=clock.longest,
         promises=_promises(state, resolved, now),
@@ -191,12 +191,10 @@ def _since(start: dt.datetime, when: str | None) -> float | None:
 class _Clock:
     """The update clock replayed: each public word (an update, the resolution) ends a silence."""
 
-    def __init__(self, state: st.State, started: dt.datetime) -> None:
-        self.cadence = {
-            k: v["update_every_minutes"] for k, v in state["plan"]["severities"].items()
-        }
+    def __init__(self, state: st.IncidentState, started: dt.datetime) -> None:
+        self.cadence = {k: v.update_every_minutes for k, v in state.plan.severities.items()}
         self.mark, self.running = started, True
-        self.first_severity = self.severity = self.mark_severity = str(state["severity"])
+        self.first_severity = self.severity = self.mark_severity = str(state.severity)
         self.intervals: list[Interval] = []
         self.longest: Interval | None = None
 
@@ -230,28 +228,29 @@ class _Clock:
             self.longest = interval
 
 
-def _promises(state: st.State, resolved: dt.datetime | None, now: dt.datetime) -> dict[str, int]:
+def _promises(
+    state: st.IncidentState, resolved: dt.datetime | None, now: dt.datetime
+) -> dict[str, int]:
     """Made, kept, broken, still open; the resolution keeps what was not yet due."""
     counts = {"made": 0, "kept": 0, "broken": 0, "open": 0}
-    for p in state["promises"]:
+    for p in state.promises:
         counts["made"] += 1
-        due = st.parse(p["due"])
-        if p["kept_at"] or (not p["broken_at"] and resolved is not None and due >= resolved):
+        due = st.parse(p.due)
+        if p.kept_at or (not p.broken_at and resolved is not None and due >= resolved):
             counts["kept"] += 1
-        elif p["broken_at"] or due < now:
+        elif p.broken_at or due < now:
             counts["broken"] += 1
         else:
             counts["open"] += 1
     return counts
 
 
-def _escalation(e: Event, started: dt.datetime, state: st.State) -> dict[str, Any]:
-    ladder: list[dict[str, Any]] = state["plan"]["ladder"]
-    step = next((s for s in ladder if s["id"] == e.payload.get("step")), {})
+def _escalation(e: Event, started: dt.datetime, state: st.IncidentState) -> dict[str, Any]:
+    step = next((s for s in state.plan.ladder if s.id == e.payload.get("step")), None)
     return {
         "step": e.payload.get("step"),
         "who": e.payload.get("who"),
-        "name": step.get("name") or e.payload.get("who"),
+        "name": (step.name if step else None) or e.payload.get("who"),
         "how": e.payload.get("how"),
         "at": to_text(e.at),
         "after_minutes": round((e.at - started).total_seconds() / 60, 1),

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from crisisplan.errors import CrisisError, UsageError
 from crisisplan.interrupts import held
+from crisisplan.phases import state as st
 from crisisplan.phases.record import event, record_in
 
 if TYPE_CHECKING:
@@ -357,7 +358,7 @@ class _Sending:
                 return False  # another run got to it first
             with self.store.transaction() as tx:
                 current = tx.incident(self.row.id)
-                counts = current.state.get("counts", {}) if current else {}
+                counts = st.of(current).counts if current else {}
                 if sum(int(counts.get(k, 0)) for k in SEND_KINDS) == self.ledger.send_events:
                     self._append(tx, out, "send_started")
                     return True
@@ -432,5 +433,5 @@ def _subject(e: Event, row: IncidentRow) -> str:
     given = e.payload.get("subject")
     if isinstance(given, str) and given.strip():
         return given
-    title = str(row.state.get("title") or row.id)
+    title = str(st.of(row).title or row.id)
     return _SUBJECTS.get(_purpose(e) or "", "{title}").format(title=title) + f" [{row.id}]"

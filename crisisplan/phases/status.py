@@ -80,39 +80,40 @@ def status(
     row: IncidentRow, *, followups_open: int, now: dt.datetime, several_open: bool
 ) -> Status:
     """Everything an agent needs at a glance, computed from the incident's state."""
-    state = row.state
-    plan = state["plan"]
-    due = st.next_update_due(state) if state["phase"] == "during" else None
+    state = st.of(row)
+    plan = state.plan
+    due = st.next_update_due(state) if state.phase == "during" else None
     promises = st.promises_view(state, now)
     owners = [
-        {"channel": cid, "owner": ch["owner"], "name": ch["owner_name"]}
-        for cid, ch in plan["channels"].items()
+        {"channel": cid, "owner": ch.owner, "name": ch.owner_name}
+        for cid, ch in plan.channels.items()
     ]
     escalation_due = (
         [s for s in st.ladder_now(state, now) if s["due"] and not s["contacted"]]
-        if state["phase"] == "during"
+        if state.phase == "during"
         else []
     )
+    last = state.last_public_update
     result = Status(
         incident_id=row.id,
-        title=state["title"],
-        type=state["type"],
-        phase=state["phase"],
-        severity=state["severity"],
-        max_severity=state["max_severity"],
-        severity_description=plan["severities"][state["severity"]]["description"],
-        started_at=st.parse(state["started_at"]),
+        title=state.title,
+        type=state.type,
+        phase=state.phase,
+        severity=state.severity,
+        max_severity=state.max_severity,
+        severity_description=plan.severities[state.severity].description,
+        started_at=st.parse(state.started_at),
         now=now,
         next_update_due=due,
         overdue=bool(due and due < now),
         owners=owners,
-        last_public_update=state["last_public_update"],
-        promises_due=promises["due"],
-        promises_broken=promises["broken"],
+        last_public_update=None if last is None else st.as_data(last),
+        promises_due=[st.as_data(p) for p in promises["due"]],
+        promises_broken=[st.as_data(p) for p in promises["broken"]],
         followups_open=followups_open,
         escalation_due=escalation_due,
     )
-    if state["phase"] == "during" and state["last_public_update"] is None:
+    if state.phase == "during" and state.last_public_update is None:
         result.warnings.append("No public update yet: customers are waiting for word from us.")
     for owner in owners:
         if owner["owner"] is None:

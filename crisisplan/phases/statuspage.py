@@ -17,10 +17,11 @@ import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from crisisplan.errors import CrisisError
 from crisisplan.interrupts import held
+from crisisplan.phases import state as st
 
 if TYPE_CHECKING:
     from crisisplan.store import IncidentRow, Store
@@ -126,7 +127,7 @@ def gather(
     since = now - dt.timedelta(days=window_days)
     # Incidents never spoken of in public, or resolved before the window, are skipped
     # without reading their events.
-    shown = [row for row in rows if _worth_reading(row.state, since)]
+    shown = [row for row in rows if _worth_reading(st.of(row), since)]
     tick = progress or (lambda _done, _total: None)
     tick(0, len(shown))
     open_: list[PublicIncident] = []
@@ -137,7 +138,7 @@ def gather(
             (resolved if incident.resolved else open_).append(incident)
         tick(done, len(shown))
     newest = max(rows, key=lambda r: r.number, default=None)
-    url = newest.state.get("plan", {}).get("status_url") if newest else None
+    url = st.of(newest).plan.status_url if newest else None
     # Most severe first, then the most recently updated.
     open_.sort(key=lambda i: (i.severity_rank, i.latest.at), reverse=True)
     resolved.sort(key=lambda i: i.resolved_at or i.latest.at, reverse=True)
@@ -151,22 +152,22 @@ def gather(
     )
 
 
-def _worth_reading(state: Mapping[str, Any], since: dt.datetime) -> bool:
-    if not state or state.get("last_public_update") is None:
+def _worth_reading(state: st.IncidentState, since: dt.datetime) -> bool:
+    if state.last_public_update is None:
         return False
-    if state.get("phase") == "during":
+    if state.phase == "during":
         return True
-    ended = state.get("resolved_at") or state["last_public_update"]["at"]
+    ended = state.resolved_at or state.last_public_update.at
     return dt.datetime.fromisoformat(ended) >= since
 
 
 def _incident(store: Store, row: IncidentRow) -> PublicIncident | None:
-    state = row.state
-    plan = state["plan"]
-    channel = plan.get("status_channel")
-    resolved = state["phase"] != "during"
-    resolved_at = _time(state.get("resolved_at")) if resolved else None
-    prefix = uuid_urn(f"{row.id}/{state['started_at']}", 0)[:-12]
+    state = st.of(row)
+    plan = state.plan
+    channel = plan.status_channel
+    resolved = state.phase != "during"
+    resolved_at = _time(state.resolved_at) if resolved else None
+    prefix = uuid_urn(f"{row.id}/{state.started_at}", 0)[:-12]
     updates = []
     eta = next_update = None
     for event in store.events(row.id, kinds=["public_update"]):
@@ -188,18 +189,19 @@ def _incident(store: Store, row: IncidentRow) -> PublicIncident | None:
     if not updates:
         return None
     updates.reverse()
-    severity = state["severity"]
-    levels = list(plan["severities"])
-    described = plan["severities"].get(severity, {}).get("description") or ""
+    severity = state.severity
+    levels = list(plan.severities)
+    facts = plan.severities.get(severity)
+    described = (facts.description if facts else "") or ""
     return PublicIncident(
         id=row.id,
-        title=state["title"],
+        title=state.title,
         resolved=resolved,
         severity=severity,
         severity_name=severity_name(severity),
         severity_description=" ".join(described.split()),
         severity_rank=levels.index(severity) if severity in levels else 0,
-        started_at=dt.datetime.fromisoformat(state["started_at"]),
+        started_at=dt.datetime.fromisoformat(state.started_at),
         resolved_at=(resolved_at or updates[0].at) if resolved else None,
         next_update_by=None if resolved else _time(next_update),
         eta=None if resolved else _time(eta),

@@ -8,18 +8,21 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from crisisplan.errors import StoreError
 from crisisplan.store.base import Event, Followup, IncidentRow, NewEvent, Store, Transaction
+from crisisplan.store.errors import PLAIN_HINTS, Hints, LogError
 
 __all__ = [
     "DEFAULT_DB",
     "ENV_VAR",
     "Event",
     "Followup",
+    "Hints",
     "IncidentRow",
+    "LogError",
     "NewEvent",
     "Store",
     "Transaction",
@@ -48,26 +51,36 @@ def _without_password(url: str) -> str:
     return parts._replace(netloc=netloc).geturl()
 
 
-def open_store(target: str | Path, *, create: bool = True) -> Store:
-    """Open the incident log at a path or URL; create it on first use unless create=False."""
+def open_store(
+    target: str | Path,
+    *,
+    create: bool = True,
+    hints: Hints = PLAIN_HINTS,
+    on_commit: Callable[[], None] | None = None,
+) -> Store:
+    """Open the incident log at a path or URL; create it on first use unless create=False.
+
+    `hints` word what a person can do about a log that cannot be used (the CLI's name
+    --db); `on_commit` is called each time a transaction commits a change.
+    """
     text = str(target)
     match = _URL.match(text)
     if match:
         scheme = match.group(1).lower()
         shown = _without_password(text)
         if scheme in ("postgresql", "postgres"):
-            raise StoreError(
+            raise LogError(
                 f"PostgreSQL support is not available in this version yet ({shown}).",
-                hint="Use an SQLite file for now: --db PATH or CRISIS_DB=PATH.",
+                path=shown,
+                hint=hints.postgresql,
             )
-        raise StoreError(
-            f"{shown} is not a database this crisis can use.",
-            hint="Give the path of an SQLite file (--db PATH or CRISIS_DB=PATH).",
+        raise LogError(
+            f"{shown} is not a database this crisis can use.", path=shown, hint=hints.not_a_database
         )
     # sqlite3 is imported only when a command needs the log.
     from crisisplan.store.sqlite import open_sqlite
 
-    return open_sqlite(Path(text), create=create)
+    return open_sqlite(Path(text), create=create, hints=hints, on_commit=on_commit)
 
 
 def sqlite_version() -> str:

@@ -132,6 +132,11 @@ class Store(Protocol):
 
     location: str
 
+    @property
+    def committed(self) -> bool:
+        """Whether a transaction of this store has committed a change since it was opened."""
+        ...
+
     def transaction(self) -> AbstractContextManager[Transaction]:
         """Begin one command's writes: all are recorded when the block ends, or none."""
         ...

@@ -73,7 +73,7 @@ def timeline_md(
 ) -> Iterable[str]:
     """The timeline as a Markdown table; as a report's appendix, timed from the start."""
     if not appendix:
-        yield f"## Timeline of {row.id}: {md(row.state['title'])}\n\n"
+        yield f"## Timeline of {row.id}: {md(st.of(row).title)}\n\n"
         yield "| time (UTC) | what | who | channel | details |\n|---|---|---|---|---|\n"
         for e in events:
             yield (
@@ -81,7 +81,7 @@ def timeline_md(
                 f"{md(e.who)} | {md(e.channel or '')} | {md(_summary(e))} |\n"
             )
         return
-    started = st.parse(row.state["started_at"])
+    started = st.parse(st.of(row).started_at)
     yield (
         "## Appendix: timeline\n\n"
         f"Every event recorded on {row.id}, in the order it happened. Times are UTC; "
@@ -181,16 +181,17 @@ def show_followups(entries: list[Entry], *, as_json: bool) -> None:
 
 
 def show_incidents(rows: list[IncidentRow], *, as_json: bool) -> None:
+    states = {r.id: st.of(r) for r in rows}
     if as_json:
         print_json(
             [
                 {
                     "id": r.id,
                     "open": r.is_open,
-                    "title": r.state.get("title"),
-                    "type": r.state.get("type"),
-                    "severity": r.state.get("severity"),
-                    "phase": r.state.get("phase"),
+                    "title": states[r.id].title,
+                    "type": states[r.id].type,
+                    "severity": states[r.id].severity,
+                    "phase": states[r.id].phase,
                     "opened_at": to_text(r.opened_at),
                 }
                 for r in rows
@@ -204,8 +205,8 @@ def show_incidents(rows: list[IncidentRow], *, as_json: bool) -> None:
         state = "open" if r.is_open else "closed"
         console.print(
             inert(
-                f"{r.id:<8} {state:<6} {r.state.get('phase', ''):<9} "
-                f"{r.state.get('severity', ''):<9} {show(r.opened_at)}  {r.state.get('title', '')}"
+                f"{r.id:<8} {state:<6} {states[r.id].phase:<9} "
+                f"{states[r.id].severity:<9} {show(r.opened_at)}  {states[r.id].title}"
             )
         )
 

@@ -109,7 +109,7 @@ def show_start(d: StartDraft) -> None:
         console.print(_line(("Warning: ", "bold yellow"), warning))
     state = d.state
     console.print(
-        _line(("Declaring: ", "bold"), state["title"], f"  [{state['type']}, {state['severity']}]")
+        _line(("Declaring: ", "bold"), state.title, f"  [{state.type}, {state.severity}]")
     )
     if d.checklist:
         console.print(_line(("Checklist", "bold underline")))

@@ -1,0 +1,118 @@
+"""The incident state's types: what `state.apply` derives from events, field by field.
+
+Frozen, so a wrong field is a type error where a dict key was a KeyError at run time.
+Conversion to and from the JSON the store keeps is in state.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+# Times in the state are ISO text, as stored: comparing two is comparing their text.
+
+
+@dataclass(frozen=True)
+class SeverityFacts:
+    """A severity of the plan: what it means and the update clock it sets."""
+
+    description: str
+    update_every_minutes: int | None
+    first_response_minutes: int | None
+
+
+@dataclass(frozen=True)
+class LadderStep:
+    """A step of the plan's escalation ladder, with the role's name and contact."""
+
+    id: str
+    who: str
+    name: str
+    contact: str | None
+    phone: str | None
+    how: str
+    when: str
+    severities: tuple[str, ...]
+    types: tuple[str, ...]
+    after_minutes: int
+
+
+@dataclass(frozen=True)
+class ChannelFacts:
+    """A channel of the plan: its kind, its purpose and who owns it."""
+
+    kind: str
+    purpose: str
+    owner: str | None
+    owner_name: str | None
+    funnel_to: str | None
+
+
+@dataclass(frozen=True)
+class PlanFacts:
+    """What the clock and `status` need of the plan, copied when the incident started."""
+
+    name: str
+    severities: Mapping[str, SeverityFacts]  # least severe first
+    ladder: tuple[LadderStep, ...]
+    channels: Mapping[str, ChannelFacts]
+    tiers: tuple[str, ...]
+    status_channel: str | None
+    status_url: str | None
+
+
+@dataclass(frozen=True)
+class PublicUpdate:
+    """The latest public update: when, where, by whom, and its message."""
+
+    at: str
+    channel: str | None
+    who: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Promise:
+    """An update promised by `due`; kept or broken once a public update settles it."""
+
+    due: str
+    made_at: str
+    kept_at: str | None
+    broken_at: str | None
+
+
+@dataclass(frozen=True)
+class Escalation:
+    """A step of the ladder (or a role) contacted, and when."""
+
+    step: str | None
+    who: str | None
+    at: str
+
+
+@dataclass(frozen=True)
+class IncidentState:
+    """Where an incident stands, as its events so far leave it."""
+
+    title: str
+    type: str
+    type_description: str
+    severity: str
+    max_severity: str
+    summary: str
+    phase: str  # "during", "aftermath" or "closed"
+    started_at: str
+    declared_by: str
+    plan: PlanFacts
+    last_public_update: PublicUpdate | None
+    first_public_update_at: str | None
+    first_reply_at: str | None
+    promises: tuple[Promise, ...]
+    escalated: tuple[Escalation, ...]
+    counts: Mapping[str, int]  # events by kind
+    cause: str | None
+    impact: str | None
+    eta: str | None
+    resolved_at: str | None
+    severity_at: str | None = None  # when the severity last changed
+    summary_at: str | None = None  # when the summary last changed

@@ -1,0 +1,135 @@
+"""The reading half of a Store, in portable SQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+from crisisplan.store.base import Event, Followup, IncidentRow, email_key, encode_time
+from crisisplan.store.sql import (
+    CHUNK,
+    EVENT,
+    FOLLOWUP,
+    INCIDENT,
+    PAGE,
+    SqlRunner,
+    decoded,
+    event_of,
+    followup_of,
+    incident_of,
+    marks,
+)
+
+
+class SqlReads:
+    """The reading half of a Store, in portable SQL."""
+
+    def __init__(self, sql: SqlRunner) -> None:
+        self._sql = sql
+
+    def incident(self, incident_id: str) -> IncidentRow | None:
+        """One incident, or None."""
+        row = self._sql.one(f"SELECT {INCIDENT} FROM incidents WHERE id = ?", (incident_id,))
+        return None if row is None else decoded(incident_of, row, self._sql.location)
+
+    def incidents(self, *, open_only: bool = False) -> list[IncidentRow]:
+        """Incidents, open first, then newest first."""
+        where = "WHERE is_open = 1 " if open_only else ""
+        rows = self._sql.rows(
+            f"SELECT {INCIDENT} FROM incidents {where}"
+            "ORDER BY is_open DESC, opened_at DESC, number DESC"
+        )
+        return [decoded(incident_of, row, self._sql.location) for row in rows]
+
+    def events(
+        self,
+        incident_id: str,
+        *,
+        kinds: Sequence[str] | None = None,
+        after_id: int = 0,
+        limit: int | None = None,
+    ) -> Iterator[Event]:
+        """An incident's events with id > after_id, ordered by (at, id), read page by page."""
+        if kinds is not None and not kinds:
+            return
+        where = "incident_id = ? AND id > ?"
+        params: list[Any] = [incident_id, after_id]
+        if kinds is not None:
+            where += f" AND kind IN {marks(len(kinds))}"
+            params.extend(kinds)
+        left = limit
+        last: tuple[str, int] | None = None
+        # Keyset pages, each its own short read: no statement stays open between pages,
+        # so a slow consumer never holds a snapshot (or SQLite's WAL) back.
+        while left is None or left > 0:
+            size = PAGE if left is None else min(PAGE, left)
+            after = "" if last is None else " AND (at, id) > (?, ?)"
+            rows = self._sql.rows(
+                f"SELECT {EVENT} FROM events WHERE {where}{after} ORDER BY at, id LIMIT ?",
+                [*params, *(last or ()), size],
+            )
+            for row in rows:
+                yield decoded(event_of, row, self._sql.location)
+            if len(rows) < size:
+                return
+            last = (rows[-1][3], rows[-1][0])
+            if left is not None:
+                left -= len(rows)
+
+    def event(self, event_id: int) -> Event | None:
+        """One event, or None."""
+        row = self._sql.one(f"SELECT {EVENT} FROM events WHERE id = ?", (event_id,))
+        return None if row is None else decoded(event_of, row, self._sql.location)
+
+    def count_events(self, incident_id: str, *, kinds: Sequence[str] | None = None) -> int:
+        """How many events an incident has, of the given kinds if any."""
+        if kinds is not None and not kinds:
+            return 0
+        where, params = "incident_id = ?", [incident_id]
+        if kinds is not None:
+            where += f" AND kind IN {marks(len(kinds))}"
+            params.extend(kinds)
+        row = self._sql.one(f"SELECT COUNT(*) FROM events WHERE {where}", params)
+        return 0 if row is None else int(row[0])
+
+    def last_event(self, incident_id: str, *, kinds: Sequence[str]) -> Event | None:
+        """The latest event (by at, then id) of one of the given kinds, or None."""
+        if not kinds:
+            return None
+        row = self._sql.one(
+            f"SELECT {EVENT} FROM events WHERE incident_id = ? AND kind IN {marks(len(kinds))}"
+            " ORDER BY at DESC, id DESC LIMIT 1",
+            [incident_id, *kinds],
+        )
+        return None if row is None else decoded(event_of, row, self._sql.location)
+
+    def followups(self, incident_id: str, *, open_only: bool = False) -> list[Followup]:
+        """An incident's follow-ups in the order they were added; open ones are not done."""
+        where = " AND done_at IS NULL" if open_only else ""
+        rows = self._sql.rows(
+            f"SELECT {FOLLOWUP} FROM followups WHERE incident_id = ?{where}"
+            " ORDER BY added_at, email",
+            (incident_id,),
+        )
+        return [decoded(followup_of, row, self._sql.location) for row in rows]
+
+    def prior_incident_counts(
+        self, emails: Sequence[str], *, since: datetime, before: datetime, exclude: str
+    ) -> dict[str, int]:
+        """Per email given: how many other incidents opened in [since, before) listed it."""
+        keys = {email: email_key(email) for email in emails}
+        unique = sorted(set(keys.values()))
+        found: dict[str, int] = {}
+        for start in range(0, len(unique), CHUNK):
+            chunk = unique[start : start + CHUNK]
+            rows = self._sql.rows(
+                "SELECT f.email, COUNT(*) FROM followups f"
+                " JOIN incidents i ON i.id = f.incident_id"
+                f" WHERE f.email IN {marks(len(chunk))}"
+                " AND i.opened_at >= ? AND i.opened_at < ? AND i.id <> ?"
+                " GROUP BY f.email",
+                [*chunk, encode_time(since), encode_time(before), exclude],
+            )
+            found.update((email, int(count)) for email, count in rows)
+        return {email: found.get(key, 0) for email, key in keys.items()}
