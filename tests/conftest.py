@@ -6,7 +6,6 @@ import os
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 _OUR_VARS = (
     "CRISIS_PLAYBOOK",
@@ -32,8 +31,3 @@ def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     work.mkdir()
     monkeypatch.chdir(work)
     os.umask(0o022)
-
-
-@pytest.fixture
-def runner() -> CliRunner:
-    return CliRunner()
