@@ -3,8 +3,6 @@ any draft, wherever they fall, and the playbook's own words are enforced too."""
 
 from __future__ import annotations
 
-import time
-
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -224,20 +222,6 @@ def test_findings_are_plain_json() -> None:
     assert entry["rule"] == "blame"
     assert (entry["line"], entry["column"], entry["end_column"]) == (1, 1, 14)
     assert set(entry) >= {"level", "phrase", "why", "suggestion", "end_line"}
-
-
-def test_linting_a_draft_is_fast_enough_for_a_hundred_thousand_of_them() -> None:
-    draft = (
-        "Hi Jordan,\n\nThank you for writing to us, and I'm sorry: Acme Mail is not working as "
-        "it should for you right now. This is our responsibility, not yours.\n\n"
-        "Here is what we know so far: mail is queued, not lost. Our engineers are moving "
-        "traffic away from the faulty server.\n\nYou'll hear from us again by 14:30 UTC.\n"
-    ) * 4
-    lint(draft, language=LANGUAGE)
-    start = time.perf_counter()
-    for _ in range(1000):
-        lint(draft, language=LANGUAGE)
-    assert time.perf_counter() - start < 2.0  # about 0.1 s here; the regex-only version took 5
 
 
 PIECES = st.sampled_from(

@@ -104,6 +104,7 @@ def _findings(
     text: str, spans: list[matcher.Span], rule_set: matcher.RuleSet, severity: Severity | None
 ) -> list[LintFinding]:
     findings = []
+    words: dict[int, tuple[Level, str, str]] = {}
     line, line_start, at = 1, 0, 0  # spans come in text order: count line breaks once
     for start, end, index in spans:
         if (breaks := text.count("\n", at, start)) > 0:
@@ -111,7 +112,9 @@ def _findings(
         at = start
         end_line = line + text.count("\n", start, end)
         end_start = text.rfind("\n", start, end) + 1 if end_line > line else line_start
-        level, why, suggestion = _words(rule_set.rules[index], severity)
+        if index not in words:
+            words[index] = _words(rule_set.rules[index], severity)
+        level, why, suggestion = words[index]
         findings.append(
             LintFinding(
                 rule=rule_set.rules[index].rule,

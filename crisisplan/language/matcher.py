@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 SPACE = r"\s{1,64}"  # between words: any whitespace, bounded so no attempt can run on
 _APOS = "'\u2019\u2018`"
 _PLAIN = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'", "\u2010": "-", "\u2011": "-"})
-_BLANK_LINE = re.compile(r"\n[^\S\n]*\n")
+_BLANK_LINE = re.compile(r"(\n[^\S\n]*\n)")  # kept by split: offsets stay right
 _CACHED_PARAGRAPH = 20_000  # longer paragraphs are not remembered
 
 
@@ -57,6 +57,9 @@ class RuleSet:
 
     rules: tuple[Compiled, ...]
     seen: dict[str, list[Span]] = field(default_factory=dict)
+    # Any rule's anchor, or None when some rule has none: one pass rules out the usual
+    # paragraph, which holds no anchor at all, without looking at each rule.
+    any_anchor: re.Pattern[str] | None = None
 
 
 def _spaced(regex: str) -> str:
@@ -135,7 +138,11 @@ def build(language: Language | None, *, minor: bool) -> RuleSet:
         instead = avoid.instead or "Say it another way."
         compiled = re.compile(pattern)
         rules.append(Compiled("avoid", avoid.level, avoid.why, instead, anchors, compiled))
-    return RuleSet(tuple(rules))
+    words = {anchor for rule in rules for anchor in rule.anchors}
+    unanchored = any(not rule.anchors for rule in rules)
+    pattern = "|".join(map(re.escape, sorted(words, key=len, reverse=True)))
+    any_anchor = None if unanchored or not words else re.compile(pattern)
+    return RuleSet(tuple(rules), any_anchor=any_anchor)
 
 
 def _is_word(char: str) -> bool:
@@ -172,6 +179,8 @@ def scan(paragraph: str, rule_set: RuleSet, steps: list[int]) -> list[Span]:
     size = len(low)
     steps[0] += size  # lowering, and the anchor checks below, which stop at the first hit
     spans: list[Span] = []
+    if rule_set.any_anchor is not None and rule_set.any_anchor.search(low) is None:
+        return spans
     for index, rule in enumerate(rule_set.rules):
         if rule.anchors and not any(anchor in low for anchor in rule.anchors):
             continue
@@ -193,27 +202,30 @@ def scan(paragraph: str, rule_set: RuleSet, steps: list[int]) -> list[Span]:
 
 def paragraphs(text: str) -> list[tuple[int, str]]:
     """The text's paragraphs with their offsets; phrases never run across a blank line."""
-    pieces, start = [], 0
-    for blank in _BLANK_LINE.finditer(text):
-        pieces.append((start, text[start : blank.start()]))
-        start = blank.end()
-    pieces.append((start, text[start:]))
-    return pieces
+    pieces, offset, out = _BLANK_LINE.split(text), 0, []
+    for i, piece in enumerate(pieces):
+        if i % 2 == 0:
+            out.append((offset, piece))
+        offset += len(piece)
+    return out
 
 
 def spans_in(text: str, rule_set: RuleSet, steps: list[int]) -> list[Span]:
     """Every span in `text`, in text order, each paragraph scanned once per rule set."""
     spans: list[Span] = []
+    seen, read = rule_set.seen, 0
     for offset, paragraph in paragraphs(text):
-        found = rule_set.seen.get(paragraph)
+        found = seen.get(paragraph)
         if found is None:
             found = scan(paragraph, rule_set, steps)
             # Full, it keeps what it has: the paragraphs every draft shares came first.
-            if len(rule_set.seen) < 4096 and len(paragraph) <= _CACHED_PARAGRAPH:
-                rule_set.seen[paragraph] = found
+            if len(seen) < 4096 and len(paragraph) <= _CACHED_PARAGRAPH:
+                seen[paragraph] = found
         else:
-            steps[0] += len(paragraph)  # the lookup hashes it
-        spans += [(offset + start, offset + end, index) for start, end, index in found]
+            read += len(paragraph)  # the lookup hashes it
+        if found:
+            spans += [(offset + start, offset + end, index) for start, end, index in found]
+    steps[0] += read
     spans.sort(key=lambda span: (span[0], span[2]))
     return spans
 
