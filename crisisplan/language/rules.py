@@ -152,9 +152,9 @@ BUILTIN_RULES: dict[str, Rule] = {
             "fake-apology",
             "fake_apology",
             "error",
-            "An apology for “any” trouble, with an “if”, or for how they feel is not an "
-            "apology: it doubts the harm, or makes it theirs.",
-            "Say sorry for what happened, by name: “I'm sorry: {impact}.”",
+            "An apology with an “if”, for “any” trouble, or for how they feel is not an apology: "
+            "it doubts the harm, or makes it theirs.",
+            "Say sorry for what happened, by name: “I'm sorry. {impact}.”",
             "Say sorry for what happened, by name: “I'm sorry your invoices did not go out "
             "this morning.”",
             (

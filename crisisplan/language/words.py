@@ -19,7 +19,7 @@ Family = Literal[
 W = r"[\w'-]{1,30}"  # a word (apostrophes and hyphens made plain beforehand)
 WHO = (
     r"(?:customers|users|people|accounts|clients|subscribers|businesses|merchants|members"
-    r"|teams|sites|organi[sz]ations|guests|players|households|homes|you|of you)"
+    r"|teams|sites|organi[sz]ations|guests|players|households|homes|you|of you|us)"
 )
 SUPPLIER = (
     r"(?:(?:third-party|third party|3rd-party|3rd party)(?: " + W + r")?"

@@ -131,7 +131,7 @@ def _rendered(
                 )
             )
     severity = context["incident"]["severity"]
-    level = Severity.of(severity, list(playbook.severities), context["incident"].get("impact"))
+    level = Severity.of(severity, list(playbook.severities))
     language = playbook.language
     in_body = {_key(f): f for f in lint(template.body, language=language, severity=level)}
     for found in lint(rendered.text, language=language, severity=level):
