@@ -30,13 +30,22 @@ def lint(
     ] = False,
     as_json: JsonOpt = False,
     playbook: PlaybookOpt = None,
+    explain: Annotated[
+        str | None,
+        typer.Option("--explain", metavar="RULE", help="Show a built-in rule, why, examples."),
+    ] = None,
 ) -> None:
     """Check any text against the plan's words to use and avoid and the built-in rules.
 
     Exit 1 when a rule at error level fires. Without a playbook, the built-in rules alone.
 
-    Example: crisis lint reply.md
+    Example: crisis lint reply.md; crisis lint --explain hedging
     """
+    if explain is not None:
+        from crisisplan.views.lint_explain import show_rule
+
+        show_rule(explain, as_json=as_json)
+        return
     from crisisplan.language.lint import lint as check
     from crisisplan.views.language import show_findings
 

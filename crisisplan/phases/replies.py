@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from crisisplan.errors import UsageError
-from crisisplan.language.lint import lint
+from crisisplan.language.lint import Severity, lint
 from crisisplan.phases import state as st
 from crisisplan.phases.customers import Customer
 from crisisplan.phases.drafting import incident_context, recorded_blocks
@@ -98,7 +98,9 @@ class Replier:
             channel_id=self.channel_id,
             now=self.at,
         )
-        self._above_minor = st.severity_rank(state) > 0
+        self._severity = Severity.of(
+            state.severity, list(state.plan.severities), incident["impact"]
+        )
 
     @property
     def template(self) -> str:
@@ -132,7 +134,7 @@ class Replier:
             )
             rendered = render(self._template, context, memo=self._memo)
             text, blocks = rendered.text, rendered.blocks
-        findings = lint(text, language=self.plan.playbook.language, above_minor=self._above_minor)
+        findings = lint(text, language=self.plan.playbook.language, severity=self._severity)
         return Draft(customer, self.template, self.channel_id, text, findings, blocks)
 
     def relint(self, draft: Draft, text: str) -> Draft:

@@ -249,7 +249,7 @@ def crosscheck(pb: Playbook) -> list[tuple[Loc, str]]:
             need_severity(("incident_types", tid, "default_severity"), typ.default_severity)
         for j, role in enumerate(typ.public_statement_needs):
             need_role(("incident_types", tid, "public_statement_needs", j), role, "role")
-    from crisisplan.language.lint import BUILTIN_RULE_IDS
+    from crisisplan.language.rules import BUILTIN_RULE_IDS
 
     for i, off in enumerate(pb.language.disable):
         if off.rule not in BUILTIN_RULE_IDS:

@@ -12,7 +12,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from crisisplan.errors import Location, UsageError
-from crisisplan.language.lint import LintFinding, lint
+from crisisplan.language.lint import LintFinding, Severity, lint
 from crisisplan.playbook.findings import Finding
 from crisisplan.playbook.templates import REQUIRED_BLOCKS
 from crisisplan.templating.render import RenderError, block_lines, render, sample_context
@@ -131,10 +131,10 @@ def _rendered(
                 )
             )
     severity = context["incident"]["severity"]
-    above_minor = severity in playbook.severities and playbook.severity_rank(severity) > 0
+    level = Severity.of(severity, list(playbook.severities))
     language = playbook.language
-    in_body = {_key(f): f for f in lint(template.body, language=language, above_minor=above_minor)}
-    for found in lint(rendered.text, language=language, above_minor=above_minor):
+    in_body = {_key(f): f for f in lint(template.body, language=language, severity=level)}
+    for found in lint(rendered.text, language=language, severity=level):
         literal = in_body.get(_key(found))
         where = (
             Location(template.path, template.body_line + literal.line - 1, literal.column)

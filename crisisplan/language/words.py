@@ -1,0 +1,75 @@
+"""The pieces rule patterns are built from, and the shape of a rule.
+
+Patterns are written for lower-cased text whose apostrophes and hyphens are already plain
+(see matcher.py), with a single space meaning "any run of whitespace within the paragraph".
+Every repetition is bounded and no quantifier nests over another that can match the same
+characters, so a match attempt costs a bounded number of steps whatever the text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Level = Literal["error", "warning"]
+Family = Literal[
+    "minimising", "hedging", "fake_apology", "blame", "security_reassurance", "passive"
+]
+
+W = r"[\w'-]{1,30}"  # a word (apostrophes and hyphens made plain beforehand)
+WHO = (
+    r"(?:customers|users|people|accounts|clients|subscribers|businesses|merchants|members"
+    r"|teams|sites|organi[sz]ations|guests|players|households|homes|you|of you|us)"
+)
+SUPPLIER = (
+    r"(?:(?:third-party|third party|3rd-party|3rd party)(?: " + W + r")?"
+    r"|(?:" + W + r" ){0,3}?(?:provider|supplier|vendor|carrier|partner|host|isp)s?)"
+)
+# What a share of is not people: "a small number of servers" counts machinery, not customers.
+MACHINERY = (
+    r"(?:servers?|hosts?|nodes?|machines?|instances?|disks?|racks?|routers?|switches|clusters?"
+    r"|shards?|databases?|events?|engineers|staff|employees|changes|records|files|logs"
+    r"|packets|tests|bugs|cases|steps|time)"
+)
+DETERMINER = r"(?:a|an|our|the|their|one of our|one of the)"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A built-in rule: its family, the phrases it catches, how bad, why, and instead.
+
+    `anchors` are literal words one of which every match contains: a paragraph holding none
+    of them is never searched. `suggestion` may name `{impact}` and `{severity}` (the
+    incident's own words) and has `plain` for when the incident is not known ("" when the
+    suggestion names neither).
+    """
+
+    id: str
+    family: Family
+    level: Level
+    why: str
+    suggestion: str
+    plain: str
+    examples: tuple[tuple[str, str], ...]  # (what was written, what to write instead)
+    anchors: tuple[str, ...]
+    patterns: tuple[str, ...]
+    quiet_when_minor: bool = False  # fair words for the least severe incidents
+    error_when_critical: bool = False  # a warning becomes an error at the top severity
+    unless_in_paragraph: str | None = None  # no finding when this is in the same paragraph
+
+
+# Our own action: "we are moving", "we have re-routed", "our engineers were able to ...",
+# or owning the failure ("our checks missed"). Read across the whole paragraph, since a
+# team names its supplier in one sentence and says what it is doing in the next.
+OUR_ACTION = (
+    r"\b(?:we|we've|we're|we'll|our (?:teams?|engineers|engineering team|crews?|staff"
+    r"|technicians|personnel|people|support team|checks|tests|monitoring))"
+    r"(?: (?:are|have|had|will|is|did|also|now|already|then|quickly|rapidly|immediately"
+    r"|actively|closely|urgently|were able to|was able to|been able to)){0,3}"
+    r" (?:mov|switch|work|re-?rout|rout|add|fix|restor|replac|migrat|escalat|investigat"
+    r"|contact|review|test|build|remov|reduc|improv|implement|chang|deploy|roll|address"
+    r"|resolv|identif|tak|mak|monitor|dropp|isolat|paus|disabl|fail|refund|credit|notif"
+    r"|engag|hir|miss|own|did what|did everything|bring|brought|put|set|open|call|ask)\w{0,8}\b"
+    r"|\bwe(?:'ll| will| are going to) " + W + r"\b"
+    r"|\b(?:our|my) (?:own )?(?:mistake|fault|failure|failing|oversight|responsibility)\b"
+)
