@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from crisisplan.errors import CrisisError, Location, UsageError
-from crisisplan.phases.followups import check_email
+from crisisplan.phases.followups import check_email, check_name
 
 _TRUE = {"1", "true", "yes", "y", "x", "open"}
 _FALSE = {"", "0", "false", "no", "n"}
@@ -57,10 +57,8 @@ def customer(
     line: int | None = None,
 ) -> Customer:
     """A validated customer: a name, a plausible email; empty optional fields are None."""
-    if not name.strip():
-        raise UsageError("the customer's name is empty.", hint="Give a name (--customer).")
     return Customer(
-        name=name.strip(),
+        name=check_name(name),
         email=check_email(email),
         tier=(tier or "").strip() or None,
         note=(note or "").strip() or None,
