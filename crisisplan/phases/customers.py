@@ -88,7 +88,7 @@ def read_csv(path: Path) -> Iterator[Customer | BadRow]:
                     f"{path} is empty.",
                     hint="The first line names the columns: name,email[,tier,note,open_case].",
                 )
-            columns = [h.strip().lower() for h in header]
+            columns = _columns(path, header)
             missing = [c for c in ("name", "email") if c not in columns]
             if missing:
                 raise CrisisError(
@@ -115,10 +115,37 @@ def read_csv(path: Path) -> Iterator[Customer | BadRow]:
             ) from None
 
 
+def _columns(path: Path, header: list[str]) -> list[str]:
+    """The header's column names; one named twice or not at all is an error naming it."""
+    columns = [h.strip().lower() for h in header]
+    seen: set[str] = set()
+    at = 1  # the character column where each name starts (for an editor's file:line:col)
+    for n, name in enumerate(columns, start=1):
+        if not name:
+            raise CrisisError(
+                f"column {n} has no name.",
+                location=Location(path, 1, at),
+                hint="Name every column in the first line, or remove the empty one.",
+            )
+        if name in seen:
+            raise CrisisError(
+                f"the column {name} appears twice; which one to read is not clear.",
+                location=Location(path, 1, at),
+                hint="Keep one column of each name in the first line.",
+            )
+        seen.add(name)
+        at += len(header[n - 1]) + 1
+    return columns
+
+
 def _row(row: list[str], index: dict[str, int], line: int) -> Customer | BadRow:
     def cell(name: str) -> str:
         i = index.get(name)
         return row[i].strip() if i is not None and i < len(row) else ""
+
+    for name, i in index.items():
+        if i < len(row) and "\x00" in row[i]:
+            return BadRow(line, f"{name} has a NUL byte")
 
     flag = cell("open_case").lower()
     if flag not in _TRUE | _FALSE:
