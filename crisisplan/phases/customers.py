@@ -110,7 +110,8 @@ def read_csv(path: Path) -> Iterator[Customer | BadRow]:
             ) from None
         except csv.Error as exc:
             raise CrisisError(
-                f"{path}:{reader.line_num}: the CSV cannot be read: {exc}.",
+                f"the CSV cannot be read: {exc}.",
+                location=Location(path, reader.line_num),
                 hint="Check the quoting on that line.",
             ) from None
 
