@@ -120,7 +120,17 @@ def test_a_full_disk_then_a_rerun_that_fills_it_again_says_what_it_wrote(
 
 def test_control_bytes_from_a_customer_never_reach_a_written_file_raw() -> None:
     name = f"Eve{ESC} Park{OSC52}"
-    ok("reply", "--customer", name, "--email", "eve@example.com", "--note", f"ring{BEL}", "-o", "r.md")
+    ok(
+        "reply",
+        "--customer",
+        name,
+        "--email",
+        "eve@example.com",
+        "--note",
+        f"ring{BEL}",
+        "-o",
+        "r.md",
+    )
     written = Path("r.md").read_text(encoding="utf-8")
     assert "\x1b" not in written and "\x07" not in written
     (reply,) = events("reply")
@@ -173,7 +183,7 @@ def test_a_header_that_names_a_column_twice_or_not_at_all_is_refused(
 
 def test_a_nul_byte_in_a_field_is_refused_with_its_line() -> None:
     Path("c.csv").write_text(
-        "name,email\nAda,ada@example.com\n\"Eve\x00\",eve@example.com\n", encoding="utf-8"
+        'name,email\nAda,ada@example.com\n"Eve\x00",eve@example.com\n', encoding="utf-8"
     )
     result = crisis("reply", "--customers", "c.csv", "--json")
     assert result.exit_code == 1

@@ -14,7 +14,6 @@ from crisisplan.cli.options import AsOpt, AtOpt, DbOpt, IncidentOpt, JsonOpt, Pl
 if TYPE_CHECKING:
     from crisisplan.phases.aftermath import Resolution
     from crisisplan.phases.apology import Apologies, Apology
-    from crisisplan.phases.replies import Draft
 
 OutputOpt = Annotated[
     Path | None,
@@ -166,6 +165,11 @@ def register(app: typer.Typer) -> None:
 
 # --- showing the results --------------------------------------------------------------------
 
+_IN_THE_LOG = (
+    "the words of all are in the log: `crisis send` sends them, `crisis timeline --format md` "
+    "shows them"
+)
+
 
 def _check_folder(output: Path | None) -> None:
     from crisisplan.errors import UsageError
@@ -177,17 +181,6 @@ def _check_folder(output: Path | None) -> None:
         )
 
 
-def _write(output: Path | None, number: int, d: Draft) -> Path | None:
-    from crisisplan.files import write_atomic
-    from crisisplan.phases.replies import output_path
-
-    if output is None:
-        return None
-    path = output_path(output, d.customer, number)
-    write_atomic(path, d.text, mode=0o600)  # customer names and emails: for our eyes
-    return path
-
-
 def _dump(document: dict[str, Any]) -> None:
     sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
 
@@ -195,10 +188,13 @@ def _dump(document: dict[str, Any]) -> None:
 def _show_resolution(r: Resolution, *, output: Path | None, as_json: bool) -> None:
     from crisisplan.clock import show, to_text
     from crisisplan.language.lint import findings_as_json
+    from crisisplan.phases.draft_files import write_draft_files
     from crisisplan.terminal.console import display_warning, err, inert, out
     from crisisplan.views.drafts import show_draft
 
-    files = [_write(output, n, d) for n, d in enumerate(r.notices, start=1)]
+    files = write_draft_files(
+        output, r.notices, noun=("resolved notice", "resolved notices"), rerun=_IN_THE_LOG
+    )
     final = r.final_update
     if as_json:
         _dump(
@@ -246,10 +242,12 @@ def _show_resolution(r: Resolution, *, output: Path | None, as_json: bool) -> No
 
 
 def _show_apologies(r: Apologies, *, output: Path | None, as_json: bool) -> None:
+    from crisisplan.phases.draft_files import write_draft_files
     from crisisplan.terminal.console import err, inert
     from crisisplan.views.drafts import show_draft
 
-    files = [_write(output, n, a.draft) for n, a in enumerate(r.apologies, start=1)]
+    drafts = [a.draft for a in r.apologies]
+    files = write_draft_files(output, drafts, noun=("apology", "apologies"), rerun=_IN_THE_LOG)
     counts = {
         "drafted": len(r.apologies),
         "ready": len(r.apologies) - r.not_ready,

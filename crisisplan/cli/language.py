@@ -248,8 +248,9 @@ def _show_brief(result: Brief, *, output: Path | None, as_json: bool) -> None:
         _note(note)
     if output is not None:
         from crisisplan.files import write_atomic
+        from crisisplan.inert_text import for_people
 
-        write_atomic(output, result.as_markdown())
+        write_atomic(output, for_people(result.as_markdown()))
         _say(f"wrote {output}")
     if as_json:
         sys.stdout.write(json.dumps(result.as_json(), indent=2, ensure_ascii=False) + "\n")

@@ -101,8 +101,9 @@ def _one(replier: Replier, req: ReplyRequest) -> int:
     replier.record([draft])
     if req.output:
         from crisisplan.files import write_atomic
+        from crisisplan.inert_text import for_people
 
-        write_atomic(req.output, draft.text, mode=0o600)
+        write_atomic(req.output, for_people(draft.text), mode=0o600)
     if req.as_json:
         sys.stdout.write(json.dumps(_as_json(draft), indent=2, ensure_ascii=False) + "\n")
     else:

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
 from crisisplan.errors import CrisisError, TemplateError
+from crisisplan.inert_text import for_people
 from crisisplan.interrupts import held
 from crisisplan.phases.customers import BadRow, Customer
 from crisisplan.phases.replies import Draft, batched, file_name
@@ -54,6 +55,7 @@ class Drafted(NamedTuple):
     findings: list[LintFinding]
     event: NewEvent  # that records the draft, its payload encoded ahead
     file: str  # the name of its file, in the run's folder
+    words: str  # what the file holds: the text, with controls and bidi made visible
 
 
 # A batch's drafts, and the first error writing the files handed with it (see `_work`).
@@ -137,7 +139,7 @@ def draft_all(
             replier.record(drafts, [d.event for d in drafted])
             read.last_recorded = max(read.last_recorded, *(c.line or 0 for c in customers), 0)
             if job.folder is not None:
-                waiting.extend((d.file, d.text) for d in drafted)
+                waiting.extend((d.file, d.words) for d in drafted)
             counts.drafted += len(drafts)
             counts.with_errors += sum(d.has_errors for d in drafts)
             on_drafts(drafts)
@@ -225,7 +227,7 @@ def _restore(replier: Replier, folder: Folder, customer: Customer, event_id: int
     name = file_name(customer, customer.line or 0)
     if Path(folder.path, name).exists():
         return False
-    folder.write(name, replier.recorded_text(event_id))
+    folder.write(name, for_people(replier.recorded_text(event_id)))
     return True
 
 
@@ -303,7 +305,7 @@ def _draft_chunk(chunk: Batch) -> list[Drafted]:
             raise
         name = file_name(customer, customer.line or 0)
         event = replier.event(d).encoded_ahead(keep=READS["reply"])
-        drafted.append(Drafted(d.text, d.findings, event, name))
+        drafted.append(Drafted(d.text, d.findings, event, name, for_people(d.text)))
     return drafted
 
 

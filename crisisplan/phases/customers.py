@@ -37,8 +37,12 @@ class Customer:
         }
 
     def context(self, previous_incidents: int) -> dict[str, object]:
-        """The `customer` variable templates see: plain data."""
-        return {**self.record(), "previous_incidents": previous_incidents}
+        """The `customer` variable templates see: plain data, without control characters
+        (the log keeps what was entered; the customer reads their name, not an ESC)."""
+        from crisisplan.inert_text import for_customer
+
+        clean = {k: for_customer(v) if isinstance(v, str) else v for k, v in self.record().items()}
+        return {**clean, "previous_incidents": previous_incidents}
 
 
 @dataclass(frozen=True)
