@@ -20,6 +20,7 @@ _UNSAFE = re.compile(
 _UNSAFE_IN_LINE = re.compile(
     r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]"
 )
+_ASCII_CONTROLS = bytes([*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F])  # all but \t, \n
 _BREAKS = re.compile(r"[\t\n\v\f\r\x1c-\x1e\x85\u2028\u2029]+")
 _CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
@@ -30,7 +31,14 @@ def _escape(match: re.Match[str]) -> str:
 
 def for_people(text: str) -> str:
     """Text for a file a person reads: lines kept, other controls and bidi made visible."""
-    return text if _UNSAFE.search(text) is None else _UNSAFE.sub(_escape, text)
+    if text.isascii():
+        # Every bulk draft passes here: deleting bytes is five times quicker than a search.
+        data = text.encode("ascii")
+        if len(data.translate(None, _ASCII_CONTROLS)) == len(data):
+            return text
+    elif _UNSAFE.search(text) is None:
+        return text
+    return _UNSAFE.sub(_escape, text)
 
 
 def one_line(text: str) -> str:
