@@ -106,7 +106,9 @@ def test_a_broadcast_channel_draft_points_people_to_the_funnel_channel() -> None
 
 
 @pytest.mark.parametrize("value", HOSTILE)
-def test_customer_values_reach_the_draft_as_written_less_controls_and_show_inert(value: str) -> None:
+def test_customer_values_reach_the_draft_as_written_less_controls_and_show_inert(
+    value: str,
+) -> None:
     result = ok(
         "reply",
         "--customer",
