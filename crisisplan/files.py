@@ -156,8 +156,12 @@ def _write_all(fd: int, payload: bytes) -> None:
         view = view[os.write(fd, view) :]
 
 
+class WriteError(CrisisError):
+    """A file could not be written; none of it was."""
+
+
 def _write_error(path: str | Path, exc: OSError) -> CrisisError:
-    return CrisisError(
+    return WriteError(
         f"could not write {path}: {exc.strerror or exc}.",
         hint="Check the folder exists, is writable and has space; nothing was written.",
     )

@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from crisisplan.errors import EXIT_PROBLEM, CrisisError, UsageError
+from crisisplan.mail_headers import one_line
 
 if TYPE_CHECKING:
-    import datetime as dt
     import smtplib
     from email.message import EmailMessage
 
@@ -38,8 +38,6 @@ _SCHEMES: dict[str, tuple[Security, int]] = {
     "smtp+starttls": ("starttls", 587),
     "smtps": ("tls", 465),
 }
-_LOOPBACK = {"localhost", "127.0.0.1", "::1"}
-_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 _URL_HINT = (
     "Set CRISIS_SMTP_URL to smtp+starttls://USER@HOST:587, smtps://USER@HOST:465 or "
     "smtp://HOST:25, and the password in CRISIS_SMTP_PASSWORD."
@@ -50,10 +48,6 @@ class MailError(CrisisError):
     """The mail server cannot be reached or used; what was not sent is still to send."""
 
     exit_code = EXIT_PROBLEM
-
-
-class BadAddress(ValueError):
-    """An address no message can be sent to."""
 
 
 @dataclass(frozen=True)
@@ -125,60 +119,14 @@ def parse_url(url: str, *, password: str | None) -> SmtpSettings:
             f"{PASSWORD_VAR} is set but {URL_VAR} names no user to log in as.",
             hint="Write the user before the host: smtp+starttls://USER@HOST:587.",
         )
-    if user and security == "none" and host not in _LOOPBACK:
+    if user and security == "none":
+        # Even to this machine: a login in clear is read by anything that can listen.
         raise UsageError(
-            f"{URL_VAR} would send the password for {user!r} unencrypted to {host}.",
+            f"{URL_VAR} would send the password for {user!r} unencrypted to {host}; "
+            "smtp:// is for a server without login.",
             hint="Use smtp+starttls:// or smtps:// for a server that needs a login.",
         )
     return SmtpSettings(host, port or default_port, security, user, password)
-
-
-def one_line(text: str) -> str:
-    """Header text: control characters and line breaks become single spaces."""
-    return _CONTROLS.sub(" ", text).strip()
-
-
-def address(addr: str) -> str:
-    """A checked address for a header and the envelope; the domain in its ASCII form."""
-    from email.errors import HeaderParseError
-    from email.headerregistry import Address
-
-    local, at, domain = addr.strip().rpartition("@")
-    if not at or not local or not domain:
-        raise BadAddress(f"{addr!r} is not an email address")
-    if not local.isascii():
-        raise BadAddress(f"{addr!r} has non-ASCII characters before the @, not supported yet")
-    try:
-        domain = domain.encode("idna").decode("ascii") if not domain.isascii() else domain
-        return Address(addr_spec=f"{local}@{domain}").addr_spec
-    except (UnicodeError, ValueError, HeaderParseError) as exc:
-        raise BadAddress(f"{addr!r} is not a valid email address ({exc})") from None
-
-
-def build_message(
-    *,
-    sender: tuple[str, str],
-    recipient: tuple[str, str],
-    subject: str,
-    body: str,
-    message_id: str,
-    date: dt.datetime,
-) -> EmailMessage:
-    """A plain-text UTF-8 message; names are (display name, address) pairs."""
-    import email.policy
-    import email.utils
-    from email.headerregistry import Address
-    from email.message import EmailMessage
-
-    msg = EmailMessage(policy=email.policy.SMTP)
-    for header, (name, addr) in (("From", sender), ("To", recipient)):
-        msg[header] = Address(display_name=one_line(name), addr_spec=address(addr))
-    msg["Subject"] = one_line(subject)
-    msg["Date"] = email.utils.format_datetime(date)
-    msg["Message-ID"] = message_id
-    # Quoted-printable keeps every line short and 7-bit: any server relays it unchanged.
-    msg.set_content(body, charset="utf-8", cte="quoted-printable")
-    return msg
 
 
 Status = Literal["delivered", "refused", "not_sent", "unknown"]
@@ -233,10 +181,15 @@ class SmtpSession:
             try:
                 smtp.ehlo()
                 if s.security == "starttls":
-                    smtp.starttls(context=context)
+                    # smtplib returns a refusal instead of raising it: never go on in clear.
+                    code, reply = smtp.starttls(context=context)
+                    if code != 220:
+                        raise smtplib.SMTPNotSupportedError(
+                            f"STARTTLS refused: {_reply(code, reply)}"
+                        )
                     smtp.ehlo()
                 if s.user and s.password:
-                    smtp.login(s.user, s.password)
+                    _login(smtp, s)
             except BaseException:
                 _quietly_close(smtp)
                 raise
@@ -333,6 +286,18 @@ class SmtpSession:
         with contextlib.suppress(smtplib.SMTPException, OSError):
             self._smtp.quit()
         self.drop()
+
+
+def _login(smtp: smtplib.SMTP, settings: SmtpSettings) -> None:
+    """Log in only over a connection that is encrypted by now; never in clear."""
+    import smtplib
+    import ssl
+
+    if not isinstance(smtp.sock, ssl.SSLSocket):
+        raise smtplib.SMTPNotSupportedError(
+            "a login needs an encrypted connection (smtp+starttls:// or smtps://)"
+        )
+    smtp.login(settings.user or "", settings.password or "")
 
 
 def _dot_stuffed(msg: EmailMessage) -> bytes:

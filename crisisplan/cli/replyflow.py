@@ -96,8 +96,9 @@ def _one(replier: Replier, req: ReplyRequest) -> int:
     replier.record([draft])
     if req.output:
         from crisisplan.files import write_atomic
+        from crisisplan.inert_text import for_people
 
-        write_atomic(req.output, draft.text, mode=0o600)
+        write_atomic(req.output, for_people(draft.text), mode=0o600)
     if req.as_json:
         print_json(draft_json(draft))
     else:

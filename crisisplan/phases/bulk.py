@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
 from crisisplan.errors import CrisisError, TemplateError
+from crisisplan.inert_text import for_people
 from crisisplan.interrupts import held
 from crisisplan.phases.customers import BadRow, Customer
 from crisisplan.phases.replies import Draft, batched, file_name
@@ -35,6 +36,7 @@ from crisisplan.phases.state import READS
 if TYPE_CHECKING:
     from crisisplan.files import Folder
     from crisisplan.language.lint import LintFinding
+    from crisisplan.phases.partial import Kept
     from crisisplan.phases.replies import Replier
     from crisisplan.store import NewEvent
 
@@ -53,6 +55,7 @@ class Drafted(NamedTuple):
     findings: list[LintFinding]
     event: NewEvent  # that records the draft, its payload encoded ahead
     file: str  # the name of its file, in the run's folder
+    words: str  # what the file holds: the text, with controls and bidi made visible
 
 
 # A batch's drafts, and the first error writing the files handed with it (see `_work`).
@@ -100,6 +103,7 @@ def draft_all(
     stopped before writing it) gets its file again, from the log. `counts`, if given, is
     kept up to date as the run goes, so a caller still has them when it stops with an error.
     """
+    read = _Reading(rows)
     earlier = {} if again else replier.already_drafted()
     skip = set(earlier)
     counts = Counts() if counts is None else counts
@@ -123,7 +127,7 @@ def draft_all(
             exc.hint = f"{exc.hint} {done}; fix the template, then run again to draft the rest."
             raise
         if failed is not None:
-            raise _unwritten(failed)  # an earlier batch's file could not be written
+            raise failed  # an earlier batch's file could not be written
         drafts = [
             Draft(c, replier.template, replier.channel_id, d.text, d.findings)
             for c, d in zip(customers, drafted, strict=True)
@@ -133,8 +137,9 @@ def draft_all(
         # output all match what the log holds (pressed twice, it stops at once).
         with held():
             replier.record(drafts, [d.event for d in drafted])
+            read.last_recorded = max(read.last_recorded, *(c.line or 0 for c in customers), 0)
             if job.folder is not None:
-                waiting.extend((d.file, d.text) for d in drafted)
+                waiting.extend((d.file, d.words) for d in drafted)
             counts.drafted += len(drafts)
             counts.with_errors += sum(d.has_errors for d in drafts)
             on_drafts(drafts)
@@ -143,7 +148,7 @@ def draft_all(
     try:
         with _fewer_collections(), _drafter(job, pool=csv_size >= POOL_MIN_BYTES) as submit:
             pending: tuple[Callable[[], Done], list[Customer], int] | None = None
-            for batch in batched(rows):
+            for batch in batched(read):
                 good: list[Customer] = []
                 for item in batch:
                     if isinstance(item, BadRow):
@@ -176,14 +181,18 @@ def draft_all(
                 _, failed = submit([], handed[-1])()
                 handed.popleft()
                 if failed is not None:
-                    raise _unwritten(failed)
-    except BaseException:
+                    raise failed
+            if read.error is not None:
+                raise read.error  # once every row before it is recorded and written
+    except BaseException as exc:
         if job.folder is not None:
             # A file that cannot be written here is written again, from the log, by the
             # next run.
             for files in (*handed, waiting):
                 _write(job.folder, files)
             job.folder.sweep()
+        if isinstance(exc, CrisisError) and not isinstance(exc, TemplateError):
+            exc.hint = _kept(exc, counts, read, directory).sentence()
         raise
     finally:
         if job.folder is not None:
@@ -218,7 +227,7 @@ def _restore(replier: Replier, folder: Folder, customer: Customer, event_id: int
     name = file_name(customer, customer.line or 0)
     if Path(folder.path, name).exists():
         return False
-    folder.write(name, replier.recorded_text(event_id))
+    folder.write(name, for_people(replier.recorded_text(event_id)))
     return True
 
 
@@ -234,12 +243,46 @@ def _write(folder: Folder | None, files: Files) -> CrisisError | None:
     return failed
 
 
-def _unwritten(error: CrisisError) -> CrisisError:
-    error.hint = (
-        "The drafts are in the log; fix that, then run the same command again: it writes"
-        " their missing files from the log."
+class _Reading:
+    """The rows, read until the end or until one cannot be read: that error is kept for
+    when every row before it is recorded, so a bad line never costs the good ones."""
+
+    def __init__(self, rows: Iterable[Customer | BadRow]) -> None:
+        self.rows = rows
+        self.error: CrisisError | None = None
+        self.ended = False
+        self.last_recorded = 0  # the CSV line of the last customer recorded
+
+    def __iter__(self) -> Iterator[Customer | BadRow]:
+        try:
+            yield from self.rows
+        except CrisisError as exc:
+            self.error = exc
+            return
+        self.ended = True
+
+
+def _kept(error: CrisisError, counts: Counts, read: _Reading, directory: Path | None) -> Kept:
+    """What a bulk run stopped by `error` kept, for the end of its message."""
+    from crisisplan.files import WriteError
+    from crisisplan.phases.partial import Kept
+
+    if read.error is error and error.location is not None and error.location.line:
+        not_reached = f"line {error.location.line} and after"
+    elif read.ended:
+        not_reached = None
+    else:
+        not_reached = f"the rows after line {read.last_recorded}" if counts.drafted else "the rows"
+    return Kept(
+        counts.drafted,
+        ("draft", "drafts"),
+        files=directory,
+        files_failed=isinstance(error, WriteError),
+        restored=counts.restored,
+        not_reached=not_reached,
+        rerun="it drafts the rest, skips those already drafted and writes any missing file "
+        "from the log",
     )
-    return error
 
 
 def _work(recorded: Files, chunk: Batch) -> Done:
@@ -262,7 +305,7 @@ def _draft_chunk(chunk: Batch) -> list[Drafted]:
             raise
         name = file_name(customer, customer.line or 0)
         event = replier.event(d).encoded_ahead(keep=READS["reply"])
-        drafted.append(Drafted(d.text, d.findings, event, name))
+        drafted.append(Drafted(d.text, d.findings, event, name, for_people(d.text)))
     return drafted
 
 

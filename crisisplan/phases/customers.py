@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from crisisplan.errors import CrisisError, Location, UsageError
-from crisisplan.phases.followups import check_email
+from crisisplan.phases.followups import check_email, check_name
 
 _TRUE = {"1", "true", "yes", "y", "x", "open"}
 _FALSE = {"", "0", "false", "no", "n"}
@@ -37,8 +37,12 @@ class Customer:
         }
 
     def context(self, previous_incidents: int) -> dict[str, object]:
-        """The `customer` variable templates see: plain data."""
-        return {**self.record(), "previous_incidents": previous_incidents}
+        """The `customer` variable templates see: plain data, without control characters
+        (the log keeps what was entered; the customer reads their name, not an ESC)."""
+        from crisisplan.inert_text import for_customer
+
+        clean = {k: for_customer(v) if isinstance(v, str) else v for k, v in self.record().items()}
+        return {**clean, "previous_incidents": previous_incidents}
 
 
 @dataclass(frozen=True)
@@ -57,10 +61,8 @@ def customer(
     line: int | None = None,
 ) -> Customer:
     """A validated customer: a name, a plausible email; empty optional fields are None."""
-    if not name.strip():
-        raise UsageError("the customer's name is empty.", hint="Give a name (--customer).")
     return Customer(
-        name=name.strip(),
+        name=check_name(name),
         email=check_email(email),
         tier=(tier or "").strip() or None,
         note=(note or "").strip() or None,
@@ -90,7 +92,7 @@ def read_csv(path: Path) -> Iterator[Customer | BadRow]:
                     f"{path} is empty.",
                     hint="The first line names the columns: name,email[,tier,note,open_case].",
                 )
-            columns = [h.strip().lower() for h in header]
+            columns = _columns(path, header)
             missing = [c for c in ("name", "email") if c not in columns]
             if missing:
                 raise CrisisError(
@@ -112,15 +114,43 @@ def read_csv(path: Path) -> Iterator[Customer | BadRow]:
             ) from None
         except csv.Error as exc:
             raise CrisisError(
-                f"{path}:{reader.line_num}: the CSV cannot be read: {exc}.",
+                f"the CSV cannot be read: {exc}.",
+                location=Location(path, reader.line_num),
                 hint="Check the quoting on that line.",
             ) from None
+
+
+def _columns(path: Path, header: list[str]) -> list[str]:
+    """The header's column names; one named twice or not at all is an error naming it."""
+    columns = [h.strip().lower() for h in header]
+    seen: set[str] = set()
+    at = 1  # the character column where each name starts (for an editor's file:line:col)
+    for n, name in enumerate(columns, start=1):
+        if not name:
+            raise CrisisError(
+                f"column {n} has no name.",
+                location=Location(path, 1, at),
+                hint="Name every column in the first line, or remove the empty one.",
+            )
+        if name in seen:
+            raise CrisisError(
+                f"the column {name} appears twice; which one to read is not clear.",
+                location=Location(path, 1, at),
+                hint="Keep one column of each name in the first line.",
+            )
+        seen.add(name)
+        at += len(header[n - 1]) + 1
+    return columns
 
 
 def _row(row: list[str], index: dict[str, int], line: int) -> Customer | BadRow:
     def cell(name: str) -> str:
         i = index.get(name)
         return row[i].strip() if i is not None and i < len(row) else ""
+
+    for name, i in index.items():
+        if i < len(row) and "\x00" in row[i]:
+            return BadRow(line, f"{name} has a NUL byte")
 
     flag = cell("open_case").lower()
     if flag not in _TRUE | _FALSE:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -15,7 +14,6 @@ if TYPE_CHECKING:
     from crisisplan.store import Followup, IncidentRow, Store
 
 HISTORY_DAYS = 180
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 @dataclass(frozen=True)
@@ -25,13 +23,23 @@ class Entry:
 
 
 def check_email(email: str) -> str:
-    """A plausible address, trimmed; matching is case-insensitive."""
-    email = email.strip()
-    if not _EMAIL.match(email):
-        raise UsageError(
-            f"{email!r} does not look like an email address.", hint="Pass --email name@example.com."
-        )
-    return email
+    """An address mail can go to (the rule `send` uses), trimmed; matching ignores case."""
+    from crisisplan.recipients import BadAddress, check_address
+
+    try:
+        return check_address(email)
+    except BadAddress as exc:
+        raise UsageError(f"{exc}.", hint="Pass --email name@example.com.") from None
+
+
+def check_name(name: str) -> str:
+    """A customer's name, trimmed: not empty, and short enough for a mail header."""
+    from crisisplan.recipients import check_name as checked
+
+    try:
+        return checked(name)
+    except ValueError as exc:
+        raise UsageError(f"{exc}.", hint="Pass --customer NAME.") from None
 
 
 def add(
@@ -50,8 +58,7 @@ def add(
     from crisisplan.store import Followup
 
     email = check_email(email)
-    if not name.strip():
-        raise UsageError("the customer's name is empty.", hint="Pass --customer NAME.")
+    name = check_name(name)
     with store.transaction() as tx:
         record_in(
             tx,

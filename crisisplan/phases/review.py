@@ -376,6 +376,7 @@ def record_review(
 ) -> int:
     """Record the review and write its report in one go: both are there, or neither."""
     from crisisplan.files import write_atomic
+    from crisisplan.inert_text import for_people
 
     with store.transaction() as tx:
         check_resolved(tx.incident(row.id) or row)  # another lead may have reopened it
@@ -395,5 +396,5 @@ def record_review(
         )
         if report is not None and text is not None:
             # Last, just before the commit: a report that cannot be written records nothing.
-            write_atomic(report, text, mode=0o600)  # it names customers
+            write_atomic(report, for_people(text), mode=0o600)  # it names customers
     return written.id

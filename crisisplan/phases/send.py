@@ -25,20 +25,24 @@ from crisisplan.errors import CrisisError, UsageError
 from crisisplan.interrupts import held
 from crisisplan.phases import state as st
 from crisisplan.phases.record import event, record_in
+from crisisplan.phases.send_ledger import (
+    SEND_KINDS,
+    Ledger,
+    Track,
+    customer_of,
+    draft_key,
+    message_id,
+    not_ready,
+    purpose_of,
+    ready,
+    subject_of,
+)
 
 if TYPE_CHECKING:
     from crisisplan.mailer import Attempt, SmtpSession, SmtpSettings
     from crisisplan.playbook.model import Playbook
     from crisisplan.store import Event, IncidentRow, Store, Transaction
 
-DRAFT_KINDS = ("reply", "apology")
-SEND_KINDS = ("send_started", "sent", "send_failed")
-_SUBJECTS = {
-    "acknowledgement": "We have your message: {title}",
-    "update": "Update: {title}",
-    "resolved": "Resolved: {title}",
-    "apology": "Our apology: {title}",
-}
 _MAX_BROKEN = 3  # connections lost in a row: the server or the network is down; stop
 _OTHER_RUN = "sent by another `crisis send` at the same time"
 _UNCERTAIN = (
@@ -93,59 +97,6 @@ class Options:
 
 
 @dataclass
-class _Track:
-    """The send events of one draft: the first Message-ID, `sent`, the latest other one."""
-
-    message_id: str | None = None
-    sent: Event | None = None
-    last: Event | None = None
-
-
-class _Ledger:
-    """What the log says about sending; read once, then only what is new."""
-
-    def __init__(self, store: Store, incident_id: str) -> None:
-        self.store, self.incident_id = store, incident_id
-        self.drafts: list[Event] = []
-        self.tracks: dict[int, _Track] = {}
-        self.ids: set[int] = set()
-        self.send_events = 0
-        self._scanned = 0
-
-    def scan(self, *, full: bool = False) -> None:
-        """Read what is new; `full` reads every send event again (pages go by time and
-        `after_id` by id, so a page read while others write can miss one)."""
-        kinds = SEND_KINDS if self._scanned else DRAFT_KINDS + SEND_KINDS
-        after = 0 if full else self._scanned
-        for e in self.store.events(self.incident_id, kinds=kinds, after_id=after):
-            self.absorb(e)
-            self._scanned = max(self._scanned, e.id)
-
-    def absorb(self, e: Event) -> None:
-        if e.id in self.ids:
-            return
-        self.ids.add(e.id)
-        if e.kind in DRAFT_KINDS:
-            self.drafts.append(e)
-            return
-        self.send_events += 1
-        if not isinstance(draft := e.payload.get("draft"), int):
-            return
-        track = self.tracks.setdefault(draft, _Track())
-        if track.message_id is None and e.kind == "send_started":
-            track.message_id = str(e.payload.get("message_id") or "") or None
-        if e.kind == "sent":
-            track.sent = track.sent or e
-        elif track.last is None or e.id > track.last.id:
-            track.last = e
-
-    def marker(self, draft: int) -> int:
-        """Changes whenever anyone records a send event for the draft."""
-        track = self.tracks.get(draft)
-        return -1 if track and track.sent else (track.last.id if track and track.last else 0)
-
-
-@dataclass
 class _Out:
     """A draft on its way: the item to report and what the message needs."""
 
@@ -169,7 +120,7 @@ def send_drafts(
     on_item: Callable[[Item], None] = lambda _item: None,
 ) -> Report:
     """Send (with `options.yes`) or list the ready drafts of an incident; report each one."""
-    ledger = _Ledger(store, row.id)
+    ledger = Ledger(store, row.id)
     ledger.scan()
     report = Report(row.id, dry_run=not options.yes, smtp=settings.shown if settings else None)
     queue = _classify(ledger, row, playbook, options, report)
@@ -195,7 +146,7 @@ def send_drafts(
 
 
 def _classify(
-    ledger: _Ledger, row: IncidentRow, playbook: Playbook, options: Options, report: Report
+    ledger: Ledger, row: IncidentRow, playbook: Playbook, options: Options, report: Report
 ) -> list[_Out]:
     """Report the drafts that are not to be sent now; return the others, most urgent first."""
     name = playbook.company.name
@@ -206,27 +157,27 @@ def _classify(
     )
     latest: dict[tuple[str, str, str], int] = {}
     for e in ledger.drafts:
-        latest[_draft_key(e)] = max(latest.get(_draft_key(e), 0), e.id)
+        latest[draft_key(e)] = max(latest.get(draft_key(e), 0), e.id)
     tiers = list(playbook.tiers)
     queue: list[_Out] = []
     for e in sorted(ledger.drafts, key=lambda d: d.id):
-        track, customer = ledger.tracks.get(e.id), _customer(e)
+        track, customer = ledger.tracks.get(e.id), customer_of(e)
         email = str(customer.get("email") or "").strip()
         sender = senders.get(e.channel or "") or default
         domain = (sender or "crisis.invalid").rpartition("@")[2]
         item = Item(
             draft=e.id,
             kind=e.kind,
-            purpose=_purpose(e),
+            purpose=purpose_of(e),
             name=str(customer.get("name") or email),
             email=email,
             sender=f"{name} <{sender}>" if sender else "",
-            subject=_subject(e, row),
+            subject=subject_of(e, row),
             message_id=(track.message_id if track else None) or message_id(row, e.id, domain),
         )
         channel = playbook.channels.get(e.channel or "")
         kind = channel.kind if channel else None
-        verdict = _verdict(e, track, latest[_draft_key(e)], kind, options)
+        verdict = _verdict(e, track, latest[draft_key(e)], kind, options)
         if verdict is not None:
             report.items.append(replace(item, outcome=verdict[0], reason=verdict[1], earlier=True))
             continue
@@ -245,7 +196,7 @@ def _classify(
 
 
 def _verdict(
-    e: Event, track: _Track | None, newer: int, channel_kind: str | None, options: Options
+    e: Event, track: Track | None, newer: int, channel_kind: str | None, options: Options
 ) -> tuple[Outcome, str] | None:
     """Why a draft is not to be sent now (skipped, uncertain, failed), or None to send it."""
     last = track.last if track else None
@@ -255,8 +206,8 @@ def _verdict(
         return None if options.resend_uncertain else ("uncertain", _UNCERTAIN)
     if newer != e.id:
         return "skipped", f"replaced by a later draft (E{newer})"
-    if not _ready(e):
-        return "skipped", _not_ready(e)
+    if not ready(e):
+        return "skipped", not_ready(e)
     if channel_kind not in (None, "email"):
         return "skipped", f"not email (drafted for {e.channel}, a {channel_kind} channel)"
     if last is not None and last.payload.get("permanent") and not options.retry_failed:
@@ -270,18 +221,19 @@ class _Sending:
 
     store: Store
     row: IncidentRow
-    ledger: _Ledger
+    ledger: Ledger
     report: Report
     who: str
     clock: Callable[[], dt.datetime]
     on_item: Callable[[Item], None]
 
     def run(self, queue: list[_Out], settings: SmtpSettings, options: Options) -> None:
-        from crisisplan.mailer import BadAddress, MailError, SmtpSession, address
+        from crisisplan.mailer import MailError, SmtpSession
+        from crisisplan.recipients import BadAddress, smtp_address
 
         for sender in {o.sender[1] for o in queue}:
             try:
-                address(sender)
+                smtp_address(sender)
             except BadAddress as exc:
                 raise UsageError(
                     f"the playbook's email channel address is not usable: {exc}.",
@@ -313,11 +265,12 @@ class _Sending:
         return None
 
     def _one(self, session: SmtpSession, out: _Out) -> Attempt | None:
-        from crisisplan.mailer import BadAddress, address, build_message
+        from crisisplan.mail_headers import build_message
+        from crisisplan.recipients import BadAddress, smtp_address
 
         item = out.item
         try:
-            recipient = address(item.email)
+            recipient = smtp_address(item.email)
             msg = build_message(
                 sender=out.sender,
                 recipient=(item.name, recipient),
@@ -333,7 +286,7 @@ class _Sending:
         if not self._claim(out):
             self._done(replace(item, outcome="skipped", reason=_OTHER_RUN))
             return None
-        attempt = session.send(msg, sender=address(out.sender[1]), recipient=recipient)
+        attempt = session.send(msg, sender=smtp_address(out.sender[1]), recipient=recipient)
         if attempt.status == "delivered":
             # Delivered and then stopped before `sent` is in would make it look in doubt
             # to the next run: Ctrl-C waits for the record.
@@ -391,47 +344,3 @@ class _Sending:
     def _stop(self, rest: list[_Out], why: str) -> None:
         self.report.stopped = why
         self.report.items += [replace(o.item, outcome="not_attempted", reason=why) for o in rest]
-
-
-def message_id(row: IncidentRow, draft: int, domain: str) -> str:
-    """The same for a draft every time; the incident's opening time keeps two logs apart."""
-    return f"<crisis-{row.id}-E{draft}-{row.opened_at:%Y%m%d%H%M%S}@{domain}>"
-
-
-def _purpose(e: Event) -> str | None:
-    purpose = e.payload.get("purpose")
-    return str(purpose) if purpose else ("apology" if e.kind == "apology" else None)
-
-
-def _customer(e: Event) -> dict[str, Any]:
-    customer = e.payload.get("customer")
-    return customer if isinstance(customer, dict) else {}
-
-
-def _draft_key(e: Event) -> tuple[str, str, str]:
-    """Drafts with the same key replace each other: the latest is the one to send."""
-    what = _purpose(e) or str(e.payload.get("template") or "")
-    return (e.kind, what, str(_customer(e).get("email") or "").strip().lower())
-
-
-def _ready(e: Event) -> bool:
-    if e.kind == "apology":
-        return e.payload.get("ready") is True
-    findings = e.payload.get("findings") or []
-    return not any(isinstance(f, dict) and f.get("level") == "error" for f in findings)
-
-
-def _not_ready(e: Event) -> str:
-    if e.kind == "apology":
-        problems = [str(p) for p in e.payload.get("problems") or []]
-        return f"not ready ({'; '.join(problems) or 'the apology check failed'})"
-    errors = [f for f in e.payload.get("findings") or [] if f.get("level") == "error"]
-    return f"not ready ({len(errors)} language error(s) to fix, then draft it again)"
-
-
-def _subject(e: Event, row: IncidentRow) -> str:
-    given = e.payload.get("subject")
-    if isinstance(given, str) and given.strip():
-        return given
-    title = str(st.of(row).title or row.id)
-    return _SUBJECTS.get(_purpose(e) or "", "{title}").format(title=title) + f" [{row.id}]"

@@ -35,16 +35,19 @@ from crisisplan.templating.limits import (
     loop_items,
     spend,
 )
+from crisisplan.templating.plain_output import printable
 from crisisplan.templating.variables import ago, clock, date, plural
 
 
 def _finalize(value: Any) -> Any:
-    """Under `strict`, printing a none value is an error ("Hi None," helps nobody)."""
+    """Under `strict`, printing a none value is an error ("Hi None," helps nobody); a
+    value with no words of its own (a list, a mapping, `self`) always is."""
     if value is None:
         budget = BUDGET.get()
         if budget is not None and budget.strict:
             raise Stop("template.none", "", "")
-    return value
+        return value
+    return printable(value)
 
 
 def _words(text: str) -> tuple[str, ...]:

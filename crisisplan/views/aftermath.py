@@ -10,29 +10,25 @@ from crisisplan.views.json_out import print_json
 if TYPE_CHECKING:
     from crisisplan.phases.aftermath import Resolution
     from crisisplan.phases.apology import Apologies, Apology
-    from crisisplan.phases.replies import Draft
 
 
-def _write(output: Path | None, number: int, d: Draft) -> Path | None:
-    """With -o, the draft in its own file in that folder."""
-    from crisisplan.files import write_atomic
-    from crisisplan.phases.replies import output_path
-
-    if output is None:
-        return None
-    path = output_path(output, d.customer, number)
-    write_atomic(path, d.text, mode=0o600)  # customer names and emails: for our eyes
-    return path
+_IN_THE_LOG = (
+    "the words of all are in the log: `crisis send` sends them, `crisis timeline --format md` "
+    "shows them"
+)
 
 
 def show_resolution(r: Resolution, *, output: Path | None, as_json: bool) -> None:
     """The final update and a notice per follow-up (or one JSON document), then a summary."""
     from crisisplan.clock import show, to_text
     from crisisplan.language.lint import findings_as_json
+    from crisisplan.phases.draft_files import write_draft_files
     from crisisplan.terminal.console import display_warning, err, inert, out
     from crisisplan.views.drafts import show_draft
 
-    files = [_write(output, n, d) for n, d in enumerate(r.notices, start=1)]
+    files = write_draft_files(
+        output, r.notices, noun=("resolved notice", "resolved notices"), rerun=_IN_THE_LOG
+    )
     final = r.final_update
     if as_json:
         print_json(
@@ -81,10 +77,12 @@ def show_resolution(r: Resolution, *, output: Path | None, as_json: bool) -> Non
 
 def show_apologies(r: Apologies, *, output: Path | None, as_json: bool) -> None:
     """Each apology with its compensation and problems (or one JSON document), then counts."""
+    from crisisplan.phases.draft_files import write_draft_files
     from crisisplan.terminal.console import err, inert
     from crisisplan.views.drafts import show_draft
 
-    files = [_write(output, n, a.draft) for n, a in enumerate(r.apologies, start=1)]
+    drafts = [a.draft for a in r.apologies]
+    files = write_draft_files(output, drafts, noun=("apology", "apologies"), rerun=_IN_THE_LOG)
     counts = {
         "drafted": len(r.apologies),
         "ready": len(r.apologies) - r.not_ready,

@@ -48,8 +48,9 @@ def show_brief(result: Brief, *, output: Path | None, as_json: bool) -> None:
         note(line)
     if output is not None:
         from crisisplan.files import write_atomic
+        from crisisplan.inert_text import for_people
 
-        write_atomic(output, result.as_markdown())
+        write_atomic(output, for_people(result.as_markdown()))
         say(f"wrote {output}")
     if as_json:
         print_json(result.as_json())

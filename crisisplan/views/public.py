@@ -61,6 +61,7 @@ def show_report(report: Report, *, as_json: bool) -> None:
     from collections import Counter
     from dataclasses import asdict
 
+    from crisisplan.inert_text import one_line
     from crisisplan.terminal.console import err, inert, out
 
     if as_json:
@@ -88,7 +89,8 @@ def show_report(report: Report, *, as_json: bool) -> None:
         via = f"via {report.smtp}" if report.smtp else "once CRISIS_SMTP_URL is set"
         out().print(inert(f"Would send {len(would)} message(s) on {report.incident} {via}:"))
         for i in would:
-            out().print(inert(f"  E{i.draft}  {i.name} <{i.email}>  from {i.sender}: {i.subject}"))
+            line = f"  E{i.draft}  {i.name} <{i.email}>  from {i.sender}: {i.subject}"
+            out().print(inert(one_line(line)))
     for i in report.items:
         if (i.outcome != "skipped" and i.earlier) or (i.outcome == "skipped" and not _routine(i)):
             show_item(i)

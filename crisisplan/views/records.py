@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from crisisplan.clock import human_minutes, show, to_text
+from crisisplan.inert_text import one_line
 from crisisplan.phases import state as st
 from crisisplan.terminal.console import inert, out, visible
 from crisisplan.views.json_out import JsonStream, print_json
@@ -173,9 +174,11 @@ def show_followups(entries: list[Entry], *, as_json: bool) -> None:
         ]
         console.print(
             inert(
-                f"{n}. {f.name} <{f.email}>"
-                + (f"  [{'; '.join(flags)}]" if flags else "")
-                + (f" — {f.note}" if f.note else "")
+                one_line(
+                    f"{n}. {f.name} <{f.email}>"
+                    + (f"  [{'; '.join(flags)}]" if flags else "")
+                    + (f" — {f.note}" if f.note else "")
+                )
             )
         )
 
