@@ -48,7 +48,7 @@ def incident() -> None:
 def test_an_address_send_would_refuse_is_refused_by_every_command_that_takes_one(
     address: str,
 ) -> None:
-    from crisisplan.recipients import BadAddress, smtp_address
+    from crisisplan.mail.addresses import BadAddress, smtp_address
 
     with pytest.raises(BadAddress):
         smtp_address(address)
@@ -69,7 +69,7 @@ def test_an_address_send_would_refuse_is_refused_by_every_command_that_takes_one
 
 @pytest.mark.parametrize(("address", "ascii_form"), ACCEPTED.items())
 def test_an_address_taken_at_entry_is_one_send_can_use(address: str, ascii_form: str) -> None:
-    from crisisplan.recipients import check_address, smtp_address
+    from crisisplan.mail.addresses import check_address, smtp_address
 
     assert check_address(address) == address.strip()
     assert smtp_address(address) == ascii_form

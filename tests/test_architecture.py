@@ -138,7 +138,7 @@ class Rule:
 
 
 CORE = _wings("playbook", "templating", "language")
-SHARED = _wings("errors", "clock", "files", "interrupts", "mailer")
+SHARED = _wings("errors", "clock", "files", "interrupts", "inert_text")
 
 RULES = [
     Rule(
@@ -182,9 +182,16 @@ RULES = [
     ),
     Rule(
         "shared-modules-import-no-wing",
-        "errors, clock, files, interrupts and mailer import no wing (every wing may use them)",
+        "errors, clock, files, interrupts and inert_text import no wing (every wing may use them)",
         SHARED,
-        _wings("cli", "views", "phases", "playbook", "templating", "language", "store"),
+        _wings("cli", "views", "phases", "playbook", "templating", "language", "store", "mail"),
+    ),
+    Rule(
+        "mail-knows-only-mail",
+        "mail/ imports nothing from cli/, views/, phases/, store/, terminal/ or the core wings "
+        "(it sends what it is given)",
+        _wings("mail"),
+        (*CORE, *_wings("cli", "views", "phases", "store", "terminal")),
     ),
 ]
 

@@ -17,7 +17,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, Session
 
-from crisisplan.mailer import SmtpSession, SmtpSettings
+from crisisplan.mail.smtp import SmtpSession, SmtpSettings
 from tests.helpers import crisis, events, ok, start_outage
 from tests.test_send import Mailbox, free_port
 
@@ -116,8 +116,8 @@ NAMES = {
 def test_any_name_makes_a_message_the_server_accepts_with_short_lines(
     mailbox: Mailbox, name: str
 ) -> None:
-    from crisisplan.mail_headers import build_message
-    from crisisplan.recipients import NAME_LIMIT
+    from crisisplan.mail.addresses import NAME_LIMIT
+    from crisisplan.mail.headers import build_message
 
     settings = SmtpSettings("127.0.0.1", mailbox.port, "none")
     msg = build_message(
@@ -147,7 +147,7 @@ def test_any_name_makes_a_message_the_server_accepts_with_short_lines(
 
 @pytest.mark.parametrize("size", [1200, 100_000])
 def test_a_name_too_long_for_a_header_is_refused_where_it_is_entered(size: int) -> None:
-    from crisisplan.recipients import NAME_LIMIT
+    from crisisplan.mail.addresses import NAME_LIMIT
 
     name = "A" * size
     result = crisis("reply", "--customer", name, "--email", "ada@example.com")

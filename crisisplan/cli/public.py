@@ -123,7 +123,7 @@ def send(
     Example: crisis send --yes --per-minute 120
     """
     from crisisplan.clock import now
-    from crisisplan.mailer import settings_from_env
+    from crisisplan.mail.smtp import settings_from_env
     from crisisplan.phases.send import Options, send_drafts
     from crisisplan.phases.session import command_session
     from crisisplan.views.public import show_item, show_report

@@ -10,17 +10,11 @@ batches at a time, whatever the size of the CSV.
 
 from __future__ import annotations
 
-import gc
-import itertools
 import multiprocessing
 import os
-import signal
-import threading
-import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +23,13 @@ from typing import TYPE_CHECKING, NamedTuple, TypeVar
 from crisisplan.errors import CrisisError, TemplateError
 from crisisplan.inert_text import for_people
 from crisisplan.interrupts import held
+from crisisplan.phases.bulk_workers import (
+    fewer_collections,
+    sigint_blocked,
+    split,
+    worker_lost,
+    worker_starts,
+)
 from crisisplan.phases.customers import BadRow, Customer
 from crisisplan.phases.replies import Draft, batched, file_name
 from crisisplan.phases.state import READS
@@ -146,7 +147,7 @@ def draft_all(
         on_rows(size)
 
     try:
-        with _fewer_collections(), _drafter(job, pool=csv_size >= POOL_MIN_BYTES) as submit:
+        with fewer_collections(), _drafter(job, pool=csv_size >= POOL_MIN_BYTES) as submit:
             pending: tuple[Callable[[], Done], list[Customer], int] | None = None
             for batch in batched(read):
                 good: list[Customer] = []
@@ -204,22 +205,6 @@ def _folder(directory: Path | None) -> Folder | None:
     from crisisplan.files import Folder
 
     return None if directory is None else Folder(directory, mode=0o600)
-
-
-@contextmanager
-def _fewer_collections() -> Iterator[None]:
-    """Collect cyclic garbage less often while drafting (the workers inherit this).
-
-    Each draft allocates thousands of short-lived objects; at Python's default the
-    collector runs every few drafts and finds almost nothing, about a twentieth of the
-    run's time. Memory stays bounded: collections still happen, a hundred times rarer.
-    """
-    before = gc.get_threshold()
-    gc.set_threshold(70_000, *before[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*before)
 
 
 def _restore(replier: Replier, folder: Folder, customer: Customer, event_id: int) -> bool:
@@ -340,18 +325,18 @@ def _drafter(job: _Job, *, pool: bool) -> Iterator[Callable[[Batch, Files], Call
         # with an error, where a Pool would wait for its task for ever.
         fork = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(
-            cores, mp_context=fork, initializer=_worker_starts, initargs=(os.getpid(),)
+            cores, mp_context=fork, initializer=worker_starts, initargs=(os.getpid(),)
         ) as workers:
 
             def submit(batch: Batch, recorded: Files) -> Callable[[], Done]:
-                shares = zip(_split(recorded, cores), _split(batch, cores), strict=True)
+                shares = zip(split(recorded, cores), split(batch, cores), strict=True)
                 # A task per worker, each with its share of both. The first submit forks
                 # the workers: they start with Ctrl-C blocked, until they ignore it.
-                with _worker_lost(), _sigint_blocked():
+                with worker_lost(), sigint_blocked():
                     tasks = [workers.submit(_work, files, chunk) for files, chunk in shares]
 
                 def wait() -> Done:
-                    with _worker_lost():
+                    with worker_lost():
                         parts = [task.result() for task in tasks]
                     failed = next((f for _, f in parts if f is not None), None)
                     return [d for drafted, _ in parts for d in drafted], failed
@@ -361,56 +346,3 @@ def _drafter(job: _Job, *, pool: bool) -> Iterator[Callable[[Batch, Files], Call
             yield submit
     finally:
         _JOB = None
-
-
-def _split(items: list[_T], parts: int) -> list[list[_T]]:
-    """`items` in `parts` runs as near equal in length as can be, in order."""
-    size, longer = divmod(len(items), parts)
-    bounds = [i * size + min(i, longer) for i in range(parts + 1)]
-    return [items[a:b] for a, b in itertools.pairwise(bounds)]
-
-
-def _worker_starts(parent: int) -> None:
-    """In each worker: leave Ctrl-C to the run, and stop once the run is gone.
-
-    Ctrl-C on a terminal reaches the workers too. Raised in one waiting for work, it
-    printed a traceback and broke the pool; the run itself stops them once it has
-    written the files of what it recorded, and says so.
-
-    Killed outright (SIGKILL, the out-of-memory killer), the run cannot stop its workers,
-    and they would wait for work for ever, each holding the far end of the pipe it waits
-    on. A file a worker was writing goes with it; the next run writes it again.
-    """
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(0.2)
-        os._exit(1)
-
-    threading.Thread(target=watch, name="follow-parent", daemon=True).start()
-
-
-@contextmanager
-def _sigint_blocked() -> Iterator[None]:
-    """Ctrl-C waits in this thread, and in processes forked from it, until unblocked."""
-    before = signal.pthread_sigmask(signal.SIG_BLOCK, [])  # reads it: blocking may raise
-    try:
-        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, before)
-
-
-@contextmanager
-def _worker_lost() -> Iterator[None]:
-    """A worker that died (killed, out of memory) as a plain error, wherever it shows."""
-    try:
-        yield
-    except BrokenProcessPool:
-        raise CrisisError(
-            "a worker process drafting replies stopped without finishing (killed, or out of"
-            " memory).",
-            hint="The drafts recorded before it are kept: run the command again to draft the rest.",
-        ) from None

@@ -24,7 +24,7 @@ class Entry:
 
 def check_email(email: str) -> str:
     """An address mail can go to (the rule `send` uses), trimmed; matching ignores case."""
-    from crisisplan.recipients import BadAddress, check_address
+    from crisisplan.mail.addresses import BadAddress, check_address
 
     try:
         return check_address(email)
@@ -34,7 +34,7 @@ def check_email(email: str) -> str:
 
 def check_name(name: str) -> str:
     """A customer's name, trimmed: not empty, and short enough for a mail header."""
-    from crisisplan.recipients import check_name as checked
+    from crisisplan.mail.addresses import check_name as checked
 
     try:
         return checked(name)

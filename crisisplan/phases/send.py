@@ -39,7 +39,7 @@ from crisisplan.phases.send_ledger import (
 )
 
 if TYPE_CHECKING:
-    from crisisplan.mailer import Attempt, SmtpSession, SmtpSettings
+    from crisisplan.mail.smtp import Attempt, SmtpSession, SmtpSettings
     from crisisplan.playbook.model import Playbook
     from crisisplan.store import Event, IncidentRow, Store, Transaction
 
@@ -228,8 +228,8 @@ class _Sending:
     on_item: Callable[[Item], None]
 
     def run(self, queue: list[_Out], settings: SmtpSettings, options: Options) -> None:
-        from crisisplan.mailer import MailError, SmtpSession
-        from crisisplan.recipients import BadAddress, smtp_address
+        from crisisplan.mail.addresses import BadAddress, smtp_address
+        from crisisplan.mail.smtp import MailError, SmtpSession
 
         for sender in {o.sender[1] for o in queue}:
             try:
@@ -265,8 +265,8 @@ class _Sending:
         return None
 
     def _one(self, session: SmtpSession, out: _Out) -> Attempt | None:
-        from crisisplan.mail_headers import build_message
-        from crisisplan.recipients import BadAddress, smtp_address
+        from crisisplan.mail.addresses import BadAddress, smtp_address
+        from crisisplan.mail.headers import build_message
 
         item = out.item
         try:

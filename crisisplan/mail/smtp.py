@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from crisisplan.errors import EXIT_PROBLEM, CrisisError, UsageError
-from crisisplan.mail_headers import one_line
+from crisisplan.mail.headers import one_line
 
 if TYPE_CHECKING:
     import smtplib

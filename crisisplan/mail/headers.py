@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from crisisplan.recipients import header_name, smtp_address
+from crisisplan.mail.addresses import header_name, smtp_address
 
 if TYPE_CHECKING:
     import datetime as dt
