@@ -132,6 +132,7 @@ def open_log(db: str | None, *, create: bool = False) -> Store:
         missing="Check --db and $CRISIS_DB; the log is created by the first `crisis start`.",
         postgresql="Use an SQLite file for now: --db PATH or CRISIS_DB=PATH.",
         not_a_database="Give the path of an SQLite file (--db PATH or CRISIS_DB=PATH).",
+        report="report it with the output of the same command run with CRISIS_DEBUG=1",
     )
     return open_store(default_target(db), create=create, hints=hints, on_commit=_command.note)
 

@@ -28,6 +28,8 @@ class Hints:
     postgresql: str = "Use an SQLite file for now."
     # A URL of some other kind of database.
     not_a_database: str = "Give the path of an SQLite file."
+    # Something that should not happen: what to send with a report of it.
+    report: str = "report it as a bug"
 
 
 PLAIN_HINTS = Hints()

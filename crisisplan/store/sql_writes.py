@@ -126,7 +126,7 @@ class SqlTransaction:
                 f"{self._sql.location} gave {len(ids)} ids for {len(events)} new events."
                 " Nothing was recorded.",
                 path=self._sql.location,
-                hint="Run the command again; if it keeps failing, run `crisis check` on the log.",
+                hint="Run the command again; if it keeps failing, report it as a bug.",
             )
         return ids
 

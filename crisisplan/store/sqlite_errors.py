@@ -45,7 +45,7 @@ MEANINGS: dict[int, tuple[str, str | None]] = {
 }
 _UNEXPECTED = (
     "The incident log at {location} failed: {exc}.",
-    "Run the command again; if it fails again, report it with CRISIS_DEBUG=1 output.",
+    "Run the command again; if it fails again, {report}.",
 )
 
 
@@ -75,6 +75,7 @@ def translate(
     message, hint = MEANINGS.get(code or 0, _UNEXPECTED)
     text = message.format(location=location, exc=exc, timeout=busy_timeout)
     told = "" if kept is None else not_recorded(kept)
+    hint = None if hint is None else hint.format(report=hints.report)
     return LogError(text + told, path=location, hint=hint, kept=kept)
 
 

@@ -207,5 +207,5 @@ def migrate(
                 f"Could not bring {location} up to schema {migration.version} ({exc}); it was "
                 f"left at schema {migration.version - 1}.",
                 path=location,
-                hint="Report this with CRISIS_DEBUG=1 output; the log itself is unharmed.",
+                hint=f"The log itself is unharmed; {hints.report}.",
             ) from exc
