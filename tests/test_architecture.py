@@ -156,9 +156,9 @@ RULES = [
     Rule(
         "store-knows-no-playbook",
         "store/ imports nothing from playbook/, templating/, language/, phases/, views/, "
-        "cli/ or terminal/ (the store knows nothing of playbooks)",
+        "cli/, terminal/ or mail/ (the store knows nothing of playbooks)",
         _wings("store"),
-        (*CORE, *_wings("phases", "views", "cli", "terminal")),
+        (*CORE, *_wings("phases", "views", "cli", "terminal", "mail")),
     ),
     Rule(
         "core-wings-below-phases",
@@ -185,6 +185,20 @@ RULES = [
         "errors, clock, files, interrupts and inert_text import no wing (every wing may use them)",
         SHARED,
         _wings("cli", "views", "phases", "playbook", "templating", "language", "store", "mail"),
+    ),
+    Rule(
+        "terminal-knows-no-core",
+        "terminal/ imports nothing from cli/, views/, phases/, store/ or the core wings "
+        "(it asks and prints; it decides nothing)",
+        _wings("terminal"),
+        (*CORE, *_wings("cli", "views", "phases", "store", "mail")),
+    ),
+    Rule(
+        "no-terminal-libraries-below-views",
+        "phases/, store/, mail/ and the core wings import no typer, click or rich (only the "
+        "CLI and its views talk to a terminal)",
+        (*CORE, *_wings("phases", "store", "mail")),
+        ("typer", "click", "rich"),
     ),
     Rule(
         "mail-knows-only-mail",

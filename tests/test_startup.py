@@ -60,3 +60,26 @@ def test_status_imports_no_jinja_yaml_or_playbook_models(tmp_path: Path) -> None
         "crisisplan.playbook.loader",
     ]
     assert heavy_imports(modules, importtime, forbidden) == []
+
+
+def test_note_imports_no_jinja_yaml_or_playbook_models(tmp_path: Path) -> None:
+    """`crisis note` is typed many times an hour, mid-incident: it records, it renders nothing."""
+    setup = [
+        ["init", "."],
+        ["start", "--type", "outage", "--severity", "major", "--title", "Logins failing",
+         "--summary", "Sign-ins time out", "--no"],
+    ]  # fmt: skip
+    imported_by(setup, tmp_path)
+
+    modules, importtime = imported_by([["note", "Engineering is failing over"]], tmp_path)
+
+    assert "crisisplan.store.sqlite" in modules, "note did not get as far as the log"
+    forbidden = [
+        "jinja2",
+        "yaml",
+        "pydantic",
+        "crisisplan.playbook.model",
+        "crisisplan.playbook.loader",
+        "crisisplan.templating.render",
+    ]
+    assert heavy_imports(modules, importtime, forbidden) == []

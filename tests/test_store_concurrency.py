@@ -77,7 +77,9 @@ def test_four_agents_starting_on_a_brand_new_log_at_once_all_get_their_incident(
     opened = sorted(stdout.splitlines()[0] for stdout, _ in results)
     assert opened == [f"incident INC-{n}" for n in (1, 2, 3, 4)]
     with open_store(db, create=False) as store:
-        for row in store.incidents():
+        rows = store.incidents()
+        assert [row.id for row in sorted(rows, key=lambda r: r.id)] == opened_ids(opened)
+        for row in rows:
             assert row.state == {"notes": 25}
             assert store.count_events(row.id, kinds=["note"]) == 25
     conn = sqlite3.connect(db)
@@ -86,3 +88,8 @@ def test_four_agents_starting_on_a_brand_new_log_at_once_all_get_their_incident(
         assert conn.execute("PRAGMA user_version").fetchone() == (1,)
     finally:
         conn.close()
+
+
+def opened_ids(printed: list[str]) -> list[str]:
+    """The incident ids the writers printed (`incident INC-3`), in order."""
+    return sorted(line.split()[-1] for line in printed)

@@ -142,7 +142,7 @@ def library_save(
 
     Example: crisis library save 42 --id calm-outage-reply
     """
-    from crisisplan.phases.library import save_reply
+    from crisisplan.phases.library_save import save_reply
     from crisisplan.phases.session import command_session
     from crisisplan.views.language import show_saved
 

@@ -14,7 +14,6 @@ if TYPE_CHECKING:
     import datetime as dt
     from email.message import EmailMessage
 
-LINE_LIMIT = 998  # bytes a line, without its CRLF (RFC 5322 2.1.1)
 _CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 
 

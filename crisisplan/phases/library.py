@@ -1,8 +1,4 @@
-"""The response library: browse its templates; keeping a reply as one is in `library_save`.
-
-`save_reply` and what goes with it are re-exported here, so callers need not know where
-they live.
-"""
+"""The response library: browse its templates. Keeping a reply as one is in `library_save`."""
 
 from __future__ import annotations
 
@@ -11,22 +7,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from crisisplan.errors import CrisisError, Location
-from crisisplan.phases.library_body import templated
-from crisisplan.phases.library_save import REPLY_KINDS, SUFFIX, Saved, save_reply
 
 if TYPE_CHECKING:
     from crisisplan.playbook.loader import Plan
 
-__all__ = [
-    "REPLY_KINDS",
-    "SUFFIX",
-    "Entry",
-    "Saved",
-    "entries",
-    "save_reply",
-    "source",
-    "templated",
-]
+__all__ = ["Entry", "entries", "source"]
 
 
 @dataclass(frozen=True)
