@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import sys
 
 from crisisplan.errors import UsageError
 from crisisplan.language.rules import BUILTIN_RULE_IDS, BUILTIN_RULES, Rule
 from crisisplan.terminal.console import visible
+from crisisplan.views.json_out import print_json
 
 
 def find_rule(rule_id: str) -> Rule:
@@ -46,7 +46,7 @@ def show_rule(rule_id: str, *, as_json: bool) -> None:
             "suggestion": suggestion,
             "examples": [{"written": bad, "instead": good} for bad, good in rule.examples],
         }
-        sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+        print_json(document)
         return
     lines = [
         f"{rule.id} ({rule.family.replace('_', ' ')}, {rule.level})",
