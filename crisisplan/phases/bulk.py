@@ -37,8 +37,8 @@ from crisisplan.phases.state import READS
 if TYPE_CHECKING:
     from crisisplan.files import Folder
     from crisisplan.language.lint import LintFinding
-    from crisisplan.phases.partial import Kept
     from crisisplan.phases.replies import Replier
+    from crisisplan.phases.stopped_runs import Kept
     from crisisplan.store import NewEvent
 
 # Below this many bytes of CSV a pool costs more to start than it saves.
@@ -250,7 +250,7 @@ class _Reading:
 def _kept(error: CrisisError, counts: Counts, read: _Reading, directory: Path | None) -> Kept:
     """What a bulk run stopped by `error` kept, for the end of its message."""
     from crisisplan.files import WriteError
-    from crisisplan.phases.partial import Kept
+    from crisisplan.phases.stopped_runs import Kept
 
     if read.error is error and error.location is not None and error.location.line:
         not_reached = f"line {error.location.line} and after"

@@ -11,10 +11,10 @@ from typing import TypeVar
 from pydantic import BaseModel, ValidationError
 
 from crisisplan.errors import Location, PlaybookError, PlaybookInvalid, UsageError
-from crisisplan.playbook.messages import explain, shown
 from crisisplan.playbook.model import PLAYBOOK_VERSION, Loc, Playbook, crosscheck
 from crisisplan.playbook.safe_yaml import YamlDoc, decode_text, load_yaml
 from crisisplan.playbook.templates import FrontMatter, Template
+from crisisplan.playbook.validation_messages import explain, shown
 
 TEMPLATE_SUFFIX = ".md.j2"
 _FIX_HINT = "Fix each problem above, then run `crisis check` again."
