@@ -64,6 +64,7 @@ class Replier:
     _template: Template = field(init=False)
     _base: dict[str, Any] = field(init=False)
     _next_at: dt.datetime | None = field(init=False)
+    _phase: str = field(init=False)
     # Only the customer and compensation differ between this replier's drafts.
     _memo: Memo = field(init=False)
 
@@ -73,6 +74,7 @@ class Replier:
         # Once resolved, the base answer is the resolved notice, and it promises no update.
         state = st.of(self.row)
         during = state.phase == "during"
+        self._phase = state.phase
         self._template = (
             self.plan.templates_by_id(self.template_id)
             if self.template_id
@@ -211,6 +213,7 @@ class Replier:
                 else None
             ),
             next_update_at=st.iso(self._next_at) if self._next_at else None,
+            phase=self._phase,  # a during-phase draft goes stale with newer public words
         )
 
 
