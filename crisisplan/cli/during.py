@@ -224,6 +224,8 @@ def severity(
 ) -> None:
     """Change the severity; the update clock follows the new cadence.
 
+    Replies drafted earlier and not yet sent are superseded: they promised the old cadence.
+
     Example: crisis severity critical --reason "Data loss confirmed"
     """
     from crisisplan.clock import show
