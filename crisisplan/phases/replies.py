@@ -148,12 +148,16 @@ class Replier:
 
     def already_drafted(self) -> dict[str, int]:
         """Emails this template was already drafted for in this incident (lower-cased),
-        each with the id of its latest draft's event."""
+        each with the id of its latest draft's event. A superseded draft does not count:
+        drafting again is how its customer gets what we know now."""
         done: dict[str, int] = {}
-        for e in self.store.events(self.row.id, kinds=["reply"]):
-            if e.payload.get("template") == self.template:
+        stale: set[int] = set()
+        for e in self.store.events(self.row.id, kinds=["reply", "superseded"]):
+            if e.kind == "superseded":
+                stale.update(e.payload.get("drafts") or [])
+            elif e.payload.get("template") == self.template:
                 done[str(e.payload.get("customer", {}).get("email", "")).lower()] = e.id
-        return done
+        return {email: draft for email, draft in done.items() if draft not in stale}
 
     def recorded_text(self, event_id: int) -> str:
         """The words of a recorded draft."""
