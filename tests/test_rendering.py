@@ -157,7 +157,7 @@ def test_a_template_sees_plain_data_with_the_documented_fields() -> None:
     assert set(ctx["incident"]) == {
         "id", "title", "type", "type_description", "severity", "severity_description",
         "status", "started_at", "summary", "cause", "impact", "eta", "next_update_at",
-        "status_url",
+        "status_url", "cause_known", "cause_confirmed", "workaround",
     }  # fmt: skip
     assert ctx["customer"] == {
         "name": "Jordan Lee",

@@ -143,9 +143,11 @@ def status(
     with command_session(db=db, incident=incident) as s:
         row = s.row
         several = len(s.store.incidents(open_only=True)) > 1
+        waiting = s.store.followups(row.id, open_only=True)
         result = compute(
             row,
-            followups_open=len(s.store.followups(row.id, open_only=True)),
+            followups_open=len(waiting),
+            followups_contacted=sum(1 for f in waiting if f.contacted_at),
             now=s.now,
             several_open=several,
         )
@@ -164,6 +166,19 @@ def update(
         str | None,
         typer.Option("--eta", help="When we expect a fix, e.g. 15:30 or 2026-11-23T15:30Z."),
     ] = None,
+    cause: Annotated[
+        str | None, typer.Option("--cause", help="What caused it, as far as we know now.")
+    ] = None,
+    suspected: Annotated[
+        bool,
+        typer.Option("--suspected", help="The cause (given now, or recorded) is not confirmed."),
+    ] = False,
+    impact: Annotated[
+        str | None, typer.Option("--impact", help="What it means for customers.")
+    ] = None,
+    workaround: Annotated[
+        str | None, typer.Option("--workaround", help="What customers can do meanwhile.")
+    ] = None,
     at: AtOpt = None,
     as_: AsOpt = None,
     incident: IncidentOpt = None,
@@ -172,16 +187,20 @@ def update(
 ) -> None:
     """Post a public update through the status_update template; the update clock restarts.
 
-    Example: crisis update "We found the cause and are restoring service" --eta 15:30
+    MESSAGE is what we know now: later drafts show it as the summary. The facts given with
+    it (cause, impact, workaround) are recorded with it, and every later draft reads them.
+    Replies drafted earlier and not yet sent are superseded: `crisis send` never sends them.
+
+    Example: crisis update "We found the cause and are restoring service" --cause "..." --eta 15:30
     """
     from crisisplan.clock import parse_at
-    from crisisplan.phases.during import post_update
+    from crisisplan.phases.during import Facts, post_update
     from crisisplan.phases.session import command_session
     from crisisplan.views.status import show_update
 
     with command_session(db=db, incident=incident, playbook=playbook, as_=as_, at=at) as s:
         eta_at = parse_at(eta, future=True, flag="--eta") if eta else None
-        text, next_at = post_update(
+        posted = post_update(
             s.plan,
             s.store,
             s.row,
@@ -190,8 +209,9 @@ def update(
             eta=eta_at,
             at=s.at,
             who=s.who,
+            facts=Facts(cause=cause, suspected=suspected, impact=impact, workaround=workaround),
         )
-    show_update(text, incident_id=s.row.id, next_at=next_at)
+    show_update(posted, incident_id=s.row.id)
 
 
 def severity(
@@ -203,6 +223,8 @@ def severity(
     db: DbOpt = None,
 ) -> None:
     """Change the severity; the update clock follows the new cadence.
+
+    Replies drafted earlier and not yet sent are superseded: they promised the old cadence.
 
     Example: crisis severity critical --reason "Data loss confirmed"
     """

@@ -118,6 +118,8 @@ def send(
     in $CRISIS_SMTP_PASSWORD; From is the company at the plan's individual email channel. A message
     cut off mid-send is reported as uncertain and sent again only with --resend-uncertain; a
     recipient refused with a 4xx is retried on the next run, with a 5xx only with --retry-failed.
+    A draft superseded by a later public update, severity change or resolution is never sent;
+    it is listed apart, with the reason. A customer's resolved notice goes before their apology.
     Exit 1 when anything failed, is uncertain or was left unsent.
 
     Example: crisis send --yes --per-minute 120

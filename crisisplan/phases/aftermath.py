@@ -84,6 +84,7 @@ def resolve(
     from crisisplan.phases.customers import Customer
     from crisisplan.phases.followups import ordered
     from crisisplan.phases.replies import Replier
+    from crisisplan.phases.send_stale import superseding, when
 
     check_open(row)
     cause = _required(cause, "--cause", "what caused it")
@@ -118,7 +119,12 @@ def resolve(
         )
     with store.transaction() as tx:
         check_open(tx.incident(row.id) or row)  # another lead may have resolved it meanwhile
-        record_in(tx, row.id, [resolved])
+        # Replies drafted during the incident promise updates and say it is not fixed:
+        # after this, a customer gets the resolved notice (then the apology), never those.
+        stale = superseding(
+            store, row.id, at=at, who=who, reason=f"superseded by the resolution at {when(at)}"
+        )
+        record_in(tx, row.id, [resolved, *stale])
         replier.record_in(tx, notices)
         if final is not None:
             (posted,) = record_in(

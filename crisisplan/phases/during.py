@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -201,6 +202,37 @@ def commit_start(
     return incident_id
 
 
+_CAUSE_FOUND = re.compile(
+    r"\b(?:found|identified|know|confirmed|pinned down|traced)\b[^.;]{0,30}\b(?:cause|culprit)\b"
+    r"|\bcaused by\b|\broot[- ]cause\b|\bthe cause (?:is|was)\b|\btraced (?:it|this|the \w+) to\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class Facts:
+    """What `crisis update` may record beside its message: the facts known now."""
+
+    cause: str | None = None
+    suspected: bool = False
+    impact: str | None = None
+    workaround: str | None = None
+
+    def payload(self) -> dict[str, Any]:
+        given = {k: v.strip() for k in ("cause", "impact", "workaround") if (v := getattr(self, k))}
+        return {**given, "suspected": True} if self.suspected else given
+
+
+@dataclass
+class Posted:
+    """What `crisis update` recorded: the words, the next update due, and warnings."""
+
+    text: str
+    next_at: dt.datetime | None
+    superseded: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
 def post_update(
     plan: Plan,
     store: Store,
@@ -211,8 +243,12 @@ def post_update(
     eta: dt.datetime | None,
     at: dt.datetime,
     who: str,
-) -> tuple[str, dt.datetime | None]:
-    """Record a public update rendered through `status_update`; the clock restarts."""
+    facts: Facts | None = None,
+) -> Posted:
+    """Record a public update rendered through `status_update`, with the facts known now,
+    in one transaction; the clock restarts and unsent during-phase drafts are superseded."""
+    from crisisplan.phases.send_stale import superseding, when
+
     require_during(row)
     state = st.of(row)
     if not message.strip():
@@ -222,40 +258,71 @@ def post_update(
     if channel is None:
         raise UsageError("the plan has no status page channel.", hint="Pass --channel ID.")
     check_choice(channel, list(channels), "--channel", "a channel")
+    known = _facts_payload(facts or Facts(), state)
+    if known:
+        state = st.apply(state, "facts_changed", at, who, None, known)
     state = dataclasses.replace(
         state, summary=message.strip(), eta=st.iso(eta) if eta else state.eta
     )
+    warnings = []
+    if state.cause is None and _CAUSE_FOUND.search(message):
+        warnings.append(
+            "The message says the cause is found, but no cause is recorded: pass --cause TEXT "
+            "(and --suspected while it is being confirmed) so drafts stop saying the cause is "
+            "unknown."
+        )
     every, _ = st.cadence(state)
     next_at = at + dt.timedelta(minutes=every) if every else None
     context = incident_context(row.id, state, next_update_at=next_at)
     template, text = draft(
         plan, "status_update", incident=context, agent=who, now=at, channel_id=channel
     )
-    record(
-        store,
-        row.id,
-        [
-            event("summary_changed", at, who, summary=message.strip()),
-            event(
-                "public_update",
-                at,
-                who,
-                channel,
-                message=message.strip(),
-                template=template,
-                text=text,
-                eta=st.iso(eta) if eta else None,
-                next_update_at=st.iso(next_at) if next_at else None,
-            ),
-        ],
+    events = [event("summary_changed", at, who, summary=message.strip())]
+    if known:
+        events.append(event("facts_changed", at, who, **known))
+    events.append(
+        event(
+            "public_update",
+            at,
+            who,
+            channel,
+            message=message.strip(),
+            template=template,
+            text=text,
+            eta=st.iso(eta) if eta else None,
+            next_update_at=st.iso(next_at) if next_at else None,
+        )
     )
-    return text, next_at
+    with store.transaction() as tx:
+        stale = superseding(
+            store, row.id, at=at, who=who, reason=f"superseded by the public update at {when(at)}"
+        )
+        record_in(tx, row.id, events + stale)
+    count = sum(len(e.payload["drafts"]) for e in stale)
+    return Posted(text, next_at, count, warnings)
+
+
+def _facts_payload(facts: Facts, state: st.IncidentState) -> dict[str, Any]:
+    """The `facts_changed` payload, or {} when nothing new is given."""
+    for name in ("cause", "impact", "workaround"):
+        value = getattr(facts, name)
+        if value is not None and not value.strip():
+            raise UsageError(f"--{name} is empty.", hint=f"Say it in words, or leave --{name} out.")
+    if facts.suspected and not facts.cause and state.cause is None:
+        raise UsageError(
+            "--suspected marks a cause as not yet confirmed, but no cause is given or recorded.",
+            hint="Pass the cause too: --cause TEXT --suspected.",
+        )
+    return facts.payload()
 
 
 def change_severity(
     store: Store, row: IncidentRow, *, level: str, reason: str | None, at: dt.datetime, who: str
 ) -> dt.datetime | None:
-    """Re-grade the incident; the update clock follows the new cadence."""
+    """Re-grade the incident; the update clock follows the new cadence, and unsent
+    during-phase drafts (promising the old cadence) are superseded."""
+    from crisisplan.phases.send_stale import superseding, when
+
     require_during(row)
     state = st.of(row)
     severities = list(state.plan.severities)
@@ -265,18 +332,18 @@ def change_severity(
             f"{row.id} is already at severity {level}.",
             hint=f"Severities: {', '.join(severities)}.",
         )
-    record(
-        store,
-        row.id,
-        [
-            event(
-                "severity_changed",
-                at,
-                who,
-                **{"from": state.severity, "to": level, "reason": reason},
-            )
-        ],
+    changed = event(
+        "severity_changed", at, who, **{"from": state.severity, "to": level, "reason": reason}
     )
+    with store.transaction() as tx:
+        stale = superseding(
+            store,
+            row.id,
+            at=at,
+            who=who,
+            reason=f"superseded by the severity change to {level} at {when(at)}",
+        )
+        record_in(tx, row.id, [changed, *stale])
     fresh = store.incident(row.id)
     return st.next_update_due(st.of(fresh)) if fresh else None
 

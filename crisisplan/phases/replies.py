@@ -64,6 +64,7 @@ class Replier:
     _template: Template = field(init=False)
     _base: dict[str, Any] = field(init=False)
     _next_at: dt.datetime | None = field(init=False)
+    _phase: str = field(init=False)
     # Only the customer and compensation differ between this replier's drafts.
     _memo: Memo = field(init=False)
 
@@ -73,6 +74,7 @@ class Replier:
         # Once resolved, the base answer is the resolved notice, and it promises no update.
         state = st.of(self.row)
         during = state.phase == "during"
+        self._phase = state.phase
         self._template = (
             self.plan.templates_by_id(self.template_id)
             if self.template_id
@@ -146,12 +148,16 @@ class Replier:
 
     def already_drafted(self) -> dict[str, int]:
         """Emails this template was already drafted for in this incident (lower-cased),
-        each with the id of its latest draft's event."""
+        each with the id of its latest draft's event. A superseded draft does not count:
+        drafting again is how its customer gets what we know now."""
         done: dict[str, int] = {}
-        for e in self.store.events(self.row.id, kinds=["reply"]):
-            if e.payload.get("template") == self.template:
+        stale: set[int] = set()
+        for e in self.store.events(self.row.id, kinds=["reply", "superseded"]):
+            if e.kind == "superseded":
+                stale.update(e.payload.get("drafts") or [])
+            elif e.payload.get("template") == self.template:
                 done[str(e.payload.get("customer", {}).get("email", "")).lower()] = e.id
-        return done
+        return {email: draft for email, draft in done.items() if draft not in stale}
 
     def recorded_text(self, event_id: int) -> str:
         """The words of a recorded draft."""
@@ -211,6 +217,7 @@ class Replier:
                 else None
             ),
             next_update_at=st.iso(self._next_at) if self._next_at else None,
+            phase=self._phase,  # a during-phase draft goes stale with newer public words
         )
 
 

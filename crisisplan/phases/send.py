@@ -50,7 +50,9 @@ _UNCERTAIN = (
     "log or ask the customer; send it again with --resend-uncertain"
 )
 
-Outcome = Literal["sent", "would_send", "skipped", "uncertain", "failed", "not_attempted"]
+Outcome = Literal[
+    "sent", "would_send", "skipped", "superseded", "uncertain", "failed", "not_attempted"
+]
 PROBLEMS: tuple[Outcome, ...] = ("failed", "uncertain", "not_attempted")
 
 
@@ -105,7 +107,7 @@ class _Out:
     text: str
     channel: str | None
     marker: int
-    rank: tuple[bool, int, int]
+    rank: tuple[bool, int, bool, int]
 
 
 def send_drafts(
@@ -177,7 +179,8 @@ def _classify(
         )
         channel = playbook.channels.get(e.channel or "")
         kind = channel.kind if channel else None
-        verdict = _verdict(e, track, latest[draft_key(e)], kind, options)
+        stale = ledger.superseded.get(e.id)
+        verdict = _verdict(e, track, latest[draft_key(e)], kind, options, stale)
         if verdict is not None:
             report.items.append(replace(item, outcome=verdict[0], reason=verdict[1], earlier=True))
             continue
@@ -188,22 +191,35 @@ def _classify(
                 hint="Add `address: you@yourcompany.example` to that channel in the playbook.",
             )
         tier = customer.get("tier")
-        rank = (not customer.get("open_case"), tiers.index(tier) if tier in tiers else len(tiers))
+        rank = (
+            not customer.get("open_case"),
+            tiers.index(tier) if tier in tiers else len(tiers),
+            e.kind == "apology",  # the resolved notice first, then the apology
+            e.id,
+        )
         text = str(e.payload.get("text") or "")
-        out = _Out(item, (name, sender), text, e.channel, ledger.marker(e.id), (*rank, e.id))
+        out = _Out(item, (name, sender), text, e.channel, ledger.marker(e.id), rank)
         queue.append(out)
     return sorted(queue, key=lambda o: o.rank)
 
 
 def _verdict(
-    e: Event, track: Track | None, newer: int, channel_kind: str | None, options: Options
+    e: Event,
+    track: Track | None,
+    newer: int,
+    channel_kind: str | None,
+    options: Options,
+    stale: str | None,
 ) -> tuple[Outcome, str] | None:
-    """Why a draft is not to be sent now (skipped, uncertain, failed), or None to send it."""
+    """Why a draft is not to be sent now (skipped, superseded, uncertain, failed), or None
+    to send it."""
     last = track.last if track else None
     if track and track.sent:
         return "skipped", f"already sent ({track.sent.at:%Y-%m-%d %H:%M} UTC)"
     if last is not None and last.kind == "send_started":  # in flight when a run stopped
         return None if options.resend_uncertain else ("uncertain", _UNCERTAIN)
+    if stale is not None:  # out of date: never sent, whatever the flags
+        return "superseded", stale
     if newer != e.id:
         return "skipped", f"replaced by a later draft (E{newer})"
     if not ready(e):

@@ -15,6 +15,8 @@ if TYPE_CHECKING:
 
 DRAFT_KINDS = ("reply", "apology")
 SEND_KINDS = ("send_started", "sent", "send_failed")
+# Not a send event: it does not count in `send_events`, the claim's check.
+STALE_KINDS = ("superseded",)
 _SUBJECTS = {
     "acknowledgement": "We have your message: {title}",
     "update": "Update: {title}",
@@ -41,12 +43,13 @@ class Ledger:
         self.tracks: dict[int, Track] = {}
         self.ids: set[int] = set()
         self.send_events = 0
+        self.superseded: dict[int, str] = {}  # draft -> why
         self._scanned = 0
 
     def scan(self, *, full: bool = False) -> None:
         """Read what is new; `full` reads every send event again (pages go by time and
         `after_id` by id, so a page read while others write can miss one)."""
-        kinds = SEND_KINDS if self._scanned else DRAFT_KINDS + SEND_KINDS
+        kinds = STALE_KINDS + (SEND_KINDS if self._scanned else DRAFT_KINDS + SEND_KINDS)
         after = 0 if full else self._scanned
         for e in self.store.events(self.incident_id, kinds=kinds, after_id=after):
             self.absorb(e)
@@ -58,6 +61,12 @@ class Ledger:
         self.ids.add(e.id)
         if e.kind in DRAFT_KINDS:
             self.drafts.append(e)
+            return
+        if e.kind in STALE_KINDS:
+            why = str(e.payload.get("reason") or "superseded")
+            for draft in e.payload.get("drafts") or []:
+                if isinstance(draft, int):
+                    self.superseded.setdefault(draft, why)
             return
         self.send_events += 1
         if not isinstance(draft := e.payload.get("draft"), int):

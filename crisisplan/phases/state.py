@@ -105,6 +105,9 @@ def from_json(data: Mapping[str, Any]) -> IncidentState:
         resolved_at=data.get("resolved_at"),
         severity_at=data.get("severity_at"),
         summary_at=data.get("summary_at"),
+        cause_suspected=bool(data.get("cause_suspected")),
+        workaround=data.get("workaround"),
+        facts_at=data.get("facts_at"),
     )
 
 
@@ -138,6 +141,13 @@ def to_json(state: IncidentState) -> dict[str, Any]:
         data["severity_at"] = state.severity_at
     if state.summary_at is not None:
         data["summary_at"] = state.summary_at
+    # Written only once set, so the state of an incident without facts stays as it was.
+    if state.cause_suspected:
+        data["cause_suspected"] = True
+    if state.workaround is not None:
+        data["workaround"] = state.workaround
+    if state.facts_at is not None:
+        data["facts_at"] = state.facts_at
     return data
 
 
@@ -239,6 +249,7 @@ READS: dict[str, tuple[str, ...]] = {
     "severity_changed": ("to",),
     "escalated": ("step", "who"),
     "summary_changed": ("summary",),
+    "facts_changed": ("cause", "suspected", "impact", "workaround"),
     "resolved": ("cause", "impact"),
 }
 
@@ -293,18 +304,37 @@ def apply(
     elif kind == "summary_changed":
         if when >= (state.summary_at or state.started_at):
             changes["summary"], changes["summary_at"] = payload["summary"], when
+    elif kind == "facts_changed":
+        if when >= (state.facts_at or state.started_at):
+            changes.update(_facts(payload), facts_at=when)
     elif kind == "resolved":
         changes.update(
             phase="aftermath",
             resolved_at=when,
             cause=payload.get("cause"),
             impact=payload.get("impact"),
+            cause_suspected=False,  # given at resolve, the cause is the confirmed one
         )
     elif kind == "review":
         changes["phase"] = "closed"  # reviewed: the incident is done, and no longer open
     elif kind == "reopened":
         changes.update(phase="during", resolved_at=None)
     return dataclasses.replace(state, **changes)
+
+
+def _facts(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """What a `facts_changed` event changes: the facts it names; the others stay.
+
+    `suspected` qualifies the cause given with it, or the one already recorded; a cause
+    given without it is confirmed.
+    """
+    changes: dict[str, Any] = {}
+    for name in ("cause", "impact", "workaround"):
+        if payload.get(name):
+            changes[name] = payload[name]
+    if payload.get("cause") or payload.get("suspected"):
+        changes["cause_suspected"] = bool(payload.get("suspected"))
+    return changes
 
 
 def _settle(promises: tuple[Promise, ...], at: dt.datetime) -> tuple[Promise, ...]:

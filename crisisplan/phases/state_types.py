@@ -116,3 +116,6 @@ class IncidentState:
     resolved_at: str | None
     severity_at: str | None = None  # when the severity last changed
     summary_at: str | None = None  # when the summary last changed
+    cause_suspected: bool = False  # the cause recorded is a belief still being confirmed
+    workaround: str | None = None
+    facts_at: str | None = None  # when a fact (cause, impact, workaround) last changed

@@ -34,6 +34,7 @@ class Status:
     followups_open: int
     escalation_due: list[dict[str, Any]]
     warnings: list[str] = field(default_factory=list)
+    followups_contacted: int = 0  # open, and sent a message (`crisis send`)
     next_steps: list[str] = field(default_factory=list)
 
     @property
@@ -67,6 +68,7 @@ class Status:
             "promises_due": [when(st.parse(p["due"])) for p in self.promises_due],
             "promises_broken": [when(st.parse(p["due"])) for p in self.promises_broken],
             "followups_open": self.followups_open,
+            "followups_contacted": self.followups_contacted,
             "escalation_due": [
                 {"step": s["id"], "who": s["who"], "how": s["how"]} for s in self.escalation_due
             ],
@@ -77,9 +79,17 @@ class Status:
 
 
 def status(
-    row: IncidentRow, *, followups_open: int, now: dt.datetime, several_open: bool
+    row: IncidentRow,
+    *,
+    followups_open: int,
+    now: dt.datetime,
+    several_open: bool,
+    followups_contacted: int = 0,
 ) -> Status:
-    """Everything an agent needs at a glance, computed from the incident's state."""
+    """Everything an agent needs at a glance, computed from the incident's state.
+
+    A customer counts as contacted once a message to them is sent, as the follow-up list
+    says (both read the follow-up's `contacted_at`, which `crisis send` sets)."""
     state = st.of(row)
     plan = state.plan
     due = st.next_update_due(state) if state.phase == "during" else None
@@ -112,6 +122,7 @@ def status(
         promises_broken=[st.as_data(p) for p in promises["broken"]],
         followups_open=followups_open,
         escalation_due=escalation_due,
+        followups_contacted=followups_contacted,
     )
     if state.phase == "during" and state.last_public_update is None:
         result.warnings.append("No public update yet: customers are waiting for word from us.")

@@ -15,6 +15,7 @@ from crisisplan.errors import Location, UsageError
 from crisisplan.language.lint import LintFinding, Severity, lint
 from crisisplan.playbook.findings import Finding
 from crisisplan.playbook.templates import REQUIRED_BLOCKS
+from crisisplan.templating.cause_words import contradictions
 from crisisplan.templating.render import RenderError, block_lines, render, sample_context
 
 if TYPE_CHECKING:
@@ -26,6 +27,7 @@ _OPTIONAL = {
     "incident": ("cause", "impact", "eta", "status_url"),
     "customer": ("note", "tier"),
 }
+_OPTIONAL["incident"] += ("cause_known", "cause_confirmed", "workaround")  # follow `cause`
 
 
 def check_template(
@@ -49,6 +51,7 @@ def check_template(
             )
             continue
         findings += _rendered(template, playbook, full, blocks, "with sample data")
+        findings += contradictions(template, full)
         findings += _rendered(
             template, playbook, _without_optional(full), blocks, "when the optional values are none"
         )

@@ -145,6 +145,7 @@ _INCIDENT = (  # as docs/templates.md lists them
     *("id", "title", "type", "type_description", "severity", "severity_description"),
     *("status", "started_at", "summary", "cause", "impact", "eta", "next_update_at"),
     "status_url",
+    *("cause_known", "cause_confirmed", "workaround"),
 )
 _CUSTOMER = ("name", "email", "tier", "note", "open_case", "previous_incidents")
 
@@ -209,6 +210,15 @@ def build_context(
 ) -> dict[str, Any]:
     """The variables a template sees (docs/templates.md), as plain data."""
     inc = {key: _plain(incident.get(key)) for key in _INCIDENT}
+    # Given or not, they agree with the cause: a caller that names only a cause means it.
+    if inc["cause_known"] is None:
+        inc["cause_known"] = bool(inc["cause"])
+    if inc["cause_confirmed"] is None:
+        inc["cause_confirmed"] = bool(inc["cause"])
+    inc["cause_known"], inc["cause_confirmed"] = (
+        bool(inc["cause_known"]),
+        bool(inc["cause_confirmed"]),
+    )
     kind = playbook.incident_types.get(inc["type"]) if isinstance(inc["type"], str) else None
     if inc["type_description"] is None and kind is not None:
         inc["type_description"] = kind.description
@@ -274,6 +284,10 @@ def sample_context(
         "made in that time may need to be made again.",
         "eta": now + 120 * minutes,
         "next_update_at": now + cadence * minutes,
+        "cause_known": True,
+        "cause_confirmed": True,
+        "workaround": "Saving a copy of your work on your own computer keeps it safe until "
+        "we are back.",
     }
     customer = None
     if purpose in _PERSONAL:

@@ -69,6 +69,7 @@ def show_report(report: Report, *, as_json: bool) -> None:
             "sent",
             "would_send",
             "skipped",
+            "superseded",
             "uncertain",
             "failed",
             "not_attempted",
@@ -92,13 +93,20 @@ def show_report(report: Report, *, as_json: bool) -> None:
             line = f"  E{i.draft}  {i.name} <{i.email}>  from {i.sender}: {i.subject}"
             out().print(inert(one_line(line)))
     for i in report.items:
+        if i.outcome == "superseded":
+            continue  # listed apart, below
         if (i.outcome != "skipped" and i.earlier) or (i.outcome == "skipped" and not _routine(i)):
             show_item(i)
+    stale = report.of("superseded")
+    if stale:
+        out().print(inert(f"Superseded, never to be sent ({len(stale)}):"))
+        for i in stale:
+            out().print(inert(one_line(f"  E{i.draft}  {i.name} <{i.email}>: {i.reason}")))
     skipped = Counter((i.reason or "").split(" (")[0] for i in report.of("skipped"))
     done = len(would) if report.dry_run else len(report.of("sent"))
     parts = [f"{done} {'to send' if report.dry_run else 'sent'}"]
     parts += [f"{n} {why}" for why, n in skipped.items()]
-    for outcome in ("uncertain", "failed", "not_attempted"):
+    for outcome in ("superseded", "uncertain", "failed", "not_attempted"):
         if report.of(outcome):
             parts.append(f"{len(report.of(outcome))} {outcome.replace('_', ' ')}")
     console.print(inert(f"{report.incident}: " + ", ".join(parts) + "."))

@@ -146,6 +146,9 @@ def show_followups(entries: list[Entry], *, as_json: bool) -> None:
                     "open_case": e.followup.open_case,
                     "note": e.followup.note,
                     "added_at": to_text(e.followup.added_at),
+                    "contacted_at": (
+                        to_text(e.followup.contacted_at) if e.followup.contacted_at else None
+                    ),
                     "done_at": to_text(e.followup.done_at) if e.followup.done_at else None,
                     "previous_incidents": e.previous_incidents,
                 }
@@ -168,6 +171,7 @@ def show_followups(entries: list[Entry], *, as_json: bool) -> None:
                 f"{e.previous_incidents} earlier incident(s) in 180 days"
                 if e.previous_incidents
                 else "",
+                "contacted" if f.contacted_at else "",  # a message to them was sent
                 "done" if f.done_at else "",
             )
             if x

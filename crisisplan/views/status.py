@@ -11,11 +11,9 @@ from crisisplan.phases import state as st
 from crisisplan.terminal.console import inert, out
 
 if TYPE_CHECKING:
-    import datetime as dt
-
     from rich.text import Text
 
-    from crisisplan.phases.during import StartDraft
+    from crisisplan.phases.during import Posted, StartDraft
     from crisisplan.phases.status import Status
 
 
@@ -88,7 +86,8 @@ def show_status(s: Status, *, as_json: bool) -> None:
     if s.promises_broken:
         broken = ", ".join(show(st.parse(p["due"]), with_date=False) for p in s.promises_broken)
         console.print(_line(("Promises broken: ", "dim"), (broken, "bold red")))
-    console.print(_line(("Follow-ups open: ", "dim"), str(s.followups_open)))
+    contacted = f" ({s.followups_contacted} contacted)" if s.followups_contacted else ""
+    console.print(_line(("Follow-ups open: ", "dim"), f"{s.followups_open}{contacted}"))
     owners = ", ".join(f"{o['channel']}: {o['name'] or o['owner'] or 'NOBODY'}" for o in s.owners)
     console.print(_line(("Owners on duty: ", "dim"), owners))
     for step in s.escalation_due:
@@ -147,8 +146,16 @@ def _draft_block(title: str, template: str, text: str) -> None:
         console.print(_line("  │ ", line))
 
 
-def show_update(text: str, *, incident_id: str, next_at: dt.datetime | None) -> None:
-    """The update as posted on stdout; when the next one is due on stderr."""
-    out().print(inert(text.rstrip("\n")))
-    if next_at:
-        typer.echo(f"Recorded on {incident_id}. Next update due {show(next_at)}.", err=True)
+def show_update(posted: Posted, *, incident_id: str) -> None:
+    """The update as posted on stdout; when the next one is due, and warnings, on stderr."""
+    out().print(inert(posted.text.rstrip("\n")))
+    if posted.next_at:
+        typer.echo(f"Recorded on {incident_id}. Next update due {show(posted.next_at)}.", err=True)
+    if posted.superseded:
+        typer.echo(
+            f"{posted.superseded} unsent draft(s) superseded: they said less than this; "
+            "`crisis send` will not send them. Draft again to answer those customers.",
+            err=True,
+        )
+    for warning in posted.warnings:
+        typer.echo(f"Warning: {warning}", err=True)
