@@ -2,8 +2,9 @@
 
 `crisis check` renders each template with a cause known (confirmed, then suspected) and
 flags, as an error at the words' place in the template, output that states that cause and
-also says the cause is not known. The phrases are a small family: "don't know the cause", "cause is not known",
-"cause: unknown", "not know what caused", "won't guess" next to "cause".
+also says the cause is not known. The phrases are a small family: "don't know the cause",
+"cause is not known", "cause: unknown", "not know what caused", "won't guess" next to
+"cause".
 """
 
 from __future__ import annotations

@@ -1,0 +1,148 @@
+"""The incident state as the store keeps it: plain JSON in, frozen `IncidentState` out.
+
+Times are ISO text in UTC. Keys that old snapshots may lack are read with defaults, so a
+log written by an earlier version still reads.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import functools
+from collections.abc import Mapping
+from typing import Any
+
+from crisisplan.phases.state_types import (
+    ChannelFacts,
+    Escalation,
+    IncidentState,
+    LadderStep,
+    PlanFacts,
+    Promise,
+    PublicUpdate,
+    SeverityFacts,
+)
+
+
+# Cached: a bulk run derives state from thousands of events that share their times.
+@functools.lru_cache(maxsize=1024)
+def iso(when: dt.datetime) -> str:
+    return when.astimezone(dt.UTC).isoformat()
+
+
+@functools.lru_cache(maxsize=1024)
+def parse(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text)
+
+
+def plan_from_json(data: Mapping[str, Any]) -> PlanFacts:
+    """The plan's facts as `plan_facts` wrote them."""
+    return PlanFacts(
+        name=data["name"],
+        severities={k: SeverityFacts(**v) for k, v in data["severities"].items()},
+        ladder=tuple(
+            LadderStep(
+                **{**step, "severities": tuple(step["severities"]), "types": tuple(step["types"])}
+            )
+            for step in data["ladder"]
+        ),
+        channels={k: ChannelFacts(**v) for k, v in data["channels"].items()},
+        tiers=tuple(data.get("tiers") or ()),
+        status_channel=data["status_channel"],
+        status_url=data.get("status_url"),
+    )
+
+
+def plan_to_json(plan: PlanFacts) -> dict[str, Any]:
+    """Plain data, keys in the order `plan_facts` writes them."""
+    return {
+        "name": plan.name,
+        "severities": {k: dataclasses.asdict(v) for k, v in plan.severities.items()},
+        "ladder": [as_data(step) for step in plan.ladder],
+        "channels": {k: as_data(v) for k, v in plan.channels.items()},
+        "tiers": list(plan.tiers),
+        "status_channel": plan.status_channel,
+        "status_url": plan.status_url,
+    }
+
+
+def from_json(data: Mapping[str, Any]) -> IncidentState:
+    """The state as the store keeps it (see `to_json`)."""
+    last = data["last_public_update"]
+    return IncidentState(
+        title=data["title"],
+        type=data["type"],
+        type_description=data.get("type_description") or "",
+        severity=data["severity"],
+        max_severity=data["max_severity"],
+        summary=data["summary"],
+        phase=data["phase"],
+        started_at=data["started_at"],
+        declared_by=data["declared_by"],
+        plan=plan_from_json(data["plan"]),
+        last_public_update=None if last is None else PublicUpdate(**last),
+        first_public_update_at=data["first_public_update_at"],
+        first_reply_at=data["first_reply_at"],
+        promises=tuple(Promise(**p) for p in data["promises"]),
+        escalated=tuple(Escalation(**e) for e in data["escalated"]),
+        counts=dict(data["counts"]),
+        cause=data.get("cause"),
+        impact=data.get("impact"),
+        eta=data.get("eta"),
+        resolved_at=data.get("resolved_at"),
+        severity_at=data.get("severity_at"),
+        summary_at=data.get("summary_at"),
+        cause_suspected=bool(data.get("cause_suspected")),
+        workaround=data.get("workaround"),
+        facts_at=data.get("facts_at"),
+    )
+
+
+def to_json(state: IncidentState) -> dict[str, Any]:
+    """The state as plain JSON-able data, for the store; the `*_at` of changes only once set."""
+    data: dict[str, Any] = {
+        "title": state.title,
+        "type": state.type,
+        "type_description": state.type_description,
+        "severity": state.severity,
+        "max_severity": state.max_severity,
+        "summary": state.summary,
+        "phase": state.phase,
+        "started_at": state.started_at,
+        "declared_by": state.declared_by,
+        "plan": plan_to_json(state.plan),
+        "last_public_update": (
+            None if state.last_public_update is None else as_data(state.last_public_update)
+        ),
+        "first_public_update_at": state.first_public_update_at,
+        "first_reply_at": state.first_reply_at,
+        "promises": [as_data(p) for p in state.promises],
+        "escalated": [as_data(e) for e in state.escalated],
+        "counts": dict(state.counts),
+        "cause": state.cause,
+        "impact": state.impact,
+        "eta": state.eta,
+        "resolved_at": state.resolved_at,
+    }
+    if state.severity_at is not None:
+        data["severity_at"] = state.severity_at
+    if state.summary_at is not None:
+        data["summary_at"] = state.summary_at
+    # Written only once set, so the state of an incident without facts stays as it was.
+    if state.cause_suspected:
+        data["cause_suspected"] = True
+    if state.workaround is not None:
+        data["workaround"] = state.workaround
+    if state.facts_at is not None:
+        data["facts_at"] = state.facts_at
+    return data
+
+
+def as_data(
+    part: PublicUpdate | Promise | Escalation | ChannelFacts | LadderStep,
+) -> dict[str, Any]:
+    """A part of the state as plain data (lists for tuples), for the store, views, templates."""
+    data = dataclasses.asdict(part)
+    if isinstance(part, LadderStep):
+        data.update(severities=list(part.severities), types=list(part.types))
+    return data
