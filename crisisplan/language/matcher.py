@@ -150,9 +150,14 @@ def _is_word(char: str) -> bool:
 
 
 def _hits(regex: re.Pattern[str], low: str) -> list[tuple[int, int]]:
-    """Whole-word matches, longest first where they overlap. One pass over `low`."""
+    """Whole-word matches, longest first where they overlap. One pass over `low`.
+
+    A match of the group named `skip` is read past and not kept: a rule can claim text that
+    looks like its phrase but says the opposite ("no accounts have been deleted").
+    """
     spans: list[tuple[int, int]] = []
     position, size = 0, len(low)
+    skips = "skip" in regex.groupindex
     while (hit := regex.search(low, position)) is not None:
         start, end = hit.span()
         if end == start:
@@ -162,7 +167,8 @@ def _hits(regex: re.Pattern[str], low: str) -> list[tuple[int, int]]:
             end < size and _is_word(low[end]) and _is_word(low[end - 1])
         )
         if whole:
-            spans.append((start, end))
+            if not (skips and hit.group("skip") is not None):
+                spans.append((start, end))
             position = end
         else:
             position = start + 1

@@ -348,26 +348,25 @@ BUILTIN_RULES: dict[str, Rule] = {
             (
                 ("mistakes were made", "we made a mistake"),
                 ("procedures were not followed", "we did not follow our own procedure"),
+                ("production data was deleted", "our test run deleted your data"),
             ),
-            (
-                "made",
-                "followed",
-                "adhered",
-                "observed",
-                "completed",
-                "performed",
-                "inadvertently",
-                "mistakenly",
-                "accidentally",
-            ),
+            ("was", "were", "been"),
             (
                 r"(?:mistakes?|errors?|misjudge?ments?|oversights?|bad decisions?) (?:were|was"
                 r"|have been|has been|had been) made\b",
-                r"(?:procedures?|processes?|protocols?|policies|guidelines|rules|steps|checks?"
-                r"|instructions) (?:were|was|had|have) not (?:been )?(?:properly |fully "
-                r"|correctly )?(?:followed|adhered to|observed|completed|performed)\b",
-                r"(?:was|were|had been|has been|have been) (?:inadvertently|mistakenly"
-                r"|accidentally) " + w.W + r"\b",
+                # a duty nobody is named for: "the process was not followed", "wasn't enabled"
+                w.BE_NOT + " " + w.LY + w.OMITTED + r"\b" + w.NOT_BY_US,
+                # an act done in error: "was inadvertently exposed", "was incorrectly terminated"
+                w.BE_DONE + " " + w.IN_ERROR + " " + w.W + r"\b" + w.NOT_BY_US,
+                # harm with no one doing it: "data was deleted", "a step was missed"; but
+                # "no accounts have been deleted" says it did not happen, and is read past
+                r"(?P<skip>(?:no|none|nothing) (?:" + w.W + r" ){0,3}?" + w.HARM_DONE + ")",
+                w.HARM_DONE + w.NOT_BY_US,
+                r"(?:errors?|bugs?|regressions?|defects?|mistakes?|typos?|flaws?|vulnerabilit"
+                r"(?:y|ies)) " + w.BE_DONE + " " + w.LY + r"introduced\b" + w.NOT_BY_US,
+                r"(?:configurations?|configs?|settings?|rules?|permissions?|parameters?|flags?) "
+                + (w.BE_DONE + " " + w.LY + r"(?:changed|modified|altered|edited|pushed)\b")
+                + w.NOT_BY_US,
             ),
         ),
         Rule(

@@ -33,6 +33,30 @@ MACHINERY = (
 )
 DETERMINER = r"(?:a|an|our|the|their|one of our|one of the)"
 
+# The passive of something done, and of something not done, that hides who did (or did not).
+BE_DONE = r"(?:was|were|has been|have been|had been)"
+BE_NOT = r"(?:(?:was|were)(?:n't| not)|(?:has|have|had)(?:n't| not) been)"
+# What a team is meant to do: left undone in the passive, no one is named for it.
+OMITTED = (
+    r"(?:followed|adhered to|observed|completed|performed|noticed|enabled|sent|tested|reviewed"
+    r"|checked|caught|detected|updated|renewed|applied|implemented|escalated|communicated"
+    r"|monitored|configured|executed|verified|validated|approved|documented|included)"
+)
+IN_ERROR = (
+    r"(?:inadvertently|mistakenly|accidentally|erroneously|incorrectly|wrongly|improperly"
+    r"|unintentionally|wrongfully|unknowingly)"
+)
+# Harm someone did: data deleted, a server terminated, a step missed. Not what systems do by
+# themselves ("was blocked", "was delayed", "was shut down") nor what mends ("was restored").
+BROKEN = (
+    r"(?:deleted|disabled|decommissioned|wiped|erased|terminated|overwritten|misconfigured"
+    r"|missed|overlooked|skipped|bypassed|ignored)"
+)
+LY = r"(?:" + W + r"ly )?"  # one adverb at most: "was quickly", "wasn't properly"
+HARM_DONE = BE_DONE + " " + LY + BROKEN + r"\b"
+# "was not noticed by our on-call engineer" names who: that is owning it.
+NOT_BY_US = r"(?! by (?:us|our|me|my)\b)"
+
 
 @dataclass(frozen=True)
 class Rule:
