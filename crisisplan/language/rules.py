@@ -52,16 +52,20 @@ BUILTIN_RULES: dict[str, Rule] = {
             ),
             (
                 # a small/tiny/limited word + a share of anything that is not our machinery
-                r"(?:only |just )?(?:a |an )?(?:very |relatively |extremely |fairly )?"
-                r"(?:small|tiny|limited|minor|minute|negligible|low) "
-                r"(?:number|proportion|fraction|subset|percentage|portion|handful|group"
-                r"|minority|amount|pocket|share|set|segment|section|part|count) of "
-                r"(?!(?:(?:our|the|its|their) )?(?:" + w.W + r" )?" + w.MACHINERY + r"\b)"
-                r"(?:(?:our|the|your) )?" + w.W,
+                *w.led(
+                    (("only", "just"), ("a", "an"), ("very", "relatively", "extremely", "fairly")),
+                    r"(?:small|tiny|limited|minor|minute|negligible|low) "
+                    r"(?:number|proportion|fraction|subset|percentage|portion|handful|group"
+                    r"|minority|amount|pocket|share|set|segment|section|part|count) of "
+                    r"(?!(?:(?:our|the|its|their) )?(?:" + w.W + r" )?" + w.MACHINERY + r"\b)"
+                    r"(?:(?:our|the|your) )?" + w.W,
+                ),
                 # shares that count down by themselves, when they count people
-                r"(?:only |just )?(?:a |an )(?:portion|subset|fraction|minority|handful) of "
-                r"(?:our |the |"
-                r"your )?(?:" + w.W + r" ){0,2}?" + w.WHO + r"\b",
+                *w.led(
+                    (("only", "just"),),
+                    r"(?:a|an) (?:portion|subset|fraction|minority|handful) of "
+                    r"(?:our |the |your )?(?:" + w.W + r" ){0,2}?" + w.WHO + r"\b",
+                ),
                 r"(?:only|just|very|with|relatively) (?:a )?(?:few|couple of) (?:"
                 + w.W
                 + r" )?"

@@ -33,6 +33,23 @@ MACHINERY = (
 )
 DETERMINER = r"(?:a|an|our|the|their|one of our|one of the)"
 
+
+def led(leads: tuple[tuple[str, ...], ...], core: str) -> tuple[str, ...]:
+    """`core` after any of the optional leading words, outermost first, as patterns that
+    each begin with a word that must be there.
+
+    ((only, just), (a, an)) before "small number of" gives "(only|just) (a |an )?small
+    number of", "(a|an) small number of" and "small number of". A pattern whose every
+    word up front is optional is tried in full at each word of a paragraph; one that
+    starts with a required word is over in a character or two wherever that word is not.
+    """
+    patterns = []
+    for i, words in enumerate(leads):
+        rest = "".join(f"(?:{'|'.join(inner)} )?" for inner in leads[i + 1 :])
+        patterns.append(f"(?:{'|'.join(words)}) {rest}{core}")
+    return (*patterns, core)
+
+
 # The passive of something done, and of something not done, that hides who did (or did not).
 BE_DONE = r"(?:was|were|has been|have been|had been)"
 BE_NOT = r"(?:(?:was|were)(?:n't| not)|(?:has|have|had)(?:n't| not) been)"
