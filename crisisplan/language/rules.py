@@ -86,6 +86,7 @@ BUILTIN_RULES: dict[str, Rule] = {
                 r"only (?:about |around |roughly )?\d{1,3}(?:[.,]\d{1,3})? ?(?:%|percent\b)",
                 r"(?:impact|effect|harm|risk)s?,? if any\b",
             ),
+            short="never count how few are hit (“a small number of customers”)",
         ),
         Rule(
             "minor-issue",
@@ -127,6 +128,7 @@ BUILTIN_RULES: dict[str, Rule] = {
                 r"(?:minimal|limited|minor|negligible|small|low)\b",
             ),
             quiet_when_minor=True,
+            short="never call it minor when it is not",
         ),
         Rule(
             "hedging",
@@ -151,6 +153,7 @@ BUILTIN_RULES: dict[str, Rule] = {
                 r"|had (?:trouble|issues|problems|difficult\w{0,5}|errors))\b",
             ),
             error_when_critical=True,
+            short="never doubt what they lived through (“may have experienced”)",
         ),
         Rule(
             "fake-apology",
@@ -185,6 +188,7 @@ BUILTIN_RULES: dict[str, Rule] = {
                 r"|has been|have been|felt|feels|feel) (?:affected|impacted|inconvenienced"
                 r"|upset|offended|disappointed|let down)\b",
             ),
+            short="never apologise with an “if” or “any inconvenience”",
         ),
         Rule(
             "blame",
@@ -243,6 +247,7 @@ BUILTIN_RULES: dict[str, Rule] = {
                 r"not (?:specific|unique|limited|particular) to (?:us|our " + w.W + r")\b",
                 r"not only us\b",
             ),
+            short="never say whose fault it was not (“not our fault”)",
         ),
         Rule(
             "third-party-blame",
@@ -287,6 +292,7 @@ BUILTIN_RULES: dict[str, Rule] = {
             ),
             error_when_critical=True,
             unless_in_paragraph=w.OUR_ACTION,
+            short="never point at a supplier without saying what we are doing",
         ),
         Rule(
             "security-reassurance",
@@ -340,6 +346,7 @@ BUILTIN_RULES: dict[str, Rule] = {
                 r"(?:utmost|critical|paramount|great|greatest|highest|top|very|extremely)?"
                 r" ?(?:importance|important|priority|concern)\b",
             ),
+            short="never reassure before the facts (“we take security very seriously”)",
         ),
         Rule(
             "passive-voice",
@@ -372,6 +379,7 @@ BUILTIN_RULES: dict[str, Rule] = {
                 + (w.BE_DONE + " " + w.LY + r"(?:changed|modified|altered|edited|pushed)\b")
                 + w.NOT_BY_US,
             ),
+            short="say who did it, not what “was done” (“mistakes were made”)",
         ),
         Rule(
             "downplaying",
@@ -389,6 +397,7 @@ BUILTIN_RULES: dict[str, Rule] = {
                 r"|major|big|large|serious|full|complete|total) (?:outage|issue|incident|problem"
                 r"|breach|disruption)\b",
             ),
+            short="never judge for them how bad it was (“it wasn't so bad”)",
         ),
     )
 }

@@ -82,7 +82,7 @@ class Rule:
     `anchors` are literal words one of which every match contains: a paragraph holding none
     of them is never searched. `suggestion` may name `{impact}` and `{severity}` (the
     incident's own words) and has `plain` for when the incident is not known ("" when the
-    suggestion names neither).
+    suggestion names neither). `short` is what `crisis brief` lists for it.
     """
 
     id: str
@@ -94,6 +94,7 @@ class Rule:
     examples: tuple[tuple[str, str], ...]  # (what was written, what to write instead)
     anchors: tuple[str, ...]
     patterns: tuple[str, ...]
+    short: str  # the rule in a few words, for the team's brief ("never ...")
     quiet_when_minor: bool = False  # fair words for the least severe incidents
     error_when_critical: bool = False  # a warning becomes an error at the top severity
     unless_in_paragraph: str | None = None  # no finding when this is in the same paragraph
