@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from crisisplan.language.rules import BUILTIN_RULES
 from tests.helpers import crisis, events, ok, start_outage
 
 AVOID = [
@@ -53,7 +54,11 @@ def test_the_brief_after_start_has_what_the_team_needs_and_records_nothing() -> 
     for phrase in AVOID:
         assert f"Avoid “{phrase}”" in words, phrase
     assert "Say “outage”, not “service degradation”" in words
-    assert "checked by `crisis lint`" in words
+    checked = next(line for line in words.splitlines() if "checked by `crisis lint`" in line)
+    for rule in BUILTIN_RULES.values():  # every built-in rule, read from the catalogue
+        assert rule.short in checked, rule.id
+    assert "never reassure before the facts" in checked
+    assert "say who did it, not what “was done”" in checked
     owners = out[out.index("## Who owns which channel") :]
     for channel, name in OWNERS:
         assert any(

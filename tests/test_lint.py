@@ -179,6 +179,26 @@ def test_a_team_can_switch_a_builtin_rule_off_with_a_reason() -> None:
     assert [f[0] for f in found(text)] == ["minimising", "fake-apology"]
 
 
+def test_a_passive_that_hides_who_acted_is_a_warning_and_one_that_mends_is_not() -> None:
+    hidden = (
+        "The process was not followed. Production data was deleted during a test run. "
+        "The safeguard wasn\u2019t enabled, and the server was incorrectly terminated."
+    )
+    mended = (
+        "A manual fix was applied and service was restored by 21:00. We inadvertently "
+        "reintroduced the change. The alert was not noticed by our on-call engineer. "
+        "Rest assured, no accounts have been deleted."
+    )
+
+    assert found(hidden) == [
+        ("passive-voice", "warning", "was not followed"),
+        ("passive-voice", "warning", "was deleted"),
+        ("passive-voice", "warning", "wasn\u2019t enabled"),
+        ("passive-voice", "warning", "was incorrectly terminated"),
+    ]
+    assert found(mended) == []
+
+
 def test_the_builtin_rules_have_stable_ids() -> None:
     assert BUILTIN_RULE_IDS == (
         "minimising",

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import TYPE_CHECKING
 
 from crisisplan.language.rules import BUILTIN_RULES, Level
@@ -25,6 +26,13 @@ _APOS = "'\u2019\u2018`"
 _PLAIN = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'", "\u2010": "-", "\u2011": "-"})
 _BLANK_LINE = re.compile(r"(\n[^\S\n]*\n)")  # kept by split: offsets stay right
 _CACHED_PARAGRAPH = 20_000  # longer paragraphs are not remembered
+
+
+def _compiled(pattern: str) -> re.Pattern[str]:
+    """A rule's pattern as a whole-word expression: it starts where a word does and does not
+    stop inside one. Saying so up front turns every position inside a word into a
+    one-character test instead of a full attempt; the iterator can then keep every match."""
+    return re.compile(rf"(?<!\w)(?:{pattern})(?!(?<=\w)\w)")
 
 
 def plain(text: str) -> str:
@@ -123,7 +131,8 @@ def build(language: Language | None, *, minor: bool) -> RuleSet:
         if rule.id in disabled or (rule.quiet_when_minor and minor):
             continue
         unless = re.compile(_spaced(rule.unless_in_paragraph)) if rule.unless_in_paragraph else None
-        regex = re.compile("|".join(f"(?:{_spaced(p)})" for p in rule.patterns))
+        either = "|".join(f"(?:{_spaced(p)})" for p in rule.patterns)
+        regex = _compiled(either)
         rules.append(
             Compiled(rule.id, rule.level, rule.why, rule.suggestion, rule.anchors, regex, unless)
         )
@@ -131,12 +140,12 @@ def build(language: Language | None, *, minor: bool) -> RuleSet:
         why = f"The plan's shared word is “{term.use}”: the whole team says the same thing."
         for phrase in term.instead_of:
             pattern, anchors = phrase_regex(phrase)
-            regex = re.compile(pattern)
+            regex = _compiled(pattern)
             rules.append(Compiled("term", "warning", why, f"Write “{term.use}”.", anchors, regex))
     for avoid in language.avoid if language else ():
         pattern, anchors = phrase_regex(avoid.phrase)
         instead = avoid.instead or "Say it another way."
-        compiled = re.compile(pattern)
+        compiled = _compiled(pattern)
         rules.append(Compiled("avoid", avoid.level, avoid.why, instead, anchors, compiled))
     words = {anchor for rule in rules for anchor in rule.anchors}
     unanchored = any(not rule.anchors for rule in rules)
@@ -145,28 +154,17 @@ def build(language: Language | None, *, minor: bool) -> RuleSet:
     return RuleSet(tuple(rules), any_anchor=any_anchor)
 
 
-def _is_word(char: str) -> bool:
-    return char.isalnum() or char == "_"
-
-
 def _hits(regex: re.Pattern[str], low: str) -> list[tuple[int, int]]:
-    """Whole-word matches, longest first where they overlap. One pass over `low`."""
-    spans: list[tuple[int, int]] = []
-    position, size = 0, len(low)
-    while (hit := regex.search(low, position)) is not None:
-        start, end = hit.span()
-        if end == start:
-            position = start + 1
-            continue
-        whole = not (start and _is_word(low[start - 1])) and not (
-            end < size and _is_word(low[end]) and _is_word(low[end - 1])
-        )
-        if whole:
-            spans.append((start, end))
-            position = end
-        else:
-            position = start + 1
-    return spans
+    """Whole-word matches, in order, none overlapping. One pass over `low`.
+
+    Every rule expression starts and ends on a word's edge (see `_compiled`), so each match
+    the iterator yields is kept as it is; it resumes where the last match ended. A match of
+    the group named `skip` is read past and not kept: a rule can claim text that looks
+    like its phrase but says the opposite ("no accounts have been deleted").
+    """
+    if "skip" in regex.groupindex:
+        return [hit.span() for hit in regex.finditer(low) if hit.group("skip") is None]
+    return [hit.span() for hit in regex.finditer(low)]
 
 
 def scan(paragraph: str, rule_set: RuleSet, steps: list[int]) -> list[Span]:
@@ -181,8 +179,12 @@ def scan(paragraph: str, rule_set: RuleSet, steps: list[int]) -> list[Span]:
     spans: list[Span] = []
     if rule_set.any_anchor is not None and rule_set.any_anchor.search(low) is None:
         return spans
+    held: dict[str, bool] = {}  # rules share anchors ("small", "limited"): look once each
     for index, rule in enumerate(rule_set.rules):
-        if rule.anchors and not any(anchor in low for anchor in rule.anchors):
+        if rule.anchors and not any(
+            held[anchor] if anchor in held else held.setdefault(anchor, anchor in low)
+            for anchor in rule.anchors
+        ):
             continue
         steps[0] += size
         found = _hits(rule.regex, low)
@@ -192,11 +194,7 @@ def scan(paragraph: str, rule_set: RuleSet, steps: list[int]) -> list[Span]:
             steps[0] += size
             if rule.unless.search(low) is not None:
                 continue
-        last_end = -1
-        for start, end in sorted(found, key=lambda s: (s[0], -s[1])):
-            if start >= last_end:  # overlapping phrases of one rule are one finding
-                spans.append((start, end, index))
-                last_end = end
+        spans += [(start, end, index) for start, end in found]
     return spans
 
 
@@ -223,10 +221,12 @@ def spans_in(text: str, rule_set: RuleSet, steps: list[int]) -> list[Span]:
                 seen[paragraph] = found
         else:
             read += len(paragraph)  # the lookup hashes it
-        if found:
+        if found and offset:
             spans += [(offset + start, offset + end, index) for start, end, index in found]
+        elif found:
+            spans += found
     steps[0] += read
-    spans.sort(key=lambda span: (span[0], span[2]))
+    spans.sort(key=itemgetter(0, 2))  # text order; at one place, in the rules' order
     return spans
 
 

@@ -52,16 +52,20 @@ BUILTIN_RULES: dict[str, Rule] = {
             ),
             (
                 # a small/tiny/limited word + a share of anything that is not our machinery
-                r"(?:only |just )?(?:a |an )?(?:very |relatively |extremely |fairly )?"
-                r"(?:small|tiny|limited|minor|minute|negligible|low) "
-                r"(?:number|proportion|fraction|subset|percentage|portion|handful|group"
-                r"|minority|amount|pocket|share|set|segment|section|part|count) of "
-                r"(?!(?:(?:our|the|its|their) )?(?:" + w.W + r" )?" + w.MACHINERY + r"\b)"
-                r"(?:(?:our|the|your) )?" + w.W,
+                *w.led(
+                    (("only", "just"), ("a", "an"), ("very", "relatively", "extremely", "fairly")),
+                    r"(?:small|tiny|limited|minor|minute|negligible|low) "
+                    r"(?:number|proportion|fraction|subset|percentage|portion|handful|group"
+                    r"|minority|amount|pocket|share|set|segment|section|part|count) of "
+                    r"(?!(?:(?:our|the|its|their) )?(?:" + w.W + r" )?" + w.MACHINERY + r"\b)"
+                    r"(?:(?:our|the|your) )?" + w.W,
+                ),
                 # shares that count down by themselves, when they count people
-                r"(?:only |just )?(?:a |an )(?:portion|subset|fraction|minority|handful) of "
-                r"(?:our |the |"
-                r"your )?(?:" + w.W + r" ){0,2}?" + w.WHO + r"\b",
+                *w.led(
+                    (("only", "just"),),
+                    r"(?:a|an) (?:portion|subset|fraction|minority|handful) of "
+                    r"(?:our |the |your )?(?:" + w.W + r" ){0,2}?" + w.WHO + r"\b",
+                ),
                 r"(?:only|just|very|with|relatively) (?:a )?(?:few|couple of) (?:"
                 + w.W
                 + r" )?"
@@ -82,6 +86,7 @@ BUILTIN_RULES: dict[str, Rule] = {
                 r"only (?:about |around |roughly )?\d{1,3}(?:[.,]\d{1,3})? ?(?:%|percent\b)",
                 r"(?:impact|effect|harm|risk)s?,? if any\b",
             ),
+            short="never count how few are hit (“a small number of customers”)",
         ),
         Rule(
             "minor-issue",
@@ -123,6 +128,7 @@ BUILTIN_RULES: dict[str, Rule] = {
                 r"(?:minimal|limited|minor|negligible|small|low)\b",
             ),
             quiet_when_minor=True,
+            short="never call it minor when it is not",
         ),
         Rule(
             "hedging",
@@ -147,6 +153,7 @@ BUILTIN_RULES: dict[str, Rule] = {
                 r"|had (?:trouble|issues|problems|difficult\w{0,5}|errors))\b",
             ),
             error_when_critical=True,
+            short="never doubt what they lived through (“may have experienced”)",
         ),
         Rule(
             "fake-apology",
@@ -181,6 +188,7 @@ BUILTIN_RULES: dict[str, Rule] = {
                 r"|has been|have been|felt|feels|feel) (?:affected|impacted|inconvenienced"
                 r"|upset|offended|disappointed|let down)\b",
             ),
+            short="never apologise with an “if” or “any inconvenience”",
         ),
         Rule(
             "blame",
@@ -239,6 +247,7 @@ BUILTIN_RULES: dict[str, Rule] = {
                 r"not (?:specific|unique|limited|particular) to (?:us|our " + w.W + r")\b",
                 r"not only us\b",
             ),
+            short="never say whose fault it was not (“not our fault”)",
         ),
         Rule(
             "third-party-blame",
@@ -283,6 +292,7 @@ BUILTIN_RULES: dict[str, Rule] = {
             ),
             error_when_critical=True,
             unless_in_paragraph=w.OUR_ACTION,
+            short="never point at a supplier without saying what we are doing",
         ),
         Rule(
             "security-reassurance",
@@ -336,6 +346,7 @@ BUILTIN_RULES: dict[str, Rule] = {
                 r"(?:utmost|critical|paramount|great|greatest|highest|top|very|extremely)?"
                 r" ?(?:importance|important|priority|concern)\b",
             ),
+            short="never reassure before the facts (“we take security very seriously”)",
         ),
         Rule(
             "passive-voice",
@@ -348,27 +359,27 @@ BUILTIN_RULES: dict[str, Rule] = {
             (
                 ("mistakes were made", "we made a mistake"),
                 ("procedures were not followed", "we did not follow our own procedure"),
+                ("production data was deleted", "our test run deleted your data"),
             ),
-            (
-                "made",
-                "followed",
-                "adhered",
-                "observed",
-                "completed",
-                "performed",
-                "inadvertently",
-                "mistakenly",
-                "accidentally",
-            ),
+            ("was", "were", "been"),
             (
                 r"(?:mistakes?|errors?|misjudge?ments?|oversights?|bad decisions?) (?:were|was"
                 r"|have been|has been|had been) made\b",
-                r"(?:procedures?|processes?|protocols?|policies|guidelines|rules|steps|checks?"
-                r"|instructions) (?:were|was|had|have) not (?:been )?(?:properly |fully "
-                r"|correctly )?(?:followed|adhered to|observed|completed|performed)\b",
-                r"(?:was|were|had been|has been|have been) (?:inadvertently|mistakenly"
-                r"|accidentally) " + w.W + r"\b",
+                # a duty nobody is named for: "the process was not followed", "wasn't enabled"
+                w.BE_NOT + " " + w.LY + w.OMITTED + r"\b" + w.NOT_BY_US,
+                # an act done in error: "was inadvertently exposed", "was incorrectly terminated"
+                w.BE_DONE + " " + w.IN_ERROR + " " + w.W + r"\b" + w.NOT_BY_US,
+                # harm with no one doing it: "data was deleted", "a step was missed"; but
+                # "no accounts have been deleted" says it did not happen, and is read past
+                r"(?P<skip>(?:no|none|nothing) (?:" + w.W + r" ){0,3}?" + w.HARM_DONE + ")",
+                w.HARM_DONE + w.NOT_BY_US,
+                r"(?:errors?|bugs?|regressions?|defects?|mistakes?|typos?|flaws?|vulnerabilit"
+                r"(?:y|ies)) " + w.BE_DONE + " " + w.LY + r"introduced\b" + w.NOT_BY_US,
+                r"(?:configurations?|configs?|settings?|rules?|permissions?|parameters?|flags?) "
+                + (w.BE_DONE + " " + w.LY + r"(?:changed|modified|altered|edited|pushed)\b")
+                + w.NOT_BY_US,
             ),
+            short="say who did it, not what “was done” (“mistakes were made”)",
         ),
         Rule(
             "downplaying",
@@ -386,6 +397,7 @@ BUILTIN_RULES: dict[str, Rule] = {
                 r"|major|big|large|serious|full|complete|total) (?:outage|issue|incident|problem"
                 r"|breach|disruption)\b",
             ),
+            short="never judge for them how bad it was (“it wasn't so bad”)",
         ),
     )
 }

@@ -34,6 +34,47 @@ MACHINERY = (
 DETERMINER = r"(?:a|an|our|the|their|one of our|one of the)"
 
 
+def led(leads: tuple[tuple[str, ...], ...], core: str) -> tuple[str, ...]:
+    """`core` after any of the optional leading words, outermost first, as patterns that
+    each begin with a word that must be there.
+
+    ((only, just), (a, an)) before "small number of" gives "(only|just) (a |an )?small
+    number of", "(a|an) small number of" and "small number of". A pattern whose every
+    word up front is optional is tried in full at each word of a paragraph; one that
+    starts with a required word is over in a character or two wherever that word is not.
+    """
+    patterns = []
+    for i, words in enumerate(leads):
+        rest = "".join(f"(?:{'|'.join(inner)} )?" for inner in leads[i + 1 :])
+        patterns.append(f"(?:{'|'.join(words)}) {rest}{core}")
+    return (*patterns, core)
+
+
+# The passive of something done, and of something not done, that hides who did (or did not).
+BE_DONE = r"(?:was|were|has been|have been|had been)"
+BE_NOT = r"(?:(?:was|were)(?:n't| not)|(?:has|have|had)(?:n't| not) been)"
+# What a team is meant to do: left undone in the passive, no one is named for it.
+OMITTED = (
+    r"(?:followed|adhered to|observed|completed|performed|noticed|enabled|sent|tested|reviewed"
+    r"|checked|caught|detected|updated|renewed|applied|implemented|escalated|communicated"
+    r"|monitored|configured|executed|verified|validated|approved|documented|included)"
+)
+IN_ERROR = (
+    r"(?:inadvertently|mistakenly|accidentally|erroneously|incorrectly|wrongly|improperly"
+    r"|unintentionally|wrongfully|unknowingly)"
+)
+# Harm someone did: data deleted, a server terminated, a step missed. Not what systems do by
+# themselves ("was blocked", "was delayed", "was shut down") nor what mends ("was restored").
+BROKEN = (
+    r"(?:deleted|disabled|decommissioned|wiped|erased|terminated|overwritten|misconfigured"
+    r"|missed|overlooked|skipped|bypassed|ignored)"
+)
+LY = r"(?:" + W + r"ly )?"  # one adverb at most: "was quickly", "wasn't properly"
+HARM_DONE = BE_DONE + " " + LY + BROKEN + r"\b"
+# "was not noticed by our on-call engineer" names who: that is owning it.
+NOT_BY_US = r"(?! by (?:us|our|me|my)\b)"
+
+
 @dataclass(frozen=True)
 class Rule:
     """A built-in rule: its family, the phrases it catches, how bad, why, and instead.
@@ -41,7 +82,7 @@ class Rule:
     `anchors` are literal words one of which every match contains: a paragraph holding none
     of them is never searched. `suggestion` may name `{impact}` and `{severity}` (the
     incident's own words) and has `plain` for when the incident is not known ("" when the
-    suggestion names neither).
+    suggestion names neither). `short` is what `crisis brief` lists for it.
     """
 
     id: str
@@ -53,6 +94,7 @@ class Rule:
     examples: tuple[tuple[str, str], ...]  # (what was written, what to write instead)
     anchors: tuple[str, ...]
     patterns: tuple[str, ...]
+    short: str  # the rule in a few words, for the team's brief ("never ...")
     quiet_when_minor: bool = False  # fair words for the least severe incidents
     error_when_critical: bool = False  # a warning becomes an error at the top severity
     unless_in_paragraph: str | None = None  # no finding when this is in the same paragraph

@@ -18,15 +18,6 @@ if TYPE_CHECKING:
     from crisisplan.playbook.model import Language
     from crisisplan.store import IncidentRow, Store
 
-# The built-in rules in a few words each (crisisplan/language/lint.py holds the rules themselves).
-_BUILTIN_SHORT = {
-    "minimising": "never count how few are hit (“a small number of customers”)",
-    "minor-issue": "never call it minor when it is not",
-    "blame": "never say whose fault it was not (“not our fault”)",
-    "third-party-blame": "never point at a supplier without saying what we are doing",
-    "fake-apology": "never apologise with an “if” or “any inconvenience”",
-}
-
 
 @dataclass(frozen=True)
 class Section:
@@ -111,6 +102,8 @@ def _what_to_say(store: Store, row: IncidentRow) -> list[str]:
 
 def words(language: Language) -> list[str]:
     """The plan's shared words, its phrases to avoid, and the built-in rules in one line."""
+    from crisisplan.language.rules import BUILTIN_RULES  # the catalogue: one list of rules
+
     lines = [
         f"- Say “{t.use}”, not {', '.join(f'“{w}”' for w in t.instead_of)}." for t in language.terms
     ]
@@ -118,7 +111,7 @@ def words(language: Language) -> list[str]:
         instead = f" Instead: {a.instead}." if a.instead else ""
         lines.append(f"- Avoid “{a.phrase}” ({a.level}): {a.why}{instead}")
     off = {d.rule: d.reason for d in language.disable}
-    on = [words for rule, words in _BUILTIN_SHORT.items() if rule not in off]
+    on = [rule.short for rule in BUILTIN_RULES.values() if rule.id not in off]
     if on:
         lines.append(f"- Always, and checked by `crisis lint`: {'; '.join(on)}.")
     lines += [f"- Built-in rule '{rule}' is off in this plan: {why}" for rule, why in off.items()]
