@@ -77,7 +77,8 @@ def test_a_build_writes_the_page_the_data_and_the_feed_and_says_what_is_on_them(
     out = build("--title", "Larkspur status")
     assert out.startswith(f"Built {Path.cwd() / SITE}: 1 open incident, 0 resolved")
     assert "3 public updates" in out
-    assert sorted(p.name for p in SITE.iterdir()) == sorted(statuspage.SITE_FILES)
+    site_names = [*statuspage.SITE_FILES, *statuspage.SITE_FOLDERS]
+    assert sorted(p.name for p in SITE.iterdir()) == sorted(site_names)
     page = read("index.html")
     assert page.startswith("<!DOCTYPE html>") and '<html lang="en">' in page
     assert "<title>Larkspur status</title>" in page

@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from crisisplan.cli import completion
+
 PlaybookOpt = Annotated[
     Path | None,
     typer.Option(
@@ -31,6 +33,7 @@ IncidentOpt = Annotated[
         "-i",
         help="The incident id (e.g. INC-3). Default: the only open incident.",
         show_default=False,
+        autocompletion=completion.incidents,
     ),
 ]
 AtOpt = Annotated[
@@ -47,6 +50,7 @@ AsOpt = Annotated[
         "--as",
         help="Who is recording this (a role id). Default: $CRISIS_AGENT, else your login name.",
         show_default=False,
+        autocompletion=completion.roles,
     ),
 ]
 JsonOpt = Annotated[

@@ -51,13 +51,14 @@ def statuspage_build(
     from crisisplan.phases.statuspage import gather, publish
     from crisisplan.views.public import progress, show_built
     from crisisplan.views.statuspage import render_site
+    from crisisplan.views.statuspage_api import render_api
 
     with progress("Building the status page") as advance, _no_cycle_collection():
         # Never a new, empty log (the session never creates one): a mistyped --db must
         # not publish "no incidents".
         with command_session(db=db) as s:
             site = gather(s.store, now=now(), title=title, progress=advance)
-        where = publish(directory, render_site(site))
+        where = publish(directory, {**render_site(site), **render_api(site)})
     show_built(site, where)
 
 

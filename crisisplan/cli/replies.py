@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from crisisplan.cli import completion
 from crisisplan.cli.options import AsOpt, AtOpt, DbOpt, IncidentOpt, JsonOpt, PlaybookOpt
 
 
@@ -23,7 +24,12 @@ def reply(
         typer.Option("--customers", help="A CSV of many: name,email[,tier,note,open_case]."),
     ] = None,
     template: Annotated[
-        str | None, typer.Option("--template", help="A template id. Default: first_response.")
+        str | None,
+        typer.Option(
+            "--template",
+            help="A template id. Default: first_response.",
+            autocompletion=completion.templates,
+        ),
     ] = None,
     channel: Annotated[
         str | None, typer.Option("--channel", "-c", help="Where the reply goes (a channel id).")

@@ -14,8 +14,10 @@ import hashlib
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,11 +27,14 @@ from crisisplan.phases import state as st
 
 if TYPE_CHECKING:
     from crisisplan.store import IncidentRow, Store
+    from crisisplan.store.base import Brief
 
 RESOLVED_WINDOW_DAYS = 90
 DEFAULT_TITLE = "Service status"
-# The files a build writes; a folder holding anything else is not replaced.
+# The files a build writes, and its folder of Statuspage-shaped API files; a folder
+# holding anything else is not replaced.
 SITE_FILES = ("index.html", "status.json", "feed.atom")
+SITE_FOLDERS = ("api",)
 
 # Ids in the feed and the JSON are UUIDs of version 8 (RFC 9562, a layout of our own):
 # 80 bits from the SHA-1 of the incident's id and start time in this namespace, then the
@@ -126,17 +131,20 @@ def gather(
     rows = store.incidents()
     since = now - dt.timedelta(days=window_days)
     # Incidents never spoken of in public, or resolved before the window, are skipped
-    # without reading their events.
-    shown = [row for row in rows if _worth_reading(st.of(row), since)]
+    # without reading their events; each state is parsed once.
+    shown = {row.id: (row, state) for row in rows if _worth_reading(state := st.of(row), since)}
     tick = progress or (lambda _done, _total: None)
     tick(0, len(shown))
     open_: list[PublicIncident] = []
     resolved: list[PublicIncident] = []
-    for done, row in enumerate(shown, start=1):
-        incident = _incident(store, row)
+    # One pass over the public updates of every incident shown, grouped by incident.
+    briefs = store.payloads(list(shown), kind="public_update")
+    for done, (incident_id, events) in enumerate(groupby(briefs, key=itemgetter(1)), start=1):
+        incident = _incident(*shown[incident_id], events)
         if incident is not None:
             (resolved if incident.resolved else open_).append(incident)
         tick(done, len(shown))
+    tick(len(shown), len(shown))
     newest = max(rows, key=lambda r: r.number, default=None)
     url = st.of(newest).plan.status_url if newest else None
     # Most severe first, then the most recently updated.
@@ -161,8 +169,9 @@ def _worth_reading(state: st.IncidentState, since: dt.datetime) -> bool:
     return dt.datetime.fromisoformat(ended) >= since
 
 
-def _incident(store: Store, row: IncidentRow) -> PublicIncident | None:
-    state = st.of(row)
+def _incident(
+    row: IncidentRow, state: st.IncidentState, events: Iterable[Brief]
+) -> PublicIncident | None:
     plan = state.plan
     channel = plan.status_channel
     resolved = state.phase != "during"
@@ -170,20 +179,19 @@ def _incident(store: Store, row: IncidentRow) -> PublicIncident | None:
     prefix = uuid_urn(f"{row.id}/{state.started_at}", 0)[:-12]
     updates = []
     eta = next_update = None
-    for event in store.events(row.id, kinds=["public_update"]):
-        if channel is not None and event.channel != channel:
+    for event_id, _, at, event_channel, payload in events:
+        if channel is not None and event_channel != channel:
             continue  # the same news, shortened for social media or a forum
-        payload = event.payload
         eta = payload.get("eta") or eta
         next_update = payload.get("next_update_at")
         updates.append(
             PublicUpdate(
-                id=f"{prefix}{event.id:012x}",
-                event_id=event.id,
-                at=event.at,
+                id=f"{prefix}{event_id:012x}",
+                event_id=event_id,
+                at=at,
                 text=str(payload.get("text") or payload.get("message") or ""),
                 resolves=bool(payload.get("final"))
-                or (resolved_at is not None and event.at >= resolved_at),
+                or (resolved_at is not None and at >= resolved_at),
             )
         )
     if not updates:
@@ -213,9 +221,11 @@ def _time(value: object) -> dt.datetime | None:
     return dt.datetime.fromisoformat(value) if isinstance(value, str) and value else None
 
 
-def publish(directory: Path, files: Mapping[str, str]) -> Path:
+def publish(directory: Path, files: Mapping[str, Iterable[str]]) -> Path:
     """Write the site into a new folder beside `directory`, then swap it in by renames.
 
+    Each file is given as the pieces of its text, written as they come: a site of 100 MB
+    is never joined into one string. A file name may hold a folder (`api/v2/x.json`).
     A build that fails leaves the previous site as it was. Only a missing or empty folder,
     or one holding nothing but a site this command built, is ever replaced.
     """
@@ -227,12 +237,16 @@ def publish(directory: Path, files: Mapping[str, str]) -> Path:
     except OSError as exc:
         raise _cannot_write(target, exc) from None
     try:
-        for file_name, text in files.items():
-            with (fresh / file_name).open("w", encoding="utf-8", newline="\n") as handle:
-                handle.write(text)
+        for file_name, pieces in files.items():
+            path = fresh / file_name
+            for folder in reversed(path.relative_to(fresh).parents[:-1]):
+                (fresh / folder).mkdir(exist_ok=True)
+                (fresh / folder).chmod(0o755)
+            with path.open("w", encoding="utf-8", newline="\n") as handle:
+                handle.writelines(pieces)
                 handle.flush()
                 os.fsync(handle.fileno())
-            (fresh / file_name).chmod(0o644)
+            path.chmod(0o644)
         fresh.chmod(0o755)
         with held():  # Ctrl-C between its renames would leave no site at all
             _swap(fresh, target)
@@ -255,7 +269,9 @@ def _check_replaceable(target: Path) -> None:
             hint="Name a new or empty folder, e.g. site/ (a build replaces the folder itself).",
         )
     try:
-        others = sorted(p.name for p in target.iterdir() if p.name not in SITE_FILES)
+        others = sorted(
+            p.name for p in target.iterdir() if p.name not in (*SITE_FILES, *SITE_FOLDERS)
+        )
     except OSError as exc:
         raise _cannot_write(target, exc) from None
     if others:

@@ -56,6 +56,10 @@ class Event:
     payload: dict[str, Any]
 
 
+Brief = tuple[int, str, datetime, str | None, dict[str, Any]]
+"""An event without its kind, author or write time: (id, incident id, at, channel, payload)."""
+
+
 @dataclass(frozen=True)
 class IncidentRow:
     """An incident and the caller's snapshot of its derived state."""
@@ -158,6 +162,11 @@ class Store(Protocol):
         limit: int | None = None,
     ) -> Iterator[Event]:
         """An incident's events with id > after_id, ordered by (at, id), read page by page."""
+        ...
+
+    def payloads(self, incident_ids: Sequence[str], *, kind: str) -> Iterator[Brief]:
+        """(id, incident id, at, channel, payload) of one kind of event of many incidents,
+        by incident then (at, id): one pass for a page built from thousands of events."""
         ...
 
     def event(self, event_id: int) -> Event | None:

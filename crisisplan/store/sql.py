@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
 
 from crisisplan.store.base import (
+    Brief,
     Event,
     Followup,
     IncidentRow,
@@ -99,6 +100,11 @@ def event_of(row: tuple[Any, ...]) -> Event:
         channel=row[6],
         payload=decode_json(row[7]),
     )
+
+
+def brief_of(row: tuple[Any, ...]) -> Brief:
+    """(id, incident_id, at, channel, payload) columns as a Brief."""
+    return (int(row[0]), row[1], decode_time(row[2]), row[3], decode_json(row[4]))
 
 
 def followup_of(row: tuple[Any, ...]) -> Followup:

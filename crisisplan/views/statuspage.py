@@ -34,8 +34,8 @@ _BYTES_OK = bytes([9, 10, 13, *range(0x20, 0x7F), *range(0x80, 0x100)])
 _NOT_XML = re.compile("[^\t\n\r\x20-\x7e\x80-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
-def render_site(site: Site) -> dict[str, str]:
-    """File name -> text, for every file of the site."""
+def render_site(site: Site) -> dict[str, list[str]]:
+    """File name -> the pieces of its text, for every file of the site."""
     incidents = [_Incident.of(i) for i in site.incidents]
     return {
         "index.html": _html(site, incidents),
@@ -118,7 +118,7 @@ class _Incident:
 # status.json ----------------------------------------------------------------------------
 
 
-def _json(site: Site, incidents: list[_Incident]) -> str:
+def _json(site: Site, incidents: list[_Incident]) -> list[str]:
     """The page's data, versioned: see docs/status.schema.json.
 
     ASCII with \\u escapes, so any string (a lone surrogate too) reads back exactly as it
@@ -170,13 +170,13 @@ def _json(site: Site, incidents: list[_Incident]) -> str:
         )
         out.append("]}")
     out.append("]}\n")
-    return "".join(out)
+    return out
 
 
 # feed.atom ------------------------------------------------------------------------------
 
 
-def _atom(site: Site, incidents: list[_Incident]) -> str:
+def _atom(site: Site, incidents: list[_Incident]) -> list[str]:
     """Atom 1.0 (RFC 4287): one entry per public update, newest first, ids that never change."""
     entries = sorted(
         ((u.source.at, u.source.event_id, i, u) for i in incidents for u in i.updates),
@@ -205,7 +205,7 @@ def _atom(site: Site, incidents: list[_Incident]) -> str:
         for _, _, i, u in entries
     ]
     out.append("</feed>\n")
-    return "".join(out)
+    return out
 
 
 # index.html -----------------------------------------------------------------------------
@@ -250,7 +250,7 @@ footer { color: var(--muted); font-size: .9rem; border-top: 1px solid var(--rule
 """
 
 
-def _html(site: Site, incidents: list[_Incident]) -> str:
+def _html(site: Site, incidents: list[_Incident]) -> list[str]:
     """One self-contained page: no scripts, no outside fonts or requests, phone-sized."""
     digest = base64.b64encode(hashlib.sha256(_CSS.encode()).digest()).decode()
     # The policy forbids every script, frame and outside request: even if some text
@@ -288,7 +288,7 @@ def _html(site: Site, incidents: list[_Incident]) -> str:
         '<a href="status.json">status.json</a></p>\n'
         "</footer>\n</body>\n</html>\n"
     )
-    return "".join(out)
+    return out
 
 
 def _overall(count: int) -> str:
