@@ -41,11 +41,14 @@ def start(
     """
     from crisisplan.phases.during import commit_start, prepare_start
     from crisisplan.phases.session import command_session
-    from crisisplan.terminal.prompts import asker
+    from crisisplan.terminal.prompts import asker, person_chooser
     from crisisplan.views.status import show_start
 
-    with command_session(db=db, playbook=playbook, as_=as_, at=at, create=True) as s:
+    with command_session(
+        db=db, playbook=playbook, as_=as_, at=at, create=True, drafts=True, choose=person_chooser()
+    ) as s:
         pb = s.plan.playbook
+        who = s.who  # who signs the drafts: known (or asked) before any other question
         ask = asker()
         incident_type, severity, title, summary = _ask_what_is_missing(
             ask, pb, incident_type=incident_type, severity=severity, title=title, summary=summary
@@ -58,7 +61,7 @@ def start(
             title=title,
             summary=summary,
             at=s.at,
-            who=s.who,
+            who=who,
         )
         show_start(prepared)
         update_text = None
@@ -71,7 +74,7 @@ def start(
 
                 update_text = edit(prepared.update_text)
         incident_id = commit_start(
-            s.plan, s.store, prepared, post_update=post, at=s.at, who=s.who, update_text=update_text
+            s.plan, s.store, prepared, post_update=post, at=s.at, who=who, update_text=update_text
         )
     typer.echo(f"Recorded {incident_id}. Next: crisis status")
 
@@ -177,9 +180,18 @@ def update(
     from crisisplan.clock import parse_at
     from crisisplan.phases.during import post_update
     from crisisplan.phases.session import command_session
+    from crisisplan.terminal.prompts import person_chooser
     from crisisplan.views.status import show_update
 
-    with command_session(db=db, incident=incident, playbook=playbook, as_=as_, at=at) as s:
+    with command_session(
+        db=db,
+        incident=incident,
+        playbook=playbook,
+        as_=as_,
+        at=at,
+        drafts=True,
+        choose=person_chooser(),
+    ) as s:
         eta_at = parse_at(eta, future=True, flag="--eta") if eta else None
         text, next_at = post_update(
             s.plan,

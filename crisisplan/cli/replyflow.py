@@ -54,8 +54,16 @@ def run_reply(req: ReplyRequest) -> int:
             "--edit works on one draft, not a CSV of many.",
             hint="Draft them, then edit one with --customer.",
         )
+    from crisisplan.terminal.prompts import person_chooser
+
     with command_session(
-        db=req.db, incident=req.incident, playbook=req.playbook, as_=req.agent, at=req.at
+        db=req.db,
+        incident=req.incident,
+        playbook=req.playbook,
+        as_=req.agent,
+        at=req.at,
+        drafts=True,
+        choose=person_chooser(),
     ) as s:
         replier = Replier(
             s.plan,
