@@ -176,8 +176,8 @@ def test_a_whole_incident_from_flags_gives_the_figures_of_its_timeline(
     appendix = report[report.index("## Appendix: timeline") :]
     assert "| +2:32 | resolved |" in appendix
     assert (
-        "| +0:10 | reply | support-lead | email | to Ada Park \\<ada@example.com\\> (first-response) |"
-        in (appendix)
+        "| +0:10 | reply | support-lead | email | "
+        "to Ada Park \\<ada@example.com\\> (first-response) |" in (appendix)
     )
     assert report.endswith("|\n")  # the timeline is the last thing in the report
 

@@ -18,7 +18,8 @@ def crisis_command() -> list[str]:
 
 def spawn(*args: str) -> pexpect.spawn:
     command, *rest = crisis_command()
-    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "120", "CI": "", "CRISIS_AGENT": "support-lead"}
+    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "120", "CI": ""}
+    env["CRISIS_AGENT"] = "support-lead"  # the example plan's lead signs the drafts
     return pexpect.spawn(
         command, [*rest, *args], env=env, encoding="utf-8", timeout=20, dimensions=(50, 120)
     )
