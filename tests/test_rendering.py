@@ -164,6 +164,7 @@ def test_a_template_sees_plain_data_with_the_documented_fields() -> None:
         "email": "jordan@example.com",
         "tier": "enterprise",
         "note": None,
+        "note_at": None,
         "open_case": True,
         "previous_incidents": 2,
     }
