@@ -77,7 +77,7 @@ def test_whoami_saves_the_choice_privately_and_says_where_it_comes_from(
     assert path.read_text(encoding="utf-8") == "support-deputy\n"
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert ok("whoami").stdout == (
-        f"You are Tomás Ferreira (support-deputy), from saved in {path}.\n"
+        f"You are Tomás Ferreira (support-deputy), from the choice saved in {path}.\n"
     )
     monkeypatch.setenv("CRISIS_AGENT", "support-lead")  # the environment comes first
     assert ok("whoami").stdout == "You are Priya Raman (support-lead), from $CRISIS_AGENT.\n"

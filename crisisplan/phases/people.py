@@ -31,7 +31,7 @@ class Person:
 
     role: str
     name: str
-    source: str  # "--as", "$CRISIS_AGENT", "saved in PATH", "chosen now"
+    source: str  # "--as", "$CRISIS_AGENT", "the choice saved in PATH", "chosen now..."
 
 
 def config_file() -> Path:
@@ -59,7 +59,7 @@ def stated(explicit: str | None) -> tuple[str, str] | None:
         return env, "$CRISIS_AGENT"
     saved = saved_choice()
     if saved:
-        return saved, f"saved in {config_file()}"
+        return saved, f"the choice saved in {config_file()}"
     return None
 
 
