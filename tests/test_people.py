@@ -101,8 +101,15 @@ def test_whoami_with_a_role_the_plan_does_not_have_lists_its_roles_and_saves_not
         "error: playbooks/example.yaml:22:1: 'dana' (crisis whoami) is not a role of this "
         "plan; its roles are: support-lead (Priya Raman), support-deputy (Tomás Ferreira),"
     )
-    assert result.stderr.rstrip().endswith("nothing was recorded.")
+    assert result.stderr.rstrip().endswith("nothing was saved.")
     assert not saved_file(tmp_path).exists()
+
+
+def test_whoami_away_from_the_plan_says_what_is_set_without_checking_it() -> None:
+    result = ok("whoami")  # no playbook in this folder; conftest sets $CRISIS_AGENT
+    assert result.stdout == (
+        "You are 'support-lead', from $CRISIS_AGENT; no playbook here to check it.\n"
+    )
 
 
 def test_an_unknown_agent_in_the_environment_stops_a_draft_before_anything_is_recorded(

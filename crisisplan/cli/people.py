@@ -23,6 +23,7 @@ def whoami(
 
     Example: crisis whoami support-lead
     """
+    from crisisplan.errors import UsageError
     from crisisplan.phases.people import role_of, save_choice, stated
     from crisisplan.phases.session import command_session
 
@@ -39,7 +40,14 @@ def whoami(
                 "Run `crisis whoami ROLE`, or pass --as ROLE or CRISIS_AGENT=ROLE."
             )
             raise typer.Exit(1)
-        person = role_of(s.plan, said[0], source=said[1])
+        try:
+            plan = s.plan
+        except UsageError:  # no playbook found here (a broken one is still an error)
+            if playbook is not None:
+                raise
+            typer.echo(f"You are {said[0]!r}, from {said[1]}; no playbook here to check it.")
+            return
+        person = role_of(plan, said[0], source=said[1])
     typer.echo(f"You are {person.name} ({person.role}), from {person.source}.")
 
 

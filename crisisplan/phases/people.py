@@ -74,7 +74,8 @@ def role_of(plan: Plan, value: str, *, source: str) -> Person:
     raise UsageError(
         f"{value!r} ({source}) is not a role of this plan; its roles are: {listed}.",
         location=_roles_place(plan),
-        hint="Name one of them by its id or its person's name; nothing was recorded.",
+        hint="Name one of them by its id or its person's name; nothing was "
+        + ("saved." if source == "crisis whoami" else "recorded."),
     )
 
 
