@@ -16,6 +16,9 @@ ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 _SCRIPT = Path(PY).parent / "crisis"
 CRISIS = [str(_SCRIPT)] if _SCRIPT.exists() else [PY, "-m", "crisisplan"]
+# Drafts are signed by a person of the plan; every suite runs on the bundled example,
+# whose lead signs them (set here, so every `crisis` a suite runs inherits it).
+os.environ["CRISIS_AGENT"] = "support-lead"
 
 
 @dataclass

@@ -27,6 +27,10 @@ def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COLUMNS", "120")
     monkeypatch.setenv("TZ", "UTC")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # compiled templates
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))  # `crisis whoami`
+    # Drafts are signed by a person of the plan: the example plan's lead, unless a test
+    # (one on another team's plan, say) says who it is with --as or its own env.
+    monkeypatch.setenv("CRISIS_AGENT", "support-lead")
     work = tmp_path / "work"
     work.mkdir()
     monkeypatch.chdir(work)

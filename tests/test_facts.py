@@ -21,8 +21,9 @@ CAUSE = "A certificate on our card gateway expired, so the bank refused our paym
 
 
 @pytest.fixture
-def quillpay() -> None:
+def quillpay(monkeypatch: pytest.MonkeyPatch) -> None:
     shutil.copytree(OTHER_TEAM, "other-team")
+    monkeypatch.setenv("CRISIS_AGENT", "merchant-success")  # Lena Fischer signs Quillpay's
     ok(
         *("start", "--playbook", PLAN, "--type", "payments-down", "--severity", "sev2"),
         *("--title", "Card payments failing", "--summary", "Card payments fail at checkout"),

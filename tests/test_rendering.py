@@ -164,6 +164,7 @@ def test_a_template_sees_plain_data_with_the_documented_fields() -> None:
         "email": "jordan@example.com",
         "tier": "enterprise",
         "note": None,
+        "note_at": None,
         "open_case": True,
         "previous_incidents": 2,
     }
@@ -402,7 +403,8 @@ def test_a_misspelt_field_names_the_variable_the_file_line_and_what_exists() -> 
     assert str(error.location) == "library/reply.md.j2:9:7"  # body line 3, after front matter
     assert error.message == (
         "`customer.nmae` is undefined; the template can use: customer.name, customer.email, "
-        "customer.tier, customer.note, customer.open_case, customer.previous_incidents."
+        "customer.tier, customer.note, customer.note_at, customer.open_case, "
+        "customer.previous_incidents."
     )
     assert error.hint == "Did you mean `customer.name`?"
 

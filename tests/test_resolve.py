@@ -185,7 +185,7 @@ def test_the_lead_is_asked_for_cause_and_impact_on_a_terminal() -> None:
     assert child.exitstatus == 0
     (resolved,) = events("resolved")
     assert resolved["payload"] == {"cause": CAUSE, "impact": IMPACT}
-    assert resolved["who"] == "dana"
+    assert resolved["who"] == "support-lead"
 
 
 def test_ctrl_c_at_a_question_leaves_the_incident_open() -> None:

@@ -74,13 +74,13 @@ def an_editor_that_replaces(tmp_path: Path, old: str, new: str) -> str:
 
 def the_incident_of_the_issue(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Major (an update every 60 minutes): first word 7 minutes in, then 50, then 95."""
-    monkeypatch.setenv("CRISIS_AGENT", "dana")
+    monkeypatch.setenv("CRISIS_AGENT", "support-lead")
     declare()
     ok("escalate", "eng", "--how", "Paged core-api", "--at", at(5))
     ok("update", "We are looking into failed sign-ins", "--at", at(7))
     reply("Ada Park", "--open-case", "--note", "Her Monday rota is missing", "--at", at(10))
-    reply("Bo Lee", "--as", "sam", "--at", at(12))
-    reply("Cy Ng", "--as", "sam", "--at", at(13))
+    reply("Bo Lee", "--as", "support-deputy", "--at", at(12))
+    reply("Cy Ng", "--as", "support-deputy", "--at", at(13))
     monkeypatch.setenv("EDITOR", an_editor_that_replaces(tmp_path, "glitch", "outage"))
     reply(
         "Dee Roy", "--note", "The glitch hid her shifts", "--edit", "--no-followup", "--at", at(20)
@@ -88,7 +88,7 @@ def the_incident_of_the_issue(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     reply(
         "Eve Sun",
         "--as",
-        "sam",
+        "support-deputy",
         "-c",
         "chat",
         "--note",
@@ -134,7 +134,7 @@ def test_a_whole_incident_from_flags_gives_the_figures_of_its_timeline(
     # five first responses, and a resolved notice for each of the four on the list
     assert f["replies"]["drafted"] == 9
     assert f["replies"]["by_channel"] == {"email": 8, "chat": 1}
-    assert f["replies"]["by_agent"] == {"dana": 6, "sam": 3}
+    assert f["replies"]["by_agent"] == {"support-lead": 6, "support-deputy": 3}
     assert f["replies"]["by_purpose"] == {"first_response": 5, "resolved": 4}
     assert f["replies"]["findings_fixed"] == {"replies": 1, "findings": 1}  # Dee's, edited
     assert f["replies"]["findings_left_in"]["replies"] == 1  # Eve's glitch went as drafted
@@ -147,7 +147,7 @@ def test_a_whole_incident_from_flags_gives_the_figures_of_its_timeline(
     assert escalation["after_minutes"] == 5
     keep = {k["why"]: k for k in f["keep"]}
     assert keep["the same words went to 3 customers"]["template"] == "resolved"
-    assert keep["the same words went to 2 customers"]["agent"] == "sam"
+    assert keep["the same words went to 2 customers"]["agent"] == "support-deputy"
     (edited,) = [k for k in f["keep"] if k["changed"]]
     assert edited["event_id"] == events("reply")[3]["id"]  # Dee's
     assert (
@@ -176,8 +176,8 @@ def test_a_whole_incident_from_flags_gives_the_figures_of_its_timeline(
     appendix = report[report.index("## Appendix: timeline") :]
     assert "| +2:32 | resolved |" in appendix
     assert (
-        "| +0:10 | reply | dana | email | to Ada Park \\<ada@example.com\\> (first-response) |"
-        in (appendix)
+        "| +0:10 | reply | support-lead | email | "
+        "to Ada Park \\<ada@example.com\\> (first-response) |" in (appendix)
     )
     assert report.endswith("|\n")  # the timeline is the last thing in the report
 

@@ -18,7 +18,8 @@ def crisis_command() -> list[str]:
 
 def spawn(*args: str) -> pexpect.spawn:
     command, *rest = crisis_command()
-    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "120", "CI": "", "CRISIS_AGENT": "dana"}
+    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "120", "CI": ""}
+    env["CRISIS_AGENT"] = "support-lead"  # the example plan's lead signs the drafts
     return pexpect.spawn(
         command, [*rest, *args], env=env, encoding="utf-8", timeout=20, dimensions=(50, 120)
     )
@@ -64,7 +65,7 @@ def test_the_lead_is_walked_through_declaring_an_incident() -> None:
     assert child.exitstatus == 0
     assert [e["kind"] for e in events()] == ["incident_started", "base_reply", "public_update"]
     started = events("incident_started")[0]
-    assert started["who"] == "dana"
+    assert started["who"] == "support-lead"
     assert started["payload"]["severity"] == "major"
 
 

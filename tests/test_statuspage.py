@@ -113,7 +113,7 @@ def test_on_a_terminal_a_progress_bar_shows_while_it_builds() -> None:
 
 
 def test_only_what_was_said_in_public_reaches_the_site() -> None:
-    start_outage("--yes", "--as", "priya-login", "--at", "-30m")
+    start_outage("--yes", "--as", "support-deputy", "--at", "-30m")
     ok("note", "INTERNAL-NOTE: the failover script is ours to blame", "--at", "-25m")
     ok(
         "update",
@@ -143,7 +143,7 @@ def test_only_what_was_said_in_public_reaches_the_site() -> None:
         "ada@example.com",
         "Ada Park",
         "bo@example.com",
-        "priya-login",
+        "support-deputy",
     ):
         assert secret not in everything, secret
     assert "Restoring service now." in everything

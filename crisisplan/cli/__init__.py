@@ -101,11 +101,12 @@ from crisisplan.cli import (  # noqa: E402  (each module registers its commands 
     before,
     during,
     language,
+    people,
     public,
     records,
     replies,
     review,
 )
 
-for module in (before, during, replies, language, records, after, review, public):
+for module in (before, people, during, replies, language, records, after, review, public):
     module.register(app)

@@ -47,13 +47,22 @@ def resolve(
     from crisisplan.phases.aftermath import check_open
     from crisisplan.phases.aftermath import resolve as record_resolution
     from crisisplan.phases.session import command_session
-    from crisisplan.terminal.prompts import asker
+    from crisisplan.terminal.prompts import asker, person_chooser
     from crisisplan.views.aftermath import show_resolution
 
-    with command_session(db=db, incident=incident, playbook=playbook, as_=as_, at=at) as s:
+    with command_session(
+        db=db,
+        incident=incident,
+        playbook=playbook,
+        as_=as_,
+        at=at,
+        drafts=True,
+        choose=person_chooser(),
+    ) as s:
         _check_folder(output)
         plan, row = s.plan, s.row
         check_open(row)  # before asking anything
+        who = s.who  # who signs the notices: known (or asked) before the facts are
         ask = asker()
         cause = cause if cause is not None else ask.text("What caused it", flag="--cause")
         if impact is None:
@@ -67,7 +76,7 @@ def resolve(
             message=message,
             channel=channel,
             at=s.at,
-            who=s.who,
+            who=who,
         )
     show_resolution(result, output=output, as_json=as_json)
     raise typer.Exit(1 if result.has_errors else 0)
@@ -132,9 +141,18 @@ def apologize(
     """
     from crisisplan.phases.apology import apologize as draft_apologies
     from crisisplan.phases.session import command_session
+    from crisisplan.terminal.prompts import person_chooser
     from crisisplan.views.aftermath import show_apologies
 
-    with command_session(db=db, incident=incident, playbook=playbook, as_=as_, at=at) as s:
+    with command_session(
+        db=db,
+        incident=incident,
+        playbook=playbook,
+        as_=as_,
+        at=at,
+        drafts=True,
+        choose=person_chooser(),
+    ) as s:
         _check_folder(output)
         result = draft_apologies(
             s.plan, s.store, s.row, email=email, again=again, force=force, at=s.at, who=s.who

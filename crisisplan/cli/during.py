@@ -9,6 +9,8 @@ import typer
 from crisisplan.cli.options import AsOpt, AtOpt, DbOpt, IncidentOpt, JsonOpt, PlaybookOpt
 
 if TYPE_CHECKING:
+    from crisisplan.phases.during import StartDraft
+    from crisisplan.phases.session import Session
     from crisisplan.playbook.model import Playbook
     from crisisplan.terminal.prompts import Asker
 
@@ -39,27 +41,33 @@ def start(
 
     Example: crisis start -t outage -s major --title "Logins failing" --summary "..." --yes
     """
-    from crisisplan.phases.during import commit_start, prepare_start
+    from crisisplan.errors import CrisisError
+    from crisisplan.phases import during as core
     from crisisplan.phases.session import command_session
-    from crisisplan.terminal.prompts import asker
+    from crisisplan.terminal.prompts import asker, person_chooser
     from crisisplan.views.status import show_start
 
-    with command_session(db=db, playbook=playbook, as_=as_, at=at, create=True) as s:
+    with command_session(
+        db=db, playbook=playbook, as_=as_, at=at, create=True, drafts=True, choose=person_chooser()
+    ) as s:
         pb = s.plan.playbook
+        who = s.who  # who signs the drafts: known (or asked) before any other question
         ask = asker()
         incident_type, severity, title, summary = _ask_what_is_missing(
             ask, pb, incident_type=incident_type, severity=severity, title=title, summary=summary
         )
-        prepared = prepare_start(
-            s.plan,
-            s.store,  # the log is created here, once every answer is in
-            incident_type=incident_type,
-            severity=severity,
-            title=title,
-            summary=summary,
-            at=s.at,
-            who=s.who,
-        )
+        core.check_start(s.plan, incident_type=incident_type, severity=severity, title=title)
+        what = {"incident_type": incident_type, "severity": severity, "title": title}
+        try:
+            prepared = core.prepare_start(  # the log is created here, once every answer is in
+                s.plan, s.store, **what, summary=summary, at=s.at, who=who
+            )
+        except CrisisError as exc:
+            # The answers are kept: the incident is declared, its first update is for later.
+            incident_id = core.declare(s.plan, s.store, **what, summary=summary, at=s.at, who=who)
+            raise core.unfinished(
+                incident_id, "the first update was not drafted", exc, summary
+            ) from None
         show_start(prepared)
         update_text = None
         if post is None:
@@ -67,13 +75,29 @@ def start(
             if post and ask.confirm(
                 "Edit it first?", flag="--yes (posts it unedited)", default=False
             ):
-                from crisisplan.terminal.editor import edit
-
-                update_text = edit(prepared.update_text)
-        incident_id = commit_start(
-            s.plan, s.store, prepared, post_update=post, at=s.at, who=s.who, update_text=update_text
+                update_text = _edited(s, prepared, who=who, summary=summary)
+        incident_id = core.commit_start(
+            s.plan, s.store, prepared, post_update=post, at=s.at, who=who, update_text=update_text
         )
     typer.echo(f"Recorded {incident_id}. Next: crisis status")
+
+
+def _edited(s: Session, prepared: StartDraft, *, who: str, summary: str) -> str:
+    """The update as the lead edited it; if the editor fails, the incident is declared
+    with its base reply and the error says how to post the update."""
+    from crisisplan.errors import CrisisError
+    from crisisplan.phases import during as core
+    from crisisplan.terminal.editor import edit
+
+    try:
+        return edit(prepared.update_text)
+    except CrisisError as exc:
+        incident_id = core.commit_start(
+            s.plan, s.store, prepared, post_update=False, at=s.at, who=who
+        )
+        raise core.unfinished(
+            incident_id, "the first update was not posted", exc, summary
+        ) from None
 
 
 def _ask_what_is_missing(
@@ -196,9 +220,18 @@ def update(
     from crisisplan.clock import parse_at
     from crisisplan.phases.during import Facts, post_update
     from crisisplan.phases.session import command_session
+    from crisisplan.terminal.prompts import person_chooser
     from crisisplan.views.status import show_update
 
-    with command_session(db=db, incident=incident, playbook=playbook, as_=as_, at=at) as s:
+    with command_session(
+        db=db,
+        incident=incident,
+        playbook=playbook,
+        as_=as_,
+        at=at,
+        drafts=True,
+        choose=person_chooser(),
+    ) as s:
         eta_at = parse_at(eta, future=True, flag="--eta") if eta else None
         posted = post_update(
             s.plan,

@@ -48,7 +48,8 @@ AsOpt = Annotated[
     str | None,
     typer.Option(
         "--as",
-        help="Who is recording this (a role id). Default: $CRISIS_AGENT, else your login name.",
+        help="Who is acting: a role id of the plan or its person's name; drafts are signed "
+        "with it. Default: $CRISIS_AGENT, else `crisis whoami`.",
         show_default=False,
         autocompletion=completion.roles,
     ),

@@ -54,8 +54,16 @@ def run_reply(req: ReplyRequest) -> int:
             "--edit works on one draft, not a CSV of many.",
             hint="Draft them, then edit one with --customer.",
         )
+    from crisisplan.terminal.prompts import person_chooser
+
     with command_session(
-        db=req.db, incident=req.incident, playbook=req.playbook, as_=req.agent, at=req.at
+        db=req.db,
+        incident=req.incident,
+        playbook=req.playbook,
+        as_=req.agent,
+        at=req.at,
+        drafts=True,
+        choose=person_chooser(),
     ) as s:
         replier = Replier(
             s.plan,
@@ -73,15 +81,21 @@ def run_reply(req: ReplyRequest) -> int:
 
 
 def _one(replier: Replier, req: ReplyRequest) -> int:
-    from crisisplan.phases.customers import customer
+    from crisisplan.phases.customers import Known, customer
 
-    if req.name is None or req.email is None:
-        missing = "--customer" if req.name is None else "--email"
+    known = Known(replier.store, replier.row)
+    name, email = req.name, req.email
+    if email is None and name is not None and (entry := known.by_name(name)) is not None:
+        email = entry.email  # a customer already on the list is found by name alone
+    if name is None and email is not None and (entry := known.by_email(email)) is not None:
+        name = entry.name
+    if name is None or email is None:
+        missing = "--customer" if name is None else "--email"
         raise UsageError(
             f"who is the reply for? {missing} is missing.",
             hint="Pass --customer NAME --email EMAIL, or --customers FILE.csv.",
         )
-    who = customer(req.name, req.email, tier=req.tier, note=req.note, open_case=req.open_case)
+    who = known.filled(customer(name, email, tier=req.tier, note=req.note, open_case=req.open_case))
     if not req.again and who.email.lower() in replier.already_drafted():
         raise UsageError(
             f"{who.email} already has a {replier.template} draft on {replier.row.id}.",
@@ -108,7 +122,7 @@ def _one(replier: Replier, req: ReplyRequest) -> int:
 
 def _bulk(replier: Replier, req: ReplyRequest, path: Path) -> int:
     from crisisplan.phases.bulk import Counts, draft_all
-    from crisisplan.phases.customers import BadRow, read_csv
+    from crisisplan.phases.customers import BadRow, Known, read_csv
     from crisisplan.terminal.console import display_warning
 
     directory, size = req.output, _size(path)  # a missing CSV is refused before any folder
@@ -145,7 +159,7 @@ def _bulk(replier: Replier, req: ReplyRequest, path: Path) -> int:
         with progress(path) as advance:
             counts = draft_all(
                 replier,
-                read_csv(path),
+                Known(replier.store, replier.row).fill_all(read_csv(path)),
                 directory=directory,
                 again=req.again,
                 csv_size=size,

@@ -113,7 +113,7 @@ def resolve(
         f = entry.followup
         notices.append(
             replier.draft(
-                Customer(f.name, f.email, f.tier, f.note, f.open_case),
+                Customer(f.name, f.email, f.tier, f.note, f.open_case, note_at=f.added_at),
                 previous_incidents=entry.previous_incidents,
             )
         )

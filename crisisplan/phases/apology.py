@@ -126,7 +126,7 @@ def apologize(
         f = entry.followup
         offer = compensation_for(plan.playbook, state, entry.previous_incidents)
         draft = replier.draft(
-            Customer(f.name, f.email, f.tier, f.note, f.open_case),
+            Customer(f.name, f.email, f.tier, f.note, f.open_case, note_at=f.added_at),
             previous_incidents=entry.previous_incidents,
             compensation=offer,
         )

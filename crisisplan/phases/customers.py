@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+import dataclasses
+import datetime as dt
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from crisisplan.errors import CrisisError, Location, UsageError
 from crisisplan.phases.followups import check_email, check_name
+
+if TYPE_CHECKING:
+    from crisisplan.store import Followup, IncidentRow, Store
 
 _TRUE = {"1", "true", "yes", "y", "x", "open"}
 _FALSE = {"", "0", "false", "no", "n"}
@@ -25,6 +31,7 @@ class Customer:
     note: str | None = None
     open_case: bool = False
     line: int | None = None
+    note_at: dt.datetime | None = None  # when the note was written; None: now
 
     def record(self) -> dict[str, object]:
         """Who the draft is for, as the log keeps it."""
@@ -36,13 +43,80 @@ class Customer:
             "open_case": self.open_case,
         }
 
-    def context(self, previous_incidents: int) -> dict[str, object]:
+    def context(
+        self, previous_incidents: int, *, now: dt.datetime | None = None
+    ) -> dict[str, object]:
         """The `customer` variable templates see: plain data, without control characters
-        (the log keeps what was entered; the customer reads their name, not an ESC)."""
+        (the log keeps what was entered; the customer reads their name, not an ESC).
+        A note without a time of its own was written `now`."""
         from crisisplan.inert_text import for_customer
 
         clean = {k: for_customer(v) if isinstance(v, str) else v for k, v in self.record().items()}
-        return {**clean, "previous_incidents": previous_incidents}
+        note_at = (self.note_at or now) if self.note else None
+        return {**clean, "previous_incidents": previous_incidents, "note_at": note_at}
+
+
+class Known:
+    """What the log already knows of customers: this incident's follow-up list first, then
+    earlier incidents (the latest first). By email always; by name only when one email has
+    that name, so two customers called Sam never borrow each other's case."""
+
+    def __init__(self, store: Store, row: IncidentRow) -> None:
+        self._store, self._row = store, row
+        self._emails: dict[str, Followup] | None = None
+        self._names: dict[str, Followup | None] = {}
+
+    def _index(self) -> dict[str, Followup]:
+        """Read once, on the first look-up; indexed so a CSV of thousands stays quick."""
+        if self._emails is None:
+            earlier = sorted(
+                (r for r in self._store.incidents() if r.number < self._row.number),
+                key=lambda r: r.number,
+                reverse=True,
+            )
+            self._emails = {}
+            for incident_id in [self._row.id, *(r.id for r in earlier)]:
+                names: dict[str, list[Followup]] = {}
+                for f in self._store.followups(incident_id):
+                    self._emails.setdefault(f.email.lower(), f)
+                    names.setdefault(f.name.strip().casefold(), []).append(f)
+                for name, found in names.items():
+                    if name not in self._names:  # the latest list naming them decides
+                        unique = len({f.email.lower() for f in found}) == 1
+                        self._names[name] = found[0] if unique else None
+        return self._emails
+
+    def by_email(self, email: str) -> Followup | None:
+        """The latest entry for this email, in any case."""
+        return self._index().get(email.strip().lower())
+
+    def by_name(self, name: str) -> Followup | None:
+        """The latest entry for this name, if only one email goes by it there."""
+        self._index()
+        return self._names.get(name.strip().casefold())
+
+    def filled(self, c: Customer) -> Customer:
+        """The customer with what the log knows, where the flags or the CSV left it empty.
+
+        A note comes from this incident's list only: one about an earlier incident would
+        read as true of this one.
+        """
+        f = self.by_email(c.email)
+        if f is None:
+            return c
+        note_from_log = c.note is None and f.note is not None and f.incident_id == self._row.id
+        return dataclasses.replace(
+            c,
+            tier=c.tier or f.tier,
+            note=f.note if note_from_log else c.note,
+            open_case=c.open_case or f.open_case,
+            note_at=f.added_at if note_from_log else c.note_at,
+        )
+
+    def fill_all(self, rows: Iterable[Customer | BadRow]) -> Iterator[Customer | BadRow]:
+        """Each CSV customer filled in as `filled` does; bad rows pass through."""
+        for r in rows:
+            yield self.filled(r) if isinstance(r, Customer) else r
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from crisisplan.errors import UsageError
+from crisisplan.errors import CrisisError, UsageError
 from crisisplan.phases import state as st
 from crisisplan.phases.drafting import draft, incident_context
 from crisisplan.phases.record import event, record, record_in
@@ -68,6 +68,16 @@ def check_choice(value: str, choices: list[str], flag: str, what: str) -> str:
     return value
 
 
+def check_start(plan: Plan, *, incident_type: str, severity: str, title: str) -> None:
+    """The answers must name the plan's type and severity, and a title: checked before
+    anything is drafted or recorded."""
+    pb = plan.playbook
+    check_choice(incident_type, list(pb.incident_types), "--type", "an incident type")
+    check_choice(severity, list(pb.severities), "--severity", "a severity")
+    if not title.strip():
+        raise UsageError("the title is empty.", hint="Say in a few words what is wrong: --title.")
+
+
 def prepare_start(
     plan: Plan,
     store: Store,
@@ -80,11 +90,7 @@ def prepare_start(
     who: str,
 ) -> StartDraft:
     """Build the incident's first state and drafts, without writing anything yet."""
-    pb = plan.playbook
-    check_choice(incident_type, list(pb.incident_types), "--type", "an incident type")
-    check_choice(severity, list(pb.severities), "--severity", "a severity")
-    if not title.strip():
-        raise UsageError("the title is empty.", hint="Say in a few words what is wrong: --title.")
+    check_start(plan, incident_type=incident_type, severity=severity, title=title)
     payload = _start_payload(plan, incident_type, severity, title, summary)
     state = st.initial(payload, at, who)
     open_now = store.incidents(open_only=True)
@@ -99,6 +105,44 @@ def prepare_start(
         )
     draft_.warnings = warnings
     return draft_
+
+
+def declare(
+    plan: Plan,
+    store: Store,
+    *,
+    incident_type: str,
+    severity: str,
+    title: str,
+    summary: str,
+    at: dt.datetime,
+    who: str,
+) -> str:
+    """Record the incident alone, in its own transaction: when drafting failed, the
+    answers are kept and the lead finishes with `crisis update`."""
+    payload = _start_payload(plan, incident_type, severity, title, summary)
+    with store.transaction() as tx:
+        incident_id = tx.new_incident(opened_at=at, state={})
+        started = tx.append(incident_id, event("incident_started", at, who, **payload))
+        new_state = st.initial(started.payload, started.at, started.who)
+        tx.save_state(incident_id, st.to_json(new_state), is_open=True)
+    return incident_id
+
+
+def unfinished(incident_id: str, step: str, error: CrisisError, summary: str) -> CrisisError:
+    """The error of a step after the declaration: what is kept, and how to finish."""
+    import shlex
+
+    from crisisplan.inert_text import one_line
+
+    reason = error.message.rstrip(". ")
+    again = shlex.quote(one_line(summary))
+    return CrisisError(
+        f"{incident_id} is declared; {step}: {reason}.",
+        location=error.location,
+        hint=f"Run `crisis update {again}` when fixed.",
+        exit_code=error.exit_code,
+    )
 
 
 def _start_payload(
@@ -163,7 +207,8 @@ def commit_start(
     update_text: str | None = None,
     reply_text: str | None = None,
 ) -> str:
-    """Record the incident, its base reply and (if confirmed) the first public update."""
+    """Record the incident and its base reply; then, in a transaction of its own, the first
+    public update (if confirmed). A failure of the update names the declared incident."""
     state = prepared.state
     payload = _start_payload(plan, state.type, state.severity, state.title, state.summary)
     with store.transaction() as tx:
@@ -174,31 +219,32 @@ def commit_start(
         started = tx.append(incident_id, event("incident_started", at, who, **payload))
         new_state = st.initial(started.payload, started.at, started.who)
         tx.save_state(incident_id, st.to_json(new_state), is_open=True)
-        events = [
-            event(
-                "base_reply",
-                at,
-                who,
-                template=fresh.reply_template,
-                text=reply_text or fresh.reply_text,
-            ),
-        ]
-        if post_update:
-            events.append(
-                event(
-                    "public_update",
-                    at,
-                    who,
-                    prepared.status_channel,
-                    message=state.summary,
-                    template=fresh.update_template,
-                    text=update_text or fresh.update_text,
-                    next_update_at=st.iso(prepared.next_update_at)
-                    if prepared.next_update_at
-                    else None,
-                )
-            )
-        record_in(tx, incident_id, events)
+        base = event(
+            "base_reply",
+            at,
+            who,
+            template=fresh.reply_template,
+            text=reply_text or fresh.reply_text,
+        )
+        record_in(tx, incident_id, [base])
+    if not post_update:
+        return incident_id
+    public = event(
+        "public_update",
+        at,
+        who,
+        prepared.status_channel,
+        message=state.summary,
+        template=fresh.update_template,
+        text=update_text or fresh.update_text,
+        next_update_at=st.iso(prepared.next_update_at) if prepared.next_update_at else None,
+    )
+    try:
+        record(store, incident_id, [public])
+    except CrisisError as exc:
+        raise unfinished(
+            incident_id, "the first update was not posted", exc, state.summary
+        ) from None
     return incident_id
 
 

@@ -131,7 +131,7 @@ class Replier:
         if text is None:
             context = dict(
                 self._base,
-                customer=customer.context(previous_incidents),
+                customer=customer.context(previous_incidents, now=self.at),
                 compensation=compensation,
             )
             rendered = render(self._template, context, memo=self._memo)

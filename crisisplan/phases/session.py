@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
-import os
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ from typing import TYPE_CHECKING
 from crisisplan.errors import UsageError
 
 if TYPE_CHECKING:
+    from crisisplan.phases.people import Chooser, Person
     from crisisplan.playbook.loader import Plan
     from crisisplan.store import IncidentRow, Store
 
@@ -37,11 +37,21 @@ class Session:
     as_: str | None
     create: bool
     stack: ExitStack
+    drafts: bool = False  # the command drafts words someone reads: a person signs them
+    choose: Chooser | None = None  # asks who that person is, on a terminal
 
     @cached_property
     def who(self) -> str:
-        """Who is acting (see `agent_name`)."""
-        return agent_name(self.as_)
+        """Who is acting: for a drafting command the plan's role of the person who signs
+        (`person`); for one that only records, as `agent_name` says."""
+        return self.person.role if self.drafts else agent_name(self.as_)
+
+    @cached_property
+    def person(self) -> Person:
+        """The person of the plan who signs the drafts: stated, asked once, or an error."""
+        from crisisplan.phases.people import find_person
+
+        return find_person(self.plan, self.as_, choose=self.choose)
 
     @cached_property
     def plan(self) -> Plan:
@@ -70,26 +80,34 @@ def command_session(
     as_: str | None = None,
     at: str | None = None,
     create: bool = False,
+    drafts: bool = False,
+    choose: Chooser | None = None,
 ) -> Iterator[Session]:
     """The session a command works in; --at is read at once, everything else on first use.
 
-    Only `crisis start` passes `create=True` (see `open_log`). The log closes on leaving.
+    Only `crisis start` passes `create=True` (see `open_log`). Commands that draft words
+    pass `drafts=True`, and `choose` when there is a terminal to ask on. The log closes
+    on leaving.
     """
     from crisisplan.clock import now, parse_at
 
     started = now()
     when = parse_at(at, current=started)
     with ExitStack() as stack:
-        yield Session(started, when, db, incident, playbook, as_, create, stack)
+        yield Session(started, when, db, incident, playbook, as_, create, stack, drafts, choose)
 
 
 def agent_name(explicit: str | None) -> str:
-    """`--as`, else $CRISIS_AGENT, else the login name."""
-    if explicit and explicit.strip():
-        return explicit.strip()
-    env = os.environ.get("CRISIS_AGENT", "").strip()
-    if env:
-        return env
+    """`--as`, else $CRISIS_AGENT, else the saved `crisis whoami`, else the login name.
+
+    For commands that only record: the login never reaches a draft, and checking the
+    name against the plan would load the playbook, which `note` must not wait for.
+    """
+    from crisisplan.phases.people import stated
+
+    said = stated(explicit)
+    if said is not None:
+        return said[0]
     try:
         return getpass.getuser()
     except (KeyError, OSError):

@@ -147,7 +147,7 @@ _INCIDENT = (  # as docs/templates.md lists them
     "status_url",
     *("cause_known", "cause_confirmed", "workaround"),
 )
-_CUSTOMER = ("name", "email", "tier", "note", "open_case", "previous_incidents")
+_CUSTOMER = ("name", "email", "tier", "note", "note_at", "open_case", "previous_incidents")
 
 
 def _plain(value: Any) -> Any:
@@ -296,6 +296,7 @@ def sample_context(
             "email": "jordan.rivera@example.com",
             "tier": playbook.tiers[0] if playbook.tiers else "business",
             "note": "I have checked your account: the invoices you sent this morning are safe.",
+            "note_at": now - 25 * minutes,
             "open_case": True,
             "previous_incidents": 2,
         }

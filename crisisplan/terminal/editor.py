@@ -4,18 +4,41 @@ from __future__ import annotations
 
 import os
 import shlex
+import shutil
 import subprocess
 import tempfile
 from pathlib import Path
 
 from crisisplan.errors import UsageError
 
+# Tried in turn when neither $VISUAL nor $EDITOR is set: Debian's chosen editor, then the
+# two found on nearly every system.
+FALLBACKS = ("editor", "nano", "vi")
+
+
+def editor_command() -> str | None:
+    """$VISUAL, else $EDITOR, else the first of `FALLBACKS` on PATH; None when none is."""
+    command = (os.environ.get("VISUAL") or os.environ.get("EDITOR") or "").strip()
+    if command:
+        return command
+    return next((name for name in FALLBACKS if shutil.which(name)), None)
+
 
 def edit(text: str, *, suffix: str = ".md") -> str:
-    """Open $VISUAL or $EDITOR on TEXT; return what was saved (unchanged if emptied)."""
-    command = os.environ.get("VISUAL") or os.environ.get("EDITOR")
-    if not command:
-        raise UsageError("no editor is set.", hint="Set $EDITOR, e.g. export EDITOR=nano.")
+    """Open the editor on TEXT; return what was saved (unchanged if emptied).
+
+    With no editor at all the draft is kept as it is, and stderr says so: a lead who
+    chose "edit it first" must not lose the answers they typed.
+    """
+    command = editor_command()
+    if command is None:
+        from crisisplan.terminal.console import display_warning
+
+        display_warning(
+            "no editor found ($VISUAL, $EDITOR, editor, nano or vi), so the draft is kept "
+            "unedited; set $EDITOR to edit drafts next time."
+        )
+        return text
     fd, name = tempfile.mkstemp(prefix="crisis-draft-", suffix=suffix)
     path = Path(name)
     try:

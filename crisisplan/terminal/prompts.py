@@ -131,3 +131,16 @@ def _missing(question: str, flag: str, choices: str | None = None) -> UsageError
         f"{question.rstrip('?:')}? There is no terminal to ask on.",
         hint=f"Pass {flag}{extra}.",
     )
+
+
+def person_chooser() -> Callable[[str, list[tuple[str, str]]], str] | None:
+    """How a drafting command asks who signs, as a numbered choice of the plan's roles;
+    None without a terminal (the command then says how to set it)."""
+    if not sys.stdin.isatty():
+        return None
+    terminal = Terminal()
+
+    def choose(question: str, choices: list[tuple[str, str]]) -> str:
+        return terminal.choose(question, choices, flag="--as ROLE", default=None)
+
+    return choose
