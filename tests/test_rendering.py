@@ -194,6 +194,7 @@ def test_the_plan_fills_in_descriptions_the_status_page_and_the_funnel_channel()
             "address": "support@acme.example",
             "url": None,
         },
+        "first_response_minutes": None,
     }
 
 
@@ -285,7 +286,8 @@ def test_a_template_that_renders_nothing_gives_empty_text() -> None:
 def test_customer_values_are_printed_exactly_as_written_never_run(name: str) -> None:
     text = rendered("Hi <{{ customer.name }}> / {{ customer.note }}", context(name=name, note=name))
 
-    assert text == f"Hi <{name}> / {name}\n"
+    # The note is joined into sentences, so it gets its full stop (issue 17, item 4).
+    assert text == f"Hi <{name}> / {name}.\n"
 
 
 def test_a_template_sees_a_library_edit_even_for_the_same_file() -> None:

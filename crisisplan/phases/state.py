@@ -63,6 +63,7 @@ def plan_from_json(data: Mapping[str, Any]) -> PlanFacts:
         tiers=tuple(data.get("tiers") or ()),
         status_channel=data["status_channel"],
         status_url=data.get("status_url"),
+        company=data.get("company"),
     )
 
 
@@ -76,6 +77,7 @@ def plan_to_json(plan: PlanFacts) -> dict[str, Any]:
         "tiers": list(plan.tiers),
         "status_channel": plan.status_channel,
         "status_url": plan.status_url,
+        "company": plan.company,
     }
 
 
@@ -171,6 +173,7 @@ def plan_facts(playbook: Playbook) -> dict[str, Any]:
                 "description": sev.description,
                 "update_every_minutes": sev.update_every_minutes,
                 "first_response_minutes": sev.first_response_minutes,
+                "public": sev.public,
             }
             for sid, sev in playbook.severities.items()
         },
@@ -202,6 +205,7 @@ def plan_facts(playbook: Playbook) -> dict[str, Any]:
         "tiers": list(playbook.tiers),
         "status_channel": status_page[0] if status_page else None,
         "status_url": status_page[1].url if status_page else None,
+        "company": playbook.company.name,
     }
 
 

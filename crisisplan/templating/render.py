@@ -37,7 +37,7 @@ from crisisplan.templating.limits import (
     collected,
 )
 from crisisplan.templating.memo import UNDER, BlockMemo, Memo, Under, capturing
-from crisisplan.templating.sandbox import environment
+from crisisplan.templating.sandbox import OPTIONAL_TOP, absent, environment
 from crisisplan.templating.variables import (
     ago,
     build_context,
@@ -220,6 +220,11 @@ def _run(
     blocks: BlockMemo | None,
 ) -> tuple[str, dict[str, str]]:
     """The raw text of one render, and what each block wrote."""
+    if any(variables.get(name, 0) is None for name in OPTIONAL_TOP):
+        variables = dict(variables)
+        for name in OPTIONAL_TOP:
+            if name in variables and variables[name] is None:
+                variables[name] = absent(name)
     ctx = compiled.jinja.new_context(variables)
     under = Under(variables, blocks)
     token = BUDGET.set(Budget(strict=strict))

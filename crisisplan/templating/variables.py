@@ -143,9 +143,31 @@ def date(value: Any) -> str:
 
 _INCIDENT = (  # as docs/templates.md lists them
     *("id", "title", "type", "type_description", "severity", "severity_description"),
-    *("status", "started_at", "summary", "cause", "impact", "eta", "next_update_at"),
-    "status_url",
+    *("severity_public", "status", "started_at", "summary", "cause", "impact", "eta"),
+    *("next_update_at", "status_url"),
 )
+# Values a template joins into sentences ("What went wrong: {{ incident.cause }} That was
+# ours"): each is given its full stop when it has no closing punctuation.
+_SENTENCES = ("summary", "cause", "impact", "workaround")
+_CLOSING = (".", "!", "?", "\u2026")
+_QUOTES = "\"')]}\u2019\u201d\u00bb"
+
+
+def sentence(value: Any) -> Any:
+    """Text that ends as a sentence does: `It failed` -> `It failed.`; `It failed.` as it is.
+
+    Closing punctuation inside a closing quote or bracket counts (`They said "wait."`).
+    Anything but non-empty text is returned as it is.
+    """
+    if not isinstance(value, str):
+        return value
+    text = value.rstrip()
+    if not text:
+        return value
+    bare = text.rstrip(_QUOTES)
+    if bare.endswith(_CLOSING) or text.endswith(_CLOSING):
+        return text
+    return text + "."
 _CUSTOMER = ("name", "email", "tier", "note", "open_case", "previous_incidents")
 
 
@@ -187,6 +209,7 @@ def _channel(playbook: Playbook, channel_id: str) -> dict[str, Any]:
         "address": channel.address,
         "url": channel.url,
         "funnel_to": funnel,
+        "first_response_minutes": channel.first_response_minutes,
     }
 
 
@@ -217,6 +240,11 @@ def build_context(
     )
     if inc["severity_description"] is None and severity is not None:
         inc["severity_description"] = severity.description
+    if inc["severity_public"] is None and severity is not None:
+        inc["severity_public"] = severity.public
+    for key in _SENTENCES:
+        if key in inc:  # `workaround` is given by the facts of issue 17A
+            inc[key] = sentence(inc[key])
     if inc["status_url"] is None and (page := playbook.status_page()) is not None:
         inc["status_url"] = page[1].url
     person = None
@@ -224,6 +252,7 @@ def build_context(
         person = {key: _plain(customer.get(key)) for key in _CUSTOMER}
         person["open_case"] = bool(person["open_case"])
         person["previous_incidents"] = person["previous_incidents"] or 0
+        person["note"] = sentence(person["note"])
     company = playbook.company
     return {
         "incident": inc,
