@@ -156,7 +156,7 @@ def test_a_template_sees_plain_data_with_the_documented_fields() -> None:
     }
     assert set(ctx["incident"]) == {
         "id", "title", "type", "type_description", "severity", "severity_description",
-        "status", "started_at", "summary", "cause", "impact", "eta", "next_update_at",
+        "severity_public", "status", "started_at", "summary", "cause", "impact", "eta", "next_update_at",
         "status_url",
     }  # fmt: skip
     assert ctx["customer"] == {
