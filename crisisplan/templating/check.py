@@ -1,8 +1,10 @@
 """What `crisis check` says about one template: it renders, it has its parts, its words.
 
-Each template is rendered for every channel it lists, twice: with full sample data, and
-with the optional values none (as early in an incident), so a block that says nothing
-without them, or prints "None", is caught before a customer sees it.
+Each template is rendered in every case it can meet (templating.matrix: each incident
+type, severity, channel and phase it can tell apart, with the optional values present,
+missing, and each one alone either way), so a typo in a rarely used branch, a block that
+says nothing without a value, or a value printed as "None" is caught before a customer
+sees it. Each problem is reported once, for the first case that shows it.
 """
 
 from __future__ import annotations
@@ -11,21 +13,27 @@ import datetime as dt
 import re
 from typing import TYPE_CHECKING, Any
 
-from crisisplan.errors import Location, UsageError
+from crisisplan.errors import Location
 from crisisplan.language.lint import LintFinding, Severity, lint
 from crisisplan.playbook.findings import Finding
 from crisisplan.playbook.templates import REQUIRED_BLOCKS
-from crisisplan.templating.render import RenderError, block_lines, render, sample_context
+from crisisplan.templating import matrix
+from crisisplan.templating.render import (
+    RenderError,
+    block_lines,
+    build_context,
+    render,
+    render_subject,
+    syntax_tree,
+)
+from crisisplan.templating.variables import sample_parts
 
 if TYPE_CHECKING:
     from crisisplan.playbook.model import Playbook
     from crisisplan.playbook.templates import Template
 
-# The values docs/templates.md says may be none; a template must read well without them.
-_OPTIONAL = {
-    "incident": ("cause", "impact", "eta", "status_url"),
-    "customer": ("note", "tier"),
-}
+# Company names a copied template may still carry: the bundled example's.
+EXAMPLE_COMPANIES = ("Larkspur",)
 
 
 def check_template(
@@ -34,25 +42,93 @@ def check_template(
     """Every problem in one template, errors first within each rendering, without repeats."""
     try:
         blocks = block_lines(template)
+        read = matrix.reads(syntax_tree(template))
     except RenderError as exc:
         return [_from_error(exc)]
-    findings = _structure(template, blocks)
-    channels: list[str | None] = [*template.front.channels] or [None]
-    for channel_id in channels:
-        try:
-            full = sample_context(
-                playbook, purpose=template.front.purpose, channel_id=channel_id, now=now
-            )
-        except UsageError as exc:
-            findings.append(
-                Finding("error", "template.channel", exc.message, Location(template.path, 1))
-            )
-            continue
-        findings += _rendered(template, playbook, full, blocks, "with sample data")
-        findings += _rendered(
-            template, playbook, _without_optional(full), blocks, "when the optional values are none"
+    findings = _structure(template, blocks) + _companies(template, playbook)
+    channels: list[str | None] = [c for c in template.front.channels if c in playbook.channels]
+    unknown = [
+        Finding(
+            "error",
+            "template.channel",
+            f"channel '{channel_id}' is not in the playbook; channels are: "
+            f"{', '.join(playbook.channels) or '(none)'}.",
+            Location(template.path, 1),  # the front matter starts the file
         )
-    return list(dict.fromkeys(findings))
+        for channel_id in template.front.channels
+        if channel_id not in playbook.channels
+    ]
+    if template.front.channels and not channels:
+        return list(dict.fromkeys(findings + unknown))
+    cases, optional = matrix.cases(
+        playbook, template.front.purpose, channels or [None], read, subject=template.front.subject
+    )
+    base = sample_parts(playbook, purpose=template.front.purpose, now=now)
+    varied = matrix.varied(cases)
+    seen: dict[tuple[str, Location | None], Finding] = {}
+    linted: set[tuple[str, str]] = set()
+    for case in cases:
+        context = build_context(
+            playbook=playbook,
+            agent=base["agent"],
+            channel_id=case.channel,
+            now=base["now"],
+            **matrix.context_for(base, case, playbook),
+        )
+        label = case.describe(optional, varied)
+        plain = len(case.missing) in (0, len(optional))  # language is linted in these
+        for found in _rendered(
+            template, playbook, context, blocks, label, lint_it=plain, linted=linted
+        ):
+            key = (
+                (found.code, found.location)
+                if found.level == "error"
+                else (found.code, found.location, found.message)
+            )
+            seen.setdefault(key, found)  # type: ignore[arg-type]
+    findings += seen.values()
+    return list(dict.fromkeys(findings + unknown))
+
+
+def render_matrix_size(template: Template, playbook: Playbook) -> int:
+    """How many renderings `check_template` makes of a template (for the benchmark)."""
+    read = matrix.reads(syntax_tree(template))
+    channels: list[str | None] = [c for c in template.front.channels if c in playbook.channels]
+    cases, _ = matrix.cases(
+        playbook, template.front.purpose, channels or [None], read, subject=template.front.subject
+    )
+    return len(cases)
+
+
+def _companies(template: Template, playbook: Playbook) -> list[Finding]:
+    """Another company's name left in a template copied from the example."""
+    ours = playbook.company.name.casefold()
+    findings = []
+    for name in EXAMPLE_COMPANIES:
+        if name.casefold() == ours or name.casefold() in ours:
+            continue
+        found = re.search(rf"\b{re.escape(name)}\b", template.body, re.IGNORECASE)
+        in_subject = template.front.subject and re.search(
+            rf"\b{re.escape(name)}\b", template.front.subject, re.IGNORECASE
+        )
+        if found is None and not in_subject:
+            continue
+        if found is not None:
+            before = template.body[: found.start()]
+            line = template.body_line + before.count("\n")
+            where = Location(template.path, line, found.start() - before.rfind("\n"))
+        else:
+            where = Location(template.path, (template.subject_at or (1, 1))[0])
+        findings.append(
+            Finding(
+                "warning",
+                "template.company",
+                f"the template names {name}, but this plan is for {playbook.company.name}; "
+                "write {{ company.name }} instead.",
+                where,
+            )
+        )
+    return findings
 
 
 def _structure(template: Template, blocks: dict[str, int]) -> list[Finding]:
@@ -83,16 +159,6 @@ def _structure(template: Template, blocks: dict[str, int]) -> list[Finding]:
     return findings
 
 
-def _without_optional(context: dict[str, Any]) -> dict[str, Any]:
-    bare = dict(context, compensation=None)
-    for variable, keys in _OPTIONAL.items():
-        if isinstance(bare.get(variable), dict):
-            bare[variable] = dict(bare[variable], **dict.fromkeys(keys))
-    if isinstance(bare.get("customer"), dict):
-        bare["customer"] = dict(bare["customer"], open_case=False, previous_incidents=0)
-    return bare
-
-
 def _from_error(exc: RenderError) -> Finding:
     message = f"{exc.message} {exc.hint}" if exc.hint else exc.message
     return Finding("error", exc.code, message, exc.location)
@@ -104,11 +170,20 @@ def _rendered(
     context: dict[str, Any],
     blocks: dict[str, int],
     label: str,
+    *,
+    lint_it: bool,
+    linted: set[tuple[str, str]],
 ) -> list[Finding]:
     try:
         rendered = render(template, context, strict=True)
+        render_subject(template, context, strict=True)
     except RenderError as exc:
-        return [_from_error(exc)]
+        failed = _from_error(exc)
+        if label != matrix.PLAIN:
+            failed = Finding(
+                failed.level, failed.code, f"{failed.message} (Seen {label}.)", failed.location
+            )
+        return [failed]
     findings: list[Finding] = []
     if not rendered.text:
         findings.append(
@@ -131,6 +206,9 @@ def _rendered(
                 )
             )
     severity = context["incident"]["severity"]
+    if not lint_it or (severity, rendered.text) in linted:
+        return findings
+    linted.add((severity, rendered.text))
     level = Severity.of(severity, list(playbook.severities))
     language = playbook.language
     in_body = {_key(f): f for f in lint(template.body, language=language, severity=level)}
@@ -143,7 +221,8 @@ def _rendered(
         )
         phrase = " ".join(found.phrase.split())
         message = f"“{phrase}”: {found.why} {found.suggestion}"
-        findings.append(Finding("warning", f"language.{found.rule}", message, where))
+        # As `crisis lint` says it: a plan's `level: error` phrase is an error here too.
+        findings.append(Finding(found.level, f"language.{found.rule}", message, where))
     return findings
 
 

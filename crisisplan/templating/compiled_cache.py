@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 from types import CodeType
 
-_FORMAT = 1
+_FORMAT = 2  # 2: finalize takes the context (times print as the reader's)
 
 
 def _directory() -> Path | None:

@@ -211,6 +211,7 @@ def _undefined(
 def _absent(compiled: Parsed, line: int | None, name: str) -> tuple[str, str, str | None]:
     hint = f"Guard it: {{% if {name} %}}...{{% endif %}}."
     for node in compiled.tree.find_all((nodes.Getattr, nodes.Getitem)):
+        assert isinstance(node, nodes.Getattr | nodes.Getitem)
         inner = node.node
         if node.lineno == line and isinstance(inner, nodes.Name) and inner.name == name:
             path = _path_of(node) or name

@@ -49,17 +49,17 @@ class Absent(StrictUndefined):
 
     __slots__ = ()
 
-    def __bool__(self) -> bool:
+    def __bool__(self) -> bool:  # type: ignore[override]
         return False
 
     # StrictUndefined makes equality an error; `customer == none` is a fair question.
-    def __eq__(self, other: object) -> bool:
+    def __eq__(self, other: object) -> bool:  # type: ignore[override]
         return isinstance(other, Absent) or other is None
 
-    def __ne__(self, other: object) -> bool:
+    def __ne__(self, other: object) -> bool:  # type: ignore[override]
         return not self.__eq__(other)
 
-    __hash__ = StrictUndefined.__hash__
+    __hash__ = StrictUndefined.__hash__  # type: ignore[assignment]
 
 
 def absent(name: str) -> Absent:

@@ -168,6 +168,8 @@ def sentence(value: Any) -> Any:
     if bare.endswith(_CLOSING) or text.endswith(_CLOSING):
         return text
     return text + "."
+
+
 _CUSTOMER = ("name", "email", "tier", "note", "open_case", "previous_incidents")
 
 
@@ -273,14 +275,11 @@ def build_context(
 _PERSONAL = ("acknowledgement", "first_response", "resolved", "apology")
 
 
-def sample_context(
-    playbook: Playbook,
-    *,
-    purpose: str,
-    channel_id: str | None = None,
-    now: dt.datetime | None = None,
+def sample_parts(
+    playbook: Playbook, *, purpose: str, now: dt.datetime | None = None
 ) -> dict[str, Any]:
-    """Realistic sample variables for a template of `purpose`, as `crisis check` renders it."""
+    """The raw sample values `sample_context` builds from: incident, customer, agent,
+    compensation and now, every optional value present."""
     now = _utc(now, "now") if now is not None else dt.datetime.now(dt.UTC).replace(microsecond=0)
     type_id, kind = next(iter(playbook.incident_types.items()))
     severity_id = kind.default_severity
@@ -301,6 +300,7 @@ def sample_context(
         "did not catch it.",
         "impact": "For 40 minutes, customers could not sign in or save their work. Changes "
         "made in that time may need to be made again.",
+        "workaround": "The mobile app still works, and changes made there are kept.",
         "eta": now + 120 * minutes,
         "next_update_at": now + cadence * minutes,
     }
@@ -316,15 +316,25 @@ def sample_context(
         }
     owner = playbook.owner or next(iter(playbook.roles), None)
     agent = {"name": playbook.roles[owner].name, "role": owner} if owner in playbook.roles else {}
-    return build_context(
-        playbook=playbook,
-        incident=incident,
-        customer=customer,
-        agent={"name": "Alex Morgan", "role": ""} | agent,
-        channel_id=channel_id,
-        compensation=_sample_offer(playbook, severity_id) if purpose == "apology" else None,
-        now=now,
-    )
+    return {
+        "incident": incident,
+        "customer": customer,
+        "agent": {"name": "Alex Morgan", "role": ""} | agent,
+        "compensation": _sample_offer(playbook, severity_id) if purpose == "apology" else None,
+        "now": now,
+    }
+
+
+def sample_context(
+    playbook: Playbook,
+    *,
+    purpose: str,
+    channel_id: str | None = None,
+    now: dt.datetime | None = None,
+) -> dict[str, Any]:
+    """Realistic sample variables for a template of `purpose`, as `crisis check` renders it."""
+    parts = sample_parts(playbook, purpose=purpose, now=now)
+    return build_context(playbook=playbook, channel_id=channel_id, **parts)
 
 
 def _sample_offer(playbook: Playbook, severity: str) -> str | None:
