@@ -9,11 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from crisisplan.playbook.model import Id, Purpose, Text
 
-# An email's subject line: itself a template, one line.
-Subject = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=500, pattern=r"^[^\r\n]*$"),
-]
+# An email's subject line: itself a template, rendered onto one line.
+Subject = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 
 # Blocks each purpose must define (playbook-format.md).
 REQUIRED_BLOCKS: dict[str, tuple[str, ...]] = {

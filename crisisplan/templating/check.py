@@ -11,26 +11,18 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from crisisplan.errors import Location
-from crisisplan.language.lint import LintFinding, Severity, lint
 from crisisplan.playbook.findings import Finding
 from crisisplan.playbook.templates import REQUIRED_BLOCKS
-from crisisplan.templating import matrix
-from crisisplan.templating.render import (
-    RenderError,
-    block_lines,
-    build_context,
-    render,
-    render_subject,
-    syntax_tree,
-)
-from crisisplan.templating.variables import sample_parts
 
 if TYPE_CHECKING:
+    from crisisplan.language.lint import LintFinding
     from crisisplan.playbook.model import Playbook
     from crisisplan.playbook.templates import Template
+    from crisisplan.templating.render import RenderError
 
 # Company names a copied template may still carry: the bundled example's.
 EXAMPLE_COMPANIES = ("Larkspur",)
@@ -39,7 +31,64 @@ EXAMPLE_COMPANIES = ("Larkspur",)
 def check_template(
     template: Template, playbook: Playbook, *, now: dt.datetime | None = None
 ) -> list[Finding]:
-    """Every problem in one template, errors first within each rendering, without repeats."""
+    """Every problem in one template, errors first within each rendering, without repeats.
+
+    The render matrix costs a few hundred renders; its findings are kept by the content of
+    the template and the plan, so an unchanged library is checked again at once.
+    """
+    if now is not None:  # a fixed clock: as asked, not as last time
+        return _checked(template, playbook, now=now)
+    from crisisplan.templating import compiled_cache
+
+    key = compiled_cache.content_key(
+        str(template.path),
+        template.front.model_dump_json(),
+        template.body,
+        str(template.body_line),
+        str(template.subject_at),
+        playbook.model_dump_json(),
+        dt.date.today().isoformat(),  # "today" shapes how times print
+    )
+    kept = compiled_cache.load_checked(key)
+    if kept is not None:
+        try:
+            return [_finding(row) for row in kept]
+        except (TypeError, ValueError):
+            pass  # a damaged entry: check again
+    found = _checked(template, playbook, now=None)
+    compiled_cache.store_checked(key, [_row(f) for f in found])
+    return found
+
+
+def _row(f: Finding) -> list[object]:
+    at = f.location
+    where = [str(at.file), at.line, at.column] if at is not None else None
+    return [f.level, f.code, f.message, where]
+
+
+def _finding(row: list[object]) -> Finding:
+    level, code, message, where = row
+    if level not in ("error", "warning") or not isinstance(code, str):
+        raise ValueError("not a finding")
+    at = None
+    if isinstance(where, list):
+        file, line, column = where
+        at = Location(Path(str(file)), _int(line), _int(column))
+    return Finding(level, code, str(message), at)
+
+
+def _int(value: object) -> int | None:
+    if value is None or isinstance(value, int):
+        return value
+    raise ValueError("not a line or column")
+
+
+def _checked(template: Template, playbook: Playbook, *, now: dt.datetime | None) -> list[Finding]:
+    # Imported here: an unchanged library is answered from the cache without Jinja or lint.
+    from crisisplan.templating import matrix
+    from crisisplan.templating.render import RenderError, block_lines, build_context, syntax_tree
+    from crisisplan.templating.variables import sample_parts
+
     try:
         blocks = block_lines(template)
         read = matrix.reads(syntax_tree(template))
@@ -92,6 +141,9 @@ def check_template(
 
 def render_matrix_size(template: Template, playbook: Playbook) -> int:
     """How many renderings `check_template` makes of a template (for the benchmark)."""
+    from crisisplan.templating import matrix
+    from crisisplan.templating.render import syntax_tree
+
     read = matrix.reads(syntax_tree(template))
     channels: list[str | None] = [c for c in template.front.channels if c in playbook.channels]
     cases, _ = matrix.cases(
@@ -174,9 +226,14 @@ def _rendered(
     lint_it: bool,
     linted: set[tuple[str, str]],
 ) -> list[Finding]:
+    from crisisplan.language.lint import Severity, lint
+    from crisisplan.templating import matrix
+    from crisisplan.templating.render import RenderError, render, render_subject
+
     try:
         rendered = render(template, context, strict=True)
-        render_subject(template, context, strict=True)
+        if lint_it:  # one line: all values present, and all missing, show what it can say
+            render_subject(template, context, strict=True)
     except RenderError as exc:
         failed = _from_error(exc)
         if label != matrix.PLAIN:
