@@ -296,3 +296,23 @@ def test_a_template_may_ask_whether_a_customer_is_defined() -> None:
 
     assert result.exit_code == 2
     assert "`customer.name` is undefined because `customer` is none here." in result.stdout
+
+
+def test_an_agents_note_joined_into_the_reply_gets_its_full_stop() -> None:
+    ok("init", ".")
+    start_outage("--yes")
+
+    ok(
+        "reply",
+        "--customer",
+        "Ada Park",
+        "--email",
+        "ada@example.com",
+        "--note",
+        "Her rota is safe",
+    )
+    ok("reply", "--customer", "Bo Chen", "--email", "bo@example.com", "--note", "All saved.")
+
+    ada, bo = (e["payload"]["text"] for e in events("reply"))
+    assert "\nHer rota is safe.\n" in ada
+    assert "\nAll saved.\n" in bo and "All saved.." not in bo

@@ -40,8 +40,11 @@ class Customer:
         """The `customer` variable templates see: plain data, without control characters
         (the log keeps what was entered; the customer reads their name, not an ESC)."""
         from crisisplan.inert_text import for_customer
+        from crisisplan.templating.variables import sentence
 
         clean = {k: for_customer(v) if isinstance(v, str) else v for k, v in self.record().items()}
+        # The note is joined into sentences: it gets its full stop (issue 17C).
+        clean["note"] = sentence(clean.get("note"))
         return {**clean, "previous_incidents": previous_incidents}
 
 

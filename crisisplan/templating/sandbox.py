@@ -38,9 +38,9 @@ from crisisplan.templating.limits import (
 from crisisplan.templating.plain_output import printable
 from crisisplan.templating.variables import ago, clock, date, plural
 
-# Top-level values a draft may lack: no customer for a public update, no channel for the
-# brief, no offer to make. Absent, each is `Absent`, not none.
-OPTIONAL_TOP = ("customer", "channel", "compensation")
+# Top-level mappings a draft may lack: no customer for a public update, no channel for the
+# brief. Absent, each is `Absent`, not none. (`compensation` is text or none, as documented.)
+OPTIONAL_TOP = ("customer", "channel")
 
 
 class Absent(StrictUndefined):
