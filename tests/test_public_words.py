@@ -62,8 +62,7 @@ def test_a_status_post_that_prints_the_next_update_after_resolve_is_a_check_erro
     post = QUILLPAY_LIBRARY / "status-post.md.j2"
     edit(
         post,
-        "{% if incident.next_update_at %}Next update by {{ incident.next_update_at | clock }}."
-        "{% else %}This is our last update on this incident.{% endif %}",
+        "Next update by {{ incident.next_update_at | clock }}.",
         "Our engineers are working on it. Next update by {{ incident.next_update_at }}",
     )
 
