@@ -156,8 +156,8 @@ def test_a_template_sees_plain_data_with_the_documented_fields() -> None:
     }
     assert set(ctx["incident"]) == {
         "id", "title", "type", "type_description", "severity", "severity_description",
-        "status", "started_at", "summary", "cause", "impact", "eta", "next_update_at",
-        "status_url", "cause_known", "cause_confirmed", "workaround",
+        "severity_public", "status", "started_at", "summary", "cause", "impact", "eta",
+        "next_update_at", "status_url", "cause_known", "cause_confirmed", "workaround",
     }  # fmt: skip
     assert ctx["customer"] == {
         "name": "Jordan Lee",
@@ -195,6 +195,7 @@ def test_the_plan_fills_in_descriptions_the_status_page_and_the_funnel_channel()
             "address": "support@acme.example",
             "url": None,
         },
+        "first_response_minutes": None,
     }
 
 
@@ -286,7 +287,8 @@ def test_a_template_that_renders_nothing_gives_empty_text() -> None:
 def test_customer_values_are_printed_exactly_as_written_never_run(name: str) -> None:
     text = rendered("Hi <{{ customer.name }}> / {{ customer.note }}", context(name=name, note=name))
 
-    assert text == f"Hi <{name}> / {name}\n"
+    # The note is joined into sentences, so it gets its full stop (issue 17, item 4).
+    assert text == f"Hi <{name}> / {name}.\n"
 
 
 def test_a_template_sees_a_library_edit_even_for_the_same_file() -> None:
@@ -596,7 +598,8 @@ def test_the_check_warns_about_words_at_the_line_they_are_written() -> None:
 
     assert [(f.level, f.code, str(f.location)) for f in findings] == [
         ("warning", "language.avoid", "library/reply.md.j2:12:1"),
-        ("warning", "language.fake-apology", "library/reply.md.j2:13:17"),
+        # at the level `crisis lint` gives it, so check and lint agree (issue 17, item 7)
+        ("error", "language.fake-apology", "library/reply.md.j2:13:17"),
         ("error", "template.channel", "library/reply.md.j2:1"),
     ]
     assert findings[0].message == "“Rest assured”: It asks for trust. Say it another way."

@@ -71,7 +71,10 @@ def test_after_resolve_each_customer_gets_the_resolved_notice_then_the_apology(
 
     for email in ("ada@example.com", "bo@example.com"):
         got = mailbox.to(email)
-        assert [m.message["Subject"].split(":")[0] for m in got] == ["Resolved", "Our apology"]
+        assert [m.message["Subject"].split(":")[0] for m in got] == [
+            "Resolved",
+            "We're sorry",
+        ]  # the example apology's subject
         for m in got:
             body = m.message.get_content()
             assert DURING not in body

@@ -83,7 +83,9 @@ def test_a_build_writes_the_page_the_data_and_the_feed_and_says_what_is_on_them(
     assert page.startswith("<!DOCTYPE html>") and '<html lang="en">' in page
     assert "<title>Larkspur status</title>" in page
     assert "Logins failing" in page and "Severity: Major" in page
-    assert "A core function (schedules, shift swaps, clock-in) is down" in page
+    # the severity's public words, never the team's internal description (issue 17, item 6)
+    assert "A core part of Larkspur is down or unreliable for many customers." in page
+    assert "A core function (schedules, shift swaps, clock-in) is down" not in page
     assert "Sign-ins are back for most customers" in page
     assert page.index("Sign-ins are back") < page.index("We found the cause")  # latest first
     assert "Next update by" in page and "Expected fix by" in page

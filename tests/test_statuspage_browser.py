@@ -132,7 +132,9 @@ def test_the_page_shows_the_title_the_severity_in_words_and_the_last_update(
     assert "Larkspur status" in seen and "1 incident in progress." in seen
     assert TITLE in seen  # shown as text, never run
     assert "In progress · Severity: Major" in seen
-    assert "A core function (schedules, shift swaps, clock-in) is down" in seen
+    # the severity's public words, not the internal description (issue 17, item 6)
+    assert "A core part of Larkspur is down or unreliable for many customers." in seen
+    assert "A core function (schedules, shift swaps, clock-in) is down" not in seen
     latest = visit.page.locator(".latest").inner_text()
     assert LAST in latest
     assert seen.index(LAST) < seen.index("We found the cause")

@@ -33,7 +33,9 @@ def statuspage_build(
     title: Annotated[
         str | None,
         typer.Option(
-            "--title", help="The page's title. Default: Service status.", show_default=False
+            "--title",
+            help="The page's title. Default: the plan's company name, then 'status'.",
+            show_default=False,
         ),
     ] = None,
     db: DbOpt = None,

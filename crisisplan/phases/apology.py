@@ -242,6 +242,7 @@ def _event(a: Apology, at: dt.datetime, who: str) -> NewEvent:
             "template": d.template,
             "purpose": "apology",
             "text": d.text,
+            **({"subject": d.subject} if d.subject else {}),
             "blocks": recorded_blocks(d.text, d.blocks),
             "compensation": a.compensation,
             "previous_incidents": a.previous_incidents,

@@ -50,8 +50,11 @@ class Customer:
         (the log keeps what was entered; the customer reads their name, not an ESC).
         A note without a time of its own was written `now`."""
         from crisisplan.inert_text import for_customer
+        from crisisplan.templating.variables import sentence
 
         clean = {k: for_customer(v) if isinstance(v, str) else v for k, v in self.record().items()}
+        # The note is joined into sentences: it gets its full stop.
+        clean["note"] = sentence(clean.get("note"))
         note_at = (self.note_at or now) if self.note else None
         return {**clean, "previous_incidents": previous_incidents, "note_at": note_at}
 

@@ -18,7 +18,7 @@ from crisisplan.phases.followups import HISTORY_DAYS
 from crisisplan.phases.record import event, record_all
 from crisisplan.store.base import Followup
 from crisisplan.templating.memo import Memo
-from crisisplan.templating.render import build_context, render
+from crisisplan.templating.render import build_context, render, render_subject, subject_reads
 from crisisplan.templating.variables import agent_variable
 
 if TYPE_CHECKING:
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from crisisplan.playbook.templates import Template
     from crisisplan.store import IncidentRow, NewEvent, Store, Transaction
 
+_VARYING = frozenset({"customer", "compensation"})  # all else is the same for every draft
 # Replies per transaction: over in well under a second, so no agent waits long, and few
 # enough waits for the disk (each transaction is synced) that they cost little.
 BATCH = 2000
@@ -43,6 +44,7 @@ class Draft:
     edited_from: str | None = None
     findings_before_edit: list[LintFinding] | None = None
     event_id: int | None = None
+    subject: str | None = None  # from the template's `subject:`; else send's fallback
 
     @property
     def has_errors(self) -> bool:
@@ -103,6 +105,10 @@ class Replier:
         self._severity = Severity.of(
             state.severity, list(state.plan.severities), incident["impact"]
         )
+        # A subject that reads nothing of the customer is the same for every draft: render
+        # it once (a subject that fails stops the command before anything is recorded).
+        self._subject_varies = bool(subject_reads(self._template) & _VARYING)
+        self._subject = None if self._subject_varies else render_subject(self._template, self._base)
 
     @property
     def template(self) -> str:
@@ -128,6 +134,7 @@ class Replier:
     ) -> Draft:
         """Render and lint one reply; nothing is recorded yet."""
         blocks: dict[str, str] = {}
+        subject = self._subject
         if text is None:
             context = dict(
                 self._base,
@@ -136,13 +143,18 @@ class Replier:
             )
             rendered = render(self._template, context, memo=self._memo)
             text, blocks = rendered.text, rendered.blocks
+            if self._subject_varies:
+                subject = render_subject(self._template, context)
         findings = lint(text, language=self.plan.playbook.language, severity=self._severity)
-        return Draft(customer, self.template, self.channel_id, text, findings, blocks)
+        return Draft(
+            customer, self.template, self.channel_id, text, findings, blocks, subject=subject
+        )
 
     def relint(self, draft: Draft, text: str) -> Draft:
         """The draft after a person edited it: their words, linted again."""
         edited = self.draft(draft.customer, text=text)
         edited.edited_from = draft.text
+        edited.subject = draft.subject
         edited.findings_before_edit = draft.findings
         return edited
 
@@ -208,6 +220,7 @@ class Replier:
             template=d.template,
             purpose=self._template.front.purpose,
             text=d.text,
+            subject=d.subject,
             blocks=recorded_blocks(d.text, d.blocks) or None,
             edited_from=d.edited_from,
             findings=brief_findings(d.findings),

@@ -122,8 +122,9 @@ def not_ready(e: Event) -> str:
 
 
 def subject_of(e: Event, row: IncidentRow) -> str:
-    given = e.payload.get("subject")
+    given = e.payload.get("subject")  # the template's own `subject:`, as drafted
     if isinstance(given, str) and given.strip():
-        return given
+        # The incident's id stays in every subject: replies thread, and agents can search it.
+        return given if row.id in given else f"{given} [{row.id}]"
     title = str(st.of(row).title or row.id)
     return _SUBJECTS.get(purpose_of(e) or "", "{title}").format(title=title) + f" [{row.id}]"

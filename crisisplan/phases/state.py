@@ -67,6 +67,7 @@ def plan_facts(playbook: Playbook) -> dict[str, Any]:
                 "description": sev.description,
                 "update_every_minutes": sev.update_every_minutes,
                 "first_response_minutes": sev.first_response_minutes,
+                "public": sev.public,
             }
             for sid, sev in playbook.severities.items()
         },
@@ -98,6 +99,7 @@ def plan_facts(playbook: Playbook) -> dict[str, Any]:
         "tiers": list(playbook.tiers),
         "status_channel": status_page[0] if status_page else None,
         "status_url": status_page[1].url if status_page else None,
+        "company": playbook.company.name,
     }
 
 

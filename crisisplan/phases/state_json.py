@@ -50,6 +50,7 @@ def plan_from_json(data: Mapping[str, Any]) -> PlanFacts:
         tiers=tuple(data.get("tiers") or ()),
         status_channel=data["status_channel"],
         status_url=data.get("status_url"),
+        company=data.get("company"),
     )
 
 
@@ -63,6 +64,7 @@ def plan_to_json(plan: PlanFacts) -> dict[str, Any]:
         "tiers": list(plan.tiers),
         "status_channel": plan.status_channel,
         "status_url": plan.status_url,
+        "company": plan.company,
     }
 
 

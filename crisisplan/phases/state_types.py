@@ -19,6 +19,7 @@ class SeverityFacts:
     description: str
     update_every_minutes: int | None
     first_response_minutes: int | None
+    public: str | None = None  # what the public may read; older logs have none
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ class PlanFacts:
     tiers: tuple[str, ...]
     status_channel: str | None
     status_url: str | None
+    company: str | None = None  # older logs have none
 
 
 @dataclass(frozen=True)

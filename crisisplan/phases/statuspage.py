@@ -146,12 +146,15 @@ def gather(
         tick(done, len(shown))
     tick(len(shown), len(shown))
     newest = max(rows, key=lambda r: r.number, default=None)
-    url = st.of(newest).plan.status_url if newest else None
+    plan = st.of(newest).plan if newest else None
+    url = plan.status_url if plan else None
+    # The page speaks for the company; "Service status" only when no plan names one.
+    default = f"{plan.company} status" if plan and plan.company else DEFAULT_TITLE
     # Most severe first, then the most recently updated.
     open_.sort(key=lambda i: (i.severity_rank, i.latest.at), reverse=True)
     resolved.sort(key=lambda i: i.resolved_at or i.latest.at, reverse=True)
     return Site(
-        title=" ".join((title or "").split()) or DEFAULT_TITLE,
+        title=" ".join((title or "").split()) or default,
         url=url,
         generated_at=now,
         window_days=window_days,
@@ -200,7 +203,9 @@ def _incident(
     severity = state.severity
     levels = list(plan.severities)
     facts = plan.severities.get(severity)
-    described = (facts.description if facts else "") or ""
+    # Only the words written for the public: the internal description may say what the
+    # team fears ("personal information may have been seen"), not what happened.
+    described = (facts.public if facts else "") or ""
     return PublicIncident(
         id=row.id,
         title=state.title,

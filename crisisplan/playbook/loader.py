@@ -249,7 +249,12 @@ def _load_template(file: Path, template_id: str, root: Path) -> Template:
     if front.id != template_id:
         message = f"the template id '{front.id}' does not match the file name {file.name}"
         raise _one(doc.locate(("id",)), message, f"Set `id: {template_id}` or rename the file.")
-    return Template(front=front, body="\n".join(lines[end + 1 :]), path=file, body_line=end + 2)
+    subject_at = None
+    if front.subject is not None:
+        at = doc.locate(("subject",))
+        subject_at = (at.line or 1, at.column or 1)
+    body = "\n".join(lines[end + 1 :])
+    return Template(front=front, body=body, path=file, body_line=end + 2, subject_at=subject_at)
 
 
 def _check_purposes(

@@ -30,6 +30,11 @@ RoleId = Annotated[
 ]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)]
 Minutes = Annotated[int, Field(gt=0, le=60 * 24 * 30)]
+# What the status page can show under an incident's severity: a sentence or two.
+PUBLIC_MAX = 200
+PublicText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=PUBLIC_MAX)
+]
 
 Purpose = Literal[
     "acknowledgement",
@@ -105,6 +110,8 @@ class DetectionSource(Frozen):
 
 class Severity(Frozen):
     description: Text
+    # The words the public may read (the status page, its feed); `description` is internal.
+    public: PublicText | None = None
     update_every_minutes: Minutes | None = None
     first_response_minutes: Minutes | None = None
 

@@ -71,7 +71,17 @@ def audit(
                 "are caught early.",
                 ("detection",),
             )
-    if playbook.status_page() is None:
+    if playbook.status_page() is not None:
+        for sid, severity in playbook.severities.items():
+            if severity.public is None:
+                add(
+                    "warning",
+                    "readiness.no-public-description",
+                    f"severity '{sid}' has no `public` description; the status page shows "
+                    "none rather than the internal one. Add a sentence the public may read.",
+                    ("severities", sid),
+                )
+    else:
         add(
             "warning",
             "readiness.no-status-page",

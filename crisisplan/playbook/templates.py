@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from crisisplan.playbook.model import Id, Purpose, Text
+
+# An email's subject line: itself a template, rendered onto one line.
+Subject = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 
 # Blocks each purpose must define (playbook-format.md).
 REQUIRED_BLOCKS: dict[str, tuple[str, ...]] = {
@@ -25,6 +29,7 @@ class FrontMatter(BaseModel):
     channels: list[Id] = Field(default_factory=list)
     sections: list[Id] = Field(default_factory=list)
     description: Text | None = None
+    subject: Subject | None = None
 
 
 class Template(BaseModel):
@@ -36,3 +41,5 @@ class Template(BaseModel):
     body: str
     path: Path
     body_line: int
+    # Where `subject:` is in the front matter, for its errors (line, column).
+    subject_at: tuple[int, int] | None = None

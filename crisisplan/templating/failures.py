@@ -22,7 +22,7 @@ from jinja2.utils import missing as _MISSING
 
 from crisisplan.errors import Location, TemplateError
 from crisisplan.templating.limits import LIMIT_HINT, Stop
-from crisisplan.templating.sandbox import environment
+from crisisplan.templating.sandbox import Absent, environment
 from crisisplan.templating.variables import kind_of
 
 if TYPE_CHECKING:
@@ -188,6 +188,8 @@ def _undefined(
     parent_node = getattr(node, "node", None)
     parent = (_path_of(parent_node) if parent_node is not None else None) or "the value"
     fallback = "Fix the name, or guard optional values with {% if ... %}."
+    if isinstance(undefined, Absent):  # an optional top-level value this draft lacks
+        return _absent(compiled, line, str(name))
     if obj is _MISSING:
         names = list(context)
         close = difflib.get_close_matches(str(name), names, n=1)
@@ -204,6 +206,17 @@ def _undefined(
         return message, f"Did you mean `{parent}.{close[0]}`?" if close else fallback, path
     message = f"`{path}` is undefined: `{parent}` is {kind_of(obj)}, which has no `{name}`."
     return message, fallback, path
+
+
+def _absent(compiled: Parsed, line: int | None, name: str) -> tuple[str, str, str | None]:
+    hint = f"Guard it: {{% if {name} %}}...{{% endif %}}."
+    for node in compiled.tree.find_all((nodes.Getattr, nodes.Getitem)):
+        assert isinstance(node, nodes.Getattr | nodes.Getitem)
+        inner = node.node
+        if node.lineno == line and isinstance(inner, nodes.Name) and inner.name == name:
+            path = _path_of(node) or name
+            return f"`{path}` is undefined because `{name}` is none here.", hint, path
+    return f"`{name}` is none here, so there is nothing to print.", hint, name
 
 
 def _resolve(path: str, context: Mapping[str, Any]) -> Any:

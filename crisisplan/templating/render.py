@@ -22,6 +22,7 @@ from jinja2 import Template as JinjaTemplate
 from jinja2 import nodes
 from jinja2.exceptions import TemplateSyntaxError
 
+from crisisplan.errors import Location
 from crisisplan.templating.failures import RenderError, render_error, syntax_error, where
 from crisisplan.templating.limits import (
     BUDGET,
@@ -37,7 +38,7 @@ from crisisplan.templating.limits import (
     collected,
 )
 from crisisplan.templating.memo import UNDER, BlockMemo, Memo, Under, capturing
-from crisisplan.templating.sandbox import environment
+from crisisplan.templating.sandbox import OPTIONAL_TOP, absent, environment
 from crisisplan.templating.variables import (
     ago,
     build_context,
@@ -66,7 +67,10 @@ __all__ = [
     "date",
     "plural",
     "render",
+    "render_subject",
     "sample_context",
+    "subject_reads",
+    "syntax_tree",
 ]
 
 
@@ -161,6 +165,11 @@ def _compiled(template: Template) -> _Compiled:
     return compiled
 
 
+def syntax_tree(template: Template) -> nodes.Template:
+    """The template body's syntax tree (for what it reads)."""
+    return _compiled(template).tree
+
+
 def block_lines(template: Template) -> dict[str, int]:
     """The template's blocks, in source order, with the file line each starts on."""
     blocks = _compiled(template).blocks
@@ -211,6 +220,60 @@ def render(
     return _tidied(compiled, *_run(template, compiled, variables, strict=strict, blocks=blocks))
 
 
+_SUBJECTS: dict[int, tuple[Template, Template]] = {}
+
+
+def _subject_template(template: Template) -> Template:
+    """The subject as a template of its own, on its line of the front matter."""
+    hit = _SUBJECTS.get(id(template))
+    if hit is not None and hit[0] is template:
+        return hit[1]
+    line = template.subject_at[0] if template.subject_at else 1
+    part = template.model_copy(update={"body": template.front.subject or "", "body_line": line})
+    if len(_SUBJECTS) > 512:
+        _SUBJECTS.clear()
+    _SUBJECTS[id(template)] = (template, part)
+    return part
+
+
+def subject_reads(template: Template) -> frozenset[str]:
+    """The variables a template's `subject:` reads (none without one)."""
+    if template.front.subject is None:
+        return frozenset()
+    from jinja2 import meta
+
+    return frozenset(meta.find_undeclared_variables(_compiled(_subject_template(template)).tree))
+
+
+def render_subject(
+    template: Template, context: Mapping[str, Any], *, strict: bool = False
+) -> str | None:
+    """The template's `subject:` rendered with the draft's context, as one line; None when
+    it has none, or (outside `strict`) when it renders empty."""
+    if template.front.subject is None:
+        return None
+    part = _subject_template(template)
+    offset = template.subject_at[1] - 1 if template.subject_at else 0
+    try:
+        compiled = _compiled(part)
+        text, _ = _run(part, compiled, dict(context), strict=strict, blocks=None)
+    except RenderError as exc:
+        at = exc.location
+        if at is not None and at.column is not None:  # a column in the subject, not the file
+            exc.location = type(at)(at.file, at.line, at.column + offset)
+        exc.message = f"the subject: {exc.message}"
+        raise
+    line = " ".join(text.split())
+    if not line and strict:
+        raise RenderError(
+            "the subject renders empty.",
+            code="template.empty",
+            hint="Make `subject:` say what the email is about whatever the values are.",
+            location=Location(template.path, part.body_line),
+        )
+    return line or None
+
+
 def _run(
     template: Template,
     compiled: _Compiled,
@@ -220,6 +283,11 @@ def _run(
     blocks: BlockMemo | None,
 ) -> tuple[str, dict[str, str]]:
     """The raw text of one render, and what each block wrote."""
+    if any(variables.get(name, 0) is None for name in OPTIONAL_TOP):
+        variables = dict(variables)
+        for name in OPTIONAL_TOP:
+            if name in variables and variables[name] is None:
+                variables[name] = absent(name)
     ctx = compiled.jinja.new_context(variables)
     under = Under(variables, blocks)
     token = BUDGET.set(Budget(strict=strict))

@@ -13,7 +13,7 @@ import functools
 from collections.abc import Callable, Iterable, Mapping, Sized
 from typing import Any
 
-from jinja2 import StrictUndefined, nodes
+from jinja2 import StrictUndefined, nodes, pass_context
 from jinja2.compiler import CodeGenerator, Frame
 from jinja2.filters import FILTERS, make_attrgetter
 from jinja2.runtime import Context
@@ -38,15 +38,48 @@ from crisisplan.templating.limits import (
 from crisisplan.templating.plain_output import printable
 from crisisplan.templating.variables import ago, clock, date, plural
 
+# Top-level mappings a draft may lack: no customer for a public update, no channel for the
+# brief. Absent, each is `Absent`, not none. (`compensation` is text or none, as documented.)
+OPTIONAL_TOP = ("customer", "channel")
 
-def _finalize(value: Any) -> Any:
-    """Under `strict`, printing a none value is an error ("Hi None," helps nobody); a
-    value with no words of its own (a list, a mapping, `self`) always is."""
+
+class Absent(StrictUndefined):
+    """An optional top-level value this draft lacks: false in `{% if customer %}` and not
+    `defined`, yet printing it or reading a field of it is the error it always was."""
+
+    __slots__ = ()
+
+    def __bool__(self) -> bool:  # type: ignore[override]
+        return False
+
+    # StrictUndefined makes equality an error; `customer == none` is a fair question.
+    def __eq__(self, other: object) -> bool:  # type: ignore[override]
+        return isinstance(other, Absent) or other is None
+
+    def __ne__(self, other: object) -> bool:  # type: ignore[override]
+        return not self.__eq__(other)
+
+    __hash__ = StrictUndefined.__hash__  # type: ignore[assignment]
+
+
+def absent(name: str) -> Absent:
+    """The stand-in for the optional top-level value `name` when a draft has none."""
+    return Absent(name=name)
+
+
+@pass_context
+def _finalize(context: Context, value: Any) -> Any:
+    """What `{{ value }}` prints. Date-times read as the reader's time, as `clock` writes
+    them ("14:30 UTC", a day too when it is not today), dates as `date` does. Under
+    `strict`, printing a none value is an error ("Hi None," helps nobody); a value with no
+    words of its own (a list, a mapping, `self`) always is."""
     if value is None:
         budget = BUDGET.get()
         if budget is not None and budget.strict:
             raise Stop("template.none", "", "")
         return value
+    if isinstance(value, dt.date):
+        return clock(context, value) if isinstance(value, dt.datetime) else date(value)
     return printable(value)
 
 

@@ -143,10 +143,34 @@ def date(value: Any) -> str:
 
 _INCIDENT = (  # as docs/templates.md lists them
     *("id", "title", "type", "type_description", "severity", "severity_description"),
-    *("status", "started_at", "summary", "cause", "impact", "eta", "next_update_at"),
-    "status_url",
+    *("severity_public", "status", "started_at", "summary", "cause", "impact", "eta"),
+    *("next_update_at", "status_url"),
     *("cause_known", "cause_confirmed", "workaround"),
 )
+# Values a template joins into sentences ("What went wrong: {{ incident.cause }} That was
+# ours"): each is given its full stop when it has no closing punctuation.
+_SENTENCES = ("summary", "cause", "impact", "workaround")
+_CLOSING = (".", "!", "?", "\u2026")
+_QUOTES = "\"')]}\u2019\u201d\u00bb"
+
+
+def sentence(value: Any) -> Any:
+    """Text that ends as a sentence does: `It failed` -> `It failed.`; `It failed.` as it is.
+
+    Closing punctuation inside a closing quote or bracket counts (`They said "wait."`).
+    Anything but non-empty text is returned as it is.
+    """
+    if not isinstance(value, str):
+        return value
+    text = value.rstrip()
+    if not text:
+        return value
+    bare = text.rstrip(_QUOTES)
+    if bare.endswith(_CLOSING) or text.endswith(_CLOSING):
+        return text
+    return text + "."
+
+
 _CUSTOMER = ("name", "email", "tier", "note", "note_at", "open_case", "previous_incidents")
 
 
@@ -188,6 +212,7 @@ def _channel(playbook: Playbook, channel_id: str) -> dict[str, Any]:
         "address": channel.address,
         "url": channel.url,
         "funnel_to": funnel,
+        "first_response_minutes": channel.first_response_minutes,
     }
 
 
@@ -227,6 +252,11 @@ def build_context(
     )
     if inc["severity_description"] is None and severity is not None:
         inc["severity_description"] = severity.description
+    if inc["severity_public"] is None and severity is not None:
+        inc["severity_public"] = severity.public
+    for key in _SENTENCES:
+        if key in inc:  # `workaround` is given by the facts of issue 17A
+            inc[key] = sentence(inc[key])
     if inc["status_url"] is None and (page := playbook.status_page()) is not None:
         inc["status_url"] = page[1].url
     person = None
@@ -234,6 +264,7 @@ def build_context(
         person = {key: _plain(customer.get(key)) for key in _CUSTOMER}
         person["open_case"] = bool(person["open_case"])
         person["previous_incidents"] = person["previous_incidents"] or 0
+        person["note"] = sentence(person["note"])
     company = playbook.company
     return {
         "incident": inc,
@@ -254,14 +285,11 @@ def build_context(
 _PERSONAL = ("acknowledgement", "first_response", "resolved", "apology")
 
 
-def sample_context(
-    playbook: Playbook,
-    *,
-    purpose: str,
-    channel_id: str | None = None,
-    now: dt.datetime | None = None,
+def sample_parts(
+    playbook: Playbook, *, purpose: str, now: dt.datetime | None = None
 ) -> dict[str, Any]:
-    """Realistic sample variables for a template of `purpose`, as `crisis check` renders it."""
+    """The raw sample values `sample_context` builds from: incident, customer, agent,
+    compensation and now, every optional value present."""
     now = _utc(now, "now") if now is not None else dt.datetime.now(dt.UTC).replace(microsecond=0)
     type_id, kind = next(iter(playbook.incident_types.items()))
     severity_id = kind.default_severity
@@ -282,12 +310,9 @@ def sample_context(
         "did not catch it.",
         "impact": "For 40 minutes, customers could not sign in or save their work. Changes "
         "made in that time may need to be made again.",
+        "workaround": "The mobile app still works, and changes made there are kept.",
         "eta": now + 120 * minutes,
         "next_update_at": now + cadence * minutes,
-        "cause_known": True,
-        "cause_confirmed": True,
-        "workaround": "Saving a copy of your work on your own computer keeps it safe until "
-        "we are back.",
     }
     customer = None
     if purpose in _PERSONAL:
@@ -302,15 +327,25 @@ def sample_context(
         }
     owner = playbook.owner or next(iter(playbook.roles), None)
     agent = {"name": playbook.roles[owner].name, "role": owner} if owner in playbook.roles else {}
-    return build_context(
-        playbook=playbook,
-        incident=incident,
-        customer=customer,
-        agent={"name": "Alex Morgan", "role": ""} | agent,
-        channel_id=channel_id,
-        compensation=_sample_offer(playbook, severity_id) if purpose == "apology" else None,
-        now=now,
-    )
+    return {
+        "incident": incident,
+        "customer": customer,
+        "agent": {"name": "Alex Morgan", "role": ""} | agent,
+        "compensation": _sample_offer(playbook, severity_id) if purpose == "apology" else None,
+        "now": now,
+    }
+
+
+def sample_context(
+    playbook: Playbook,
+    *,
+    purpose: str,
+    channel_id: str | None = None,
+    now: dt.datetime | None = None,
+) -> dict[str, Any]:
+    """Realistic sample variables for a template of `purpose`, as `crisis check` renders it."""
+    parts = sample_parts(playbook, purpose=purpose, now=now)
+    return build_context(playbook=playbook, channel_id=channel_id, **parts)
 
 
 def _sample_offer(playbook: Playbook, severity: str) -> str | None:
