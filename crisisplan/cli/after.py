@@ -44,6 +44,7 @@ def resolve(
 
     Example: crisis resolve --cause "A failed database failover" --impact "No sign-ins for 2 h"
     """
+    from crisisplan.cli.incidents import acting_on
     from crisisplan.phases.aftermath import check_open
     from crisisplan.phases.aftermath import resolve as record_resolution
     from crisisplan.phases.session import command_session
@@ -52,7 +53,7 @@ def resolve(
 
     with command_session(db=db, incident=incident, playbook=playbook, as_=as_, at=at) as s:
         _check_folder(output)
-        plan, row = s.plan, s.row
+        plan, row = s.plan, acting_on(s, "during")
         check_open(row)  # before asking anything
         ask = asker()
         cause = cause if cause is not None else ask.text("What caused it", flag="--cause")
@@ -86,6 +87,7 @@ def reopen(
 
     Example: crisis reopen --reason "Sign-ins failing again in eu-west"
     """
+    from crisisplan.cli.incidents import acting_on
     from crisisplan.clock import show
     from crisisplan.phases import state as st
     from crisisplan.phases.aftermath import check_resolved
@@ -94,7 +96,7 @@ def reopen(
     from crisisplan.terminal.prompts import asker
 
     with command_session(db=db, incident=incident, as_=as_, at=at) as s:
-        row = s.row
+        row = acting_on(s, "aftermath")
         check_resolved(row)
         if reason is None:
             reason = asker().text("Why is it not over", flag="--reason")
@@ -130,6 +132,7 @@ def apologize(
 
     Example: crisis apologize -o apologies/
     """
+    from crisisplan.cli.incidents import acting_on
     from crisisplan.phases.apology import apologize as draft_apologies
     from crisisplan.phases.session import command_session
     from crisisplan.views.aftermath import show_apologies
@@ -137,7 +140,14 @@ def apologize(
     with command_session(db=db, incident=incident, playbook=playbook, as_=as_, at=at) as s:
         _check_folder(output)
         result = draft_apologies(
-            s.plan, s.store, s.row, email=email, again=again, force=force, at=s.at, who=s.who
+            s.plan,
+            s.store,
+            acting_on(s, "aftermath"),
+            email=email,
+            again=again,
+            force=force,
+            at=s.at,
+            who=s.who,
         )
     show_apologies(result, output=output, as_json=as_json)
     raise typer.Exit(1 if result.not_ready else 0)

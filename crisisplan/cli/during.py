@@ -174,24 +174,26 @@ def update(
 
     Example: crisis update "We found the cause and are restoring service" --eta 15:30
     """
+    from crisisplan.cli.incidents import acting_on
     from crisisplan.clock import parse_at
     from crisisplan.phases.during import post_update
     from crisisplan.phases.session import command_session
     from crisisplan.views.status import show_update
 
     with command_session(db=db, incident=incident, playbook=playbook, as_=as_, at=at) as s:
+        row = acting_on(s, "during")
         eta_at = parse_at(eta, future=True, flag="--eta") if eta else None
         text, next_at = post_update(
             s.plan,
             s.store,
-            s.row,
+            row,
             message=message,
             channel=channel,
             eta=eta_at,
             at=s.at,
             who=s.who,
         )
-    show_update(text, incident_id=s.row.id, next_at=next_at)
+    show_update(text, incident_id=row.id, next_at=next_at)
 
 
 def severity(
@@ -206,14 +208,16 @@ def severity(
 
     Example: crisis severity critical --reason "Data loss confirmed"
     """
+    from crisisplan.cli.incidents import acting_on
     from crisisplan.clock import show
     from crisisplan.phases.during import change_severity
     from crisisplan.phases.session import command_session
 
     with command_session(db=db, incident=incident, as_=as_, at=at) as s:
-        due = change_severity(s.store, s.row, level=level, reason=reason, at=s.at, who=s.who)
+        row = acting_on(s, "during")
+        due = change_severity(s.store, row, level=level, reason=reason, at=s.at, who=s.who)
     tail = f" Next update due {show(due)}." if due else ""
-    typer.echo(f"{s.row.id} is now {level}.{tail}")
+    typer.echo(f"{row.id} is now {level}.{tail}")
 
 
 def escalate(
@@ -230,6 +234,7 @@ def escalate(
 
     Example: crisis escalate eng --how "Paged core-api"
     """
+    from crisisplan.cli.incidents import acting_on
     from crisisplan.clock import now, parse_at
     from crisisplan.phases import state as st
     from crisisplan.phases.during import escalate as record_escalation
@@ -238,7 +243,7 @@ def escalate(
 
     # --at matters only when recording, so it is read then, after the incident is found.
     with command_session(db=db, incident=incident, as_=as_) as s:
-        row = s.row
+        row = acting_on(s, "during")
         if contact is None:
             state = st.of(row)
             show_ladder(st.ladder_now(state, now()), st.parse(state.started_at))
@@ -258,12 +263,14 @@ def note(
 
     Example: crisis note "Engineering confirms the failover did not trigger"
     """
+    from crisisplan.cli.incidents import acting_on
     from crisisplan.phases.during import add_note
     from crisisplan.phases.session import command_session
 
     with command_session(db=db, incident=incident, as_=as_, at=at) as s:
-        event_id = add_note(s.store, s.row, text=message, at=s.at, who=s.who)
-    typer.echo(f"Noted on {s.row.id} (event {event_id}).")
+        row = acting_on(s, "during")
+        event_id = add_note(s.store, row, text=message, at=s.at, who=s.who)
+    typer.echo(f"Noted on {row.id} (event {event_id}).")
 
 
 def register(app: typer.Typer) -> None:

@@ -122,6 +122,7 @@ def send(
 
     Example: crisis send --yes --per-minute 120
     """
+    from crisisplan.cli.incidents import acting_on
     from crisisplan.clock import now
     from crisisplan.mail.smtp import settings_from_env
     from crisisplan.phases.send import Options, send_drafts
@@ -135,7 +136,7 @@ def send(
         try:
             report = send_drafts(
                 s.store,
-                s.row,
+                acting_on(s, "aftermath"),
                 plan.playbook,
                 settings=settings,
                 options=options,

@@ -34,13 +34,15 @@ def followup_add(
 
     Example: crisis followup add --customer "Ada Park" --email ada@example.com --open-case
     """
+    from crisisplan.cli.incidents import acting_on
     from crisisplan.phases import followups
     from crisisplan.phases.session import command_session
 
     with command_session(db=db, incident=incident, as_=as_, at=at) as s:
+        row = acting_on(s, "during")
         followups.add(
             s.store,
-            s.row,
+            row,
             name=customer,
             email=email,
             tier=tier,
@@ -49,7 +51,7 @@ def followup_add(
             at=s.at,
             who=s.who,
         )
-    typer.echo(f"Added {email} to the follow-up list of {s.row.id}.")
+    typer.echo(f"Added {email} to the follow-up list of {row.id}.")
 
 
 @followup_app.command("list")
