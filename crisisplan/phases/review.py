@@ -174,8 +174,10 @@ def figures(store: Store, row: IncidentRow, *, now: dt.datetime) -> Figures:
         promises=_promises(state, resolved, now),
         followups={
             "added": len(followups),
+            # Contacted once their notice or apology is sent, or marked done: as `status`
+            # and `followup list` count them.
             "contacted": sum(1 for f in followups if f.contacted_at or f.done_at),
-            "open": sum(1 for f in followups if f.done_at is None),
+            "open": sum(1 for f in followups if not (f.contacted_at or f.done_at)),
         },
         apologies={"drafted": len(apologies), "ready": sum(apologies.values())},
         replies=replies.counts(),
@@ -373,13 +375,23 @@ def record_review(
     text: str | None,
     at: dt.datetime,
     who: str,
+    replaces: int | None = None,
 ) -> int:
-    """Record the review and write its report in one go: both are there, or neither."""
+    """Record the review and write its report in one go: both are there, or neither.
+
+    `replaces` is the review recorded before, if any (see `review_again`).
+    """
     from crisisplan.files import write_atomic
     from crisisplan.inert_text import for_people
 
     with store.transaction() as tx:
-        check_resolved(tx.incident(row.id) or row)  # another lead may have reopened it
+        current = tx.incident(row.id) or row
+        check_resolved(current)  # another lead may have reopened it
+        if _reviews(current) != _reviews(row):  # or recorded a review meanwhile
+            raise UsageError(
+                f"{row.id} has a review recorded meanwhile by someone else.",
+                hint="Run `crisis review` again to see what yours would change.",
+            )
         (written,) = record_in(
             tx,
             row.id,
@@ -391,6 +403,7 @@ def record_review(
                     answers=answers.pairs(),
                     figures=figures.headline(),
                     report=str(report) if report else None,
+                    replaces=replaces,
                 )
             ],
         )
@@ -398,3 +411,7 @@ def record_review(
             # Last, just before the commit: a report that cannot be written records nothing.
             write_atomic(report, for_people(text), mode=0o600)  # it names customers
     return written.id
+
+
+def _reviews(row: IncidentRow) -> int:
+    return int(st.of(row).counts.get("review", 0))
