@@ -120,11 +120,13 @@ def timeline(
 
 
 def list_incidents(
-    open_only: Annotated[bool, typer.Option("--open", help="Only open incidents.")] = False,
+    open_only: Annotated[
+        bool, typer.Option("--open", help="Only those not yet reviewed: during or resolved.")
+    ] = False,
     as_json: JsonOpt = False,
     db: DbOpt = None,
 ) -> None:
-    """Incidents, open first.
+    """Incidents, open first, each with its phase: during, resolved or reviewed.
 
     Example: crisis list --open
     """

@@ -194,7 +194,7 @@ def find_incident(
             f"there is no open incident in {store.location}.",
             hint="Start one with `crisis start`, or name a closed one with --incident.",
         )
-    choices = [(r.id, f"{_title(r)} ({_phase_words(r)})") for r in fits]
+    choices = [(r.id, f"{_title(r)} ({_phase_words(r)})") for r in sorted(fits, key=_number)]
     if choose is not None:
         picked = choose("Which incident", choices, flag="--incident", default=None)
         return next(r for r in fits if r.id == picked)
@@ -219,6 +219,10 @@ def _phase_words(row: IncidentRow) -> str:
     return {"during": "during", "aftermath": "resolved", "closed": "reviewed"}.get(
         _phase(row), _phase(row)
     )
+
+
+def _number(row: IncidentRow) -> int:
+    return row.number
 
 
 def _resolved_at(row: IncidentRow) -> tuple[str, int]:

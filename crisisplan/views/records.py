@@ -205,13 +205,17 @@ def show_incidents(rows: list[IncidentRow], *, as_json: bool) -> None:
     if not rows:
         console.print(inert("No incidents recorded yet. Start one with `crisis start`."))
     for r in rows:
-        state = "open" if r.is_open else "closed"
+        # The phase, in the words of the commands: a resolved incident is not "open".
+        phase = PHASE_WORDS.get(states[r.id].phase, states[r.id].phase)
         console.print(
             inert(
-                f"{r.id:<8} {state:<6} {states[r.id].phase:<9} "
+                f"{r.id:<8} {phase:<9} "
                 f"{states[r.id].severity:<9} {show(r.opened_at)}  {states[r.id].title}"
             )
         )
+
+
+PHASE_WORDS = {"during": "during", "aftermath": "resolved", "closed": "reviewed"}
 
 
 _MD = str.maketrans({c: f"\\{c}" for c in "\\`*_[]<>|"})

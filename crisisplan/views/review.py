@@ -344,8 +344,8 @@ def show_done(
         wrote = f"Wrote {report} (the questions left open); nothing" if report else "Nothing"
         out().print(
             inert(
-                f"{wrote} recorded. To record the review of {incident_id} (it closes the "
-                "incident), answer the questions on a terminal or pass --answers FILE."
+                f"{wrote} recorded. To record the review of {incident_id}, answer the "
+                "questions on a terminal or pass --answers FILE; recording closes it."
             )
         )
         return
