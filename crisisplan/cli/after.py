@@ -38,7 +38,9 @@ def resolve(
     playbook: PlaybookOpt = None,
     db: DbOpt = None,
 ) -> None:
-    """Mark the incident resolved: cause, impact, a notice per follow-up, a final update.
+    """Mark the incident resolved, with its cause and impact.
+
+    It drafts a notice per follow-up and posts a final public update.
 
     On a terminal it asks for what is missing; without one, --cause and --impact are needed.
 
@@ -83,7 +85,9 @@ def reopen(
     incident: IncidentOpt = None,
     db: DbOpt = None,
 ) -> None:
-    """Reopen a resolved incident: back to the during phase, and the update clock.
+    """Reopen a resolved incident: back to the during phase.
+
+    The update clock runs again.
 
     Example: crisis reopen --reason "Sign-ins failing again in eu-west"
     """
@@ -125,7 +129,9 @@ def apologize(
     playbook: PlaybookOpt = None,
     db: DbOpt = None,
 ) -> None:
-    """Draft an apology per follow-up with the plan's compensation; check each one.
+    """Draft and check an apology for each follow-up.
+
+    Each offers the compensation the plan gives that customer.
 
     A draft must state the cause and the impact, offer a remedy, invite a reply and pass
     the language rules; one that does not is recorded as not ready (exit 1).

@@ -33,7 +33,9 @@ def start(
     playbook: PlaybookOpt = None,
     db: DbOpt = None,
 ) -> None:
-    """Declare an incident: type, severity, title, what we know; then who to call and drafts.
+    """Declare an incident; then who to call, and the first drafts.
+
+    It takes the type, severity, title and what we know.
 
     On a terminal it asks; without one every answer comes from the flags.
 
@@ -132,7 +134,9 @@ def status(
     incident: IncidentOpt = None,
     db: DbOpt = None,
 ) -> None:
-    """The state of play: severity, age, next update due, promises, follow-ups, what now.
+    """The state of play, and what to do next.
+
+    Severity, age, next update due, promises and follow-ups.
 
     Example: crisis status --check || notify-send "crisis update overdue"
     """
@@ -170,7 +174,9 @@ def update(
     playbook: PlaybookOpt = None,
     db: DbOpt = None,
 ) -> None:
-    """Post a public update through the status_update template; the update clock restarts.
+    """Post a public update; the update clock restarts.
+
+    The words go through the status_update template.
 
     Example: crisis update "We found the cause and are restoring service" --eta 15:30
     """
@@ -225,12 +231,13 @@ def escalate(
         str | None, typer.Argument(help="Ladder step id or role contacted. Omit to see the ladder.")
     ] = None,
     how: Annotated[str | None, typer.Option("--how", help="How they were reached.")] = None,
+    as_json: JsonOpt = False,
     at: AtOpt = None,
     as_: AsOpt = None,
     incident: IncidentOpt = None,
     db: DbOpt = None,
 ) -> None:
-    """Show the escalation ladder for this incident, or record who was contacted.
+    """Show the escalation ladder, or record who was contacted.
 
     Example: crisis escalate eng --how "Paged core-api"
     """
@@ -239,6 +246,7 @@ def escalate(
     from crisisplan.phases import state as st
     from crisisplan.phases.during import escalate as record_escalation
     from crisisplan.phases.session import command_session
+    from crisisplan.views.json_out import print_json
     from crisisplan.views.records import show_ladder
 
     # --at matters only when recording, so it is read then, after the incident is found.
@@ -246,9 +254,16 @@ def escalate(
         row = acting_on(s, "during")
         if contact is None:
             state = st.of(row)
-            show_ladder(st.ladder_now(state, now()), st.parse(state.started_at))
+            steps = st.ladder_now(state, now())
+            if as_json:
+                print_json({"incident": row.id, "ladder": steps})
+            else:
+                show_ladder(steps, st.parse(state.started_at))
             return
         step = record_escalation(s.store, row, contact=contact, how=how, at=parse_at(at), who=s.who)
+    if as_json:
+        print_json({"incident": row.id, "recorded": step})
+        return
     typer.echo(f"Recorded: {step['name']} ({step['who']}) contacted for {row.id}.")
 
 

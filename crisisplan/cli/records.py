@@ -61,7 +61,9 @@ def followup_list(
     incident: IncidentOpt = None,
     db: DbOpt = None,
 ) -> None:
-    """The follow-up list in priority order: open case, then tier, then time added.
+    """The follow-up list, in the order to reach them.
+
+    Open case first, then tier, then time added.
 
     Example: crisis followup list --json
     """
@@ -104,6 +106,7 @@ def timeline(
     fmt: Annotated[
         TimelineFormat, typer.Option("--format", "-f", help="text, md or json.")
     ] = TimelineFormat.text,
+    as_json: Annotated[bool, typer.Option("--json", help="The same as --format json.")] = False,
     incident: IncidentOpt = None,
     db: DbOpt = None,
 ) -> None:
@@ -116,7 +119,7 @@ def timeline(
 
     with command_session(db=db, incident=incident) as s:
         # Shown while the log is open: the events are read as they are written out.
-        show_timeline(s.row, s.store.events(s.row.id), fmt.value)
+        show_timeline(s.row, s.store.events(s.row.id), "json" if as_json else fmt.value)
 
 
 def list_incidents(
@@ -126,7 +129,9 @@ def list_incidents(
     as_json: JsonOpt = False,
     db: DbOpt = None,
 ) -> None:
-    """Incidents, open first, each with its phase: during, resolved or reviewed.
+    """Incidents, open first, each with its phase.
+
+    The phase is during, resolved (not yet reviewed) or reviewed.
 
     Example: crisis list --open
     """

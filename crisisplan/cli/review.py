@@ -42,7 +42,7 @@ def review(
     playbook: PlaybookOpt = None,
     db: DbOpt = None,
 ) -> None:
-    """The post-incident review: figures from the log, the plan's questions, a report.
+    """The post-incident review: figures, questions, a report.
 
     On a terminal (without --json) it shows the figures, then asks each question, and
     records the review: that closes the incident. With --answers it records without
