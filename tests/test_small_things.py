@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from tests.helpers import crisis, ok
+import os
+import re
+
+import pexpect
+
+from tests.helpers import crisis, ok, start_outage
+from tests.test_start_pty import crisis_command
 
 
 def test_init_in_the_current_folder_says_no_cd() -> None:
@@ -19,3 +25,47 @@ def test_plan_and_check_take_the_playbook_either_way() -> None:
     both = crisis("check", "playbooks/example.yaml", "-p", "other.yaml")
     assert both.exit_code == 2
     assert "two playbooks given" in both.stderr and "Traceback" not in both.stderr
+
+
+def narrow_terminal(*args: str) -> str:
+    """What `crisis ARGS` prints on a 60-column terminal."""
+    command, *rest = crisis_command()
+    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "60", "CI": "", "CRISIS_AGENT": "dana"}
+    child = pexpect.spawn(
+        command, [*rest, *args], env=env, encoding="utf-8", timeout=20, dimensions=(50, 60)
+    )
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, child.before
+    return str(child.before).replace("\r\n", "\n")
+
+
+def test_status_shows_the_words_posted_wrapped_under_the_margin() -> None:
+    ok("init", ".")
+    start_outage("--no")
+    ok("update", "We found the cause: a failed database failover on the primary")
+    shown = narrow_terminal("status")
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", shown)  # bold stays on with NO_COLOR
+    block = plain.split("Last public update:", 1)[1].splitlines()[1:]
+    margin = [line for line in block if line.startswith("  │")]
+    assert len(margin) > 3, shown
+    said = " ".join(" ".join(line.removeprefix("  │") for line in margin).split())
+    assert "What we know: We found the cause: a failed database failover" in said
+    assert all(len(line) <= 60 for line in margin)
+    # The first line after the block is a label again: nothing wrapped to column 0.
+    after = block[len(margin)]
+    assert after.startswith(("Promises", "Follow-ups")), shown
+
+
+def test_promises_and_the_ladder_are_in_order_and_say_what_they_are() -> None:
+    ok("init", ".")
+    start_outage("--no", "--at", "-30m")
+    ok("update", "Later news", "--eta", "+90m")
+    ok("update", "News", "--at", "-10m")
+    shown = ok("status").stdout
+    assert "Promises due (an update by): " in shown
+    ladder = ok("escalate").stdout
+    assert ".." not in ladder
+    assert "Go to the next step. When:" in ladder
+    started = start_outage("--no", title="Another")
+    assert "Who to bring in  when, from the start" in started.stdout

@@ -174,10 +174,10 @@ def figures(store: Store, row: IncidentRow, *, now: dt.datetime) -> Figures:
         promises=_promises(state, resolved, now),
         followups={
             "added": len(followups),
-            # Contacted once their notice or apology is sent, or marked done: as `status`
-            # and `followup list` count them.
+            # Contacted once their notice or apology is sent (or marked done); open until
+            # marked done: as `status` and `followup list` count them.
             "contacted": sum(1 for f in followups if f.contacted_at or f.done_at),
-            "open": sum(1 for f in followups if not (f.contacted_at or f.done_at)),
+            "open": sum(1 for f in followups if f.done_at is None),
         },
         apologies={"drafted": len(apologies), "ready": sum(apologies.values())},
         replies=replies.counts(),

@@ -22,16 +22,22 @@ def show_ladder(steps: list[dict[str, Any]], started: dt.datetime) -> None:
     console = out()
     if not steps:
         console.print(inert("No escalation step covers this incident's type and severity."))
-    for step in steps:
+    for step in sorted(steps, key=lambda step: str(step["due_at"])):
         due = st.parse(step["due_at"])
         mark = "contacted" if step["contacted"] else ("DUE" if step["due"] else "later")
         after = human_minutes((due - started).total_seconds() / 60)
         console.print(
             inert(
                 f"[{mark}] {step['id']}: {step['name']} ({step['who']}) at +{after} — "
-                f"{step['how']}. When: {step['when']}"
+                f"{_sentence(step['how'])} When: {step['when']}"
             )
         )
+
+
+def _sentence(text: str) -> str:
+    """Text that ends as a sentence, with one full stop: the plan's own, or ours."""
+    text = str(text).rstrip()
+    return text if text.endswith((".", "!", "?")) else f"{text}."
 
 
 def _summary(event: Event, *, brief: bool = False) -> str:
