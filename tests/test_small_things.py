@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 import re
+from pathlib import Path
 
 import pexpect
 
-from tests.helpers import crisis, ok, start_outage
+from tests.helpers import crisis, events, ok, start_outage
 from tests.test_start_pty import crisis_command
 
 
@@ -69,3 +70,41 @@ def test_promises_and_the_ladder_are_in_order_and_say_what_they_are() -> None:
     assert "Go to the next step. When:" in ladder
     started = start_outage("--no", title="Another")
     assert "Who to bring in  when, from the start" in started.stdout
+
+
+def test_an_eta_that_cannot_be_read_suggests_times_ahead() -> None:
+    ok("init", ".")
+    start_outage("--no")
+    result = crisis("update", "Fix under way", "--eta", "soonish")
+    assert result.exit_code == 2
+    assert "--eta 'soonish' is not a time I can read" in result.stderr
+    assert "+45m (45 minutes from now)" in result.stderr and "ago" not in result.stderr
+    assert events("public_update") == []  # started with --no: nothing posted, then or now
+
+
+def test_an_unknown_incident_type_gets_a_did_you_mean() -> None:
+    ok("init", ".")
+    result = crisis(
+        *("start", "--type", "outgae", "--severity", "major"),
+        *("--title", "Logins failing", "--summary", "Sign-ins time out", "--no"),
+    )
+    assert result.exit_code == 2
+    assert "--type 'outgae' is not an incident type in this plan; did you mean 'outage'?" in (
+        result.stderr
+    )
+    assert not Path(".crisis/crisis.db").exists() or events("incident_started") == []
+
+
+def test_a_jinja_syntax_error_has_a_line_and_a_column() -> None:
+    ok("init", ".")
+    template = Path("response_library/update.md.j2")
+    lines = template.read_text(encoding="utf-8").split("\n")
+    lines.append("{% for x in [1] %}{{ x }}{% endfro %}")
+    template.write_text("\n".join(lines), encoding="utf-8")
+    result = crisis("check")
+    assert result.exit_code == 2
+    column = len("{% for x in [1] %}{{ x }}{% ") + 1
+    assert f"response_library/update.md.j2:{len(lines)}:{column}: " in result.stdout + (
+        result.stderr
+    )
+    assert "unknown tag 'endfro'" in result.stdout + result.stderr
