@@ -83,7 +83,7 @@ def _run(
     """
     from crisisplan.cli.incidents import acting_on
     from crisisplan.phases import review as core
-    from crisisplan.phases import review_again as again
+    from crisisplan.phases import review_record as recording
     from crisisplan.phases.answers import read_answers, unanswered
     from crisisplan.phases.session import command_session
     from crisisplan.terminal.prompts import Terminal, asker
@@ -96,27 +96,27 @@ def _run(
         given = read_answers(answers_file, questions) if answers_file else None
         row = acting_on(s, "review")
         figures = core.figures(s.store, row, now=when)
-        before = again.previous(s.store, row)
+        before = recording.previous(s.store, row)
         if not as_json:
             view.show_summary(figures)
         if given is None and not as_json and isinstance(asker(), Terminal):
             if before is not None and not replace:  # before asking anything
-                raise again.refuse(before, row, again.changes(before, figures, None))
+                raise recording.refuse(before, row, recording.changes(before, figures, None))
             given = _ask(questions)
-        recording = given is not None
+        to_record = given is not None
         if given is None:
             given = unanswered(questions)
         elif before is not None and not replace:
-            raise again.refuse(before, row, again.changes(before, figures, given))
+            raise recording.refuse(before, row, recording.changes(before, figures, given))
         default = Path("reviews") / f"{row.id}.md"
-        report = output or (default if recording and not as_json else None)
+        report = output or (default if to_record and not as_json else None)
         text = None
         if report is not None:
             events = s.store.events(row.id)
             text = "".join(view.report_md(row, figures, given, events, at=when, who=who))
         event_id = None
-        if recording:
-            event_id = core.record_review(
+        if to_record:
+            event_id = recording.record_review(
                 s.store,
                 row,
                 answers=given,

@@ -7,14 +7,11 @@ import hashlib
 import heapq
 from collections import Counter
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from crisisplan.clock import to_text
 from crisisplan.errors import UsageError
 from crisisplan.phases import state as st
-from crisisplan.phases.answers import Answers
-from crisisplan.phases.record import event, record_in
 
 if TYPE_CHECKING:
     from crisisplan.store import Event, IncidentRow, Store
@@ -363,55 +360,3 @@ def _changed(before: str, after: str) -> float:
 
     matcher = difflib.SequenceMatcher(None, before.split(), after.split(), autojunk=False)
     return 1 - matcher.ratio()
-
-
-def record_review(
-    store: Store,
-    row: IncidentRow,
-    *,
-    answers: Answers,
-    figures: Figures,
-    report: Path | None,
-    text: str | None,
-    at: dt.datetime,
-    who: str,
-    replaces: int | None = None,
-) -> int:
-    """Record the review and write its report in one go: both are there, or neither.
-
-    `replaces` is the review recorded before, if any (see `review_again`).
-    """
-    from crisisplan.files import write_atomic
-    from crisisplan.inert_text import for_people
-
-    with store.transaction() as tx:
-        current = tx.incident(row.id) or row
-        check_resolved(current)  # another lead may have reopened it
-        if _reviews(current) != _reviews(row):  # or recorded a review meanwhile
-            raise UsageError(
-                f"{row.id} has a review recorded meanwhile by someone else.",
-                hint="Run `crisis review` again to see what yours would change.",
-            )
-        (written,) = record_in(
-            tx,
-            row.id,
-            [
-                event(
-                    "review",
-                    at,
-                    who,
-                    answers=answers.pairs(),
-                    figures=figures.headline(),
-                    report=str(report) if report else None,
-                    replaces=replaces,
-                )
-            ],
-        )
-        if report is not None and text is not None:
-            # Last, just before the commit: a report that cannot be written records nothing.
-            write_atomic(report, for_people(text), mode=0o600)  # it names customers
-    return written.id
-
-
-def _reviews(row: IncidentRow) -> int:
-    return int(st.of(row).counts.get("review", 0))

@@ -1,15 +1,20 @@
-"""A review recorded a second time: what it changes, and the explicit --replace it needs.
+"""Recording a review: explicit, once, and a second time only with --replace.
 
-The log is append-only, so a replacement is a new `review` event naming the one it
-replaces; the incident's reports and figures read the latest.
+`crisis review` without answers is a read; this is the write. The log is append-only, so
+a replacement is a new `review` event naming the one it replaces.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from crisisplan.clock import to_text
 from crisisplan.errors import UsageError
+from crisisplan.phases import state as st
+from crisisplan.phases.record import event, record_in
+from crisisplan.phases.review import check_resolved
 
 if TYPE_CHECKING:
     from crisisplan.phases.answers import Answers
@@ -68,3 +73,55 @@ def _flat(figures: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 
 def _shown(value: Any) -> str:
     return "none" if value is None else str(value)
+
+
+def record_review(
+    store: Store,
+    row: IncidentRow,
+    *,
+    answers: Answers,
+    figures: Figures,
+    report: Path | None,
+    text: str | None,
+    at: dt.datetime,
+    who: str,
+    replaces: int | None = None,
+) -> int:
+    """Record the review and write its report in one go: both are there, or neither.
+
+    `replaces` is the review recorded before, if any (see `previous`).
+    """
+    from crisisplan.files import write_atomic
+    from crisisplan.inert_text import for_people
+
+    with store.transaction() as tx:
+        current = tx.incident(row.id) or row
+        check_resolved(current)  # another lead may have reopened it
+        if _reviews(current) != _reviews(row):  # or recorded a review meanwhile
+            raise UsageError(
+                f"{row.id} has a review recorded meanwhile by someone else.",
+                hint="Run `crisis review` again to see what yours would change.",
+            )
+        (written,) = record_in(
+            tx,
+            row.id,
+            [
+                event(
+                    "review",
+                    at,
+                    who,
+                    answers=answers.pairs(),
+                    figures=figures.headline(),
+                    report=str(report) if report else None,
+                    replaces=replaces,
+                )
+            ],
+        )
+        if report is not None and text is not None:
+            # Last, just before the commit: a report that cannot be written records nothing.
+            write_atomic(report, for_people(text), mode=0o600)  # it names customers
+    return written.id
+
+
+def _reviews(row: IncidentRow) -> int:
+    return int(st.of(row).counts.get("review", 0))
