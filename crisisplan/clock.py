@@ -37,13 +37,13 @@ def parse_at(
     when: dt.datetime | None = None
     if m := _RELATIVE.match(text):
         if m.group(2) is None and m.group(3) is None:
-            raise _bad(value, flag)
+            raise _bad(value, flag, future=future)
         delta = dt.timedelta(hours=int(m.group(2) or 0), minutes=int(m.group(3) or 0))
         when = current - delta if m.group(1) == "-" else current + delta
     elif m := _CLOCK.match(text):
         hour, minute = int(m.group(1)), int(m.group(2))
         if hour > 23 or minute > 59:
-            raise _bad(value, flag)
+            raise _bad(value, flag, future=future)
         local_now = current.astimezone()
         when = local_now.replace(hour=hour, minute=minute, second=0, microsecond=0)
         if future and when < current:
@@ -54,7 +54,7 @@ def parse_at(
         try:
             parsed = dt.datetime.fromisoformat(text.replace("z", "Z"))
         except ValueError:
-            raise _bad(value, flag) from None
+            raise _bad(value, flag, future=future) from None
         when = parsed if parsed.tzinfo else parsed.astimezone()
     when = when.astimezone(UTC)
     if future and when < current:
@@ -94,8 +94,11 @@ def human_minutes(minutes: float) -> str:
     return f"{mins} min"
 
 
-def _bad(value: str, flag: str) -> UsageError:
-    return UsageError(
-        f"{flag} {value!r} is not a time I can read.",
-        hint="Use 14:02, 2026-11-23T14:02Z, or -15m (15 minutes ago).",
+def _bad(value: str, flag: str, *, future: bool = False) -> UsageError:
+    # The examples point the way the flag looks: an ETA ahead, a backfill behind.
+    examples = (
+        "15:30, 2026-11-23T15:30Z, or +45m (45 minutes from now)"
+        if future
+        else "14:02, 2026-11-23T14:02Z, or -15m (15 minutes ago)"
     )
+    return UsageError(f"{flag} {value!r} is not a time I can read.", hint=f"Use {examples}.")

@@ -421,7 +421,8 @@ def test_a_template_with_a_syntax_error_is_named_with_its_line(team: Path) -> No
     assert result.stderr == ""
     no_traceback(result.stdout)
     [found] = template_findings(result.stdout)
-    assert found.startswith(f"{UPDATE}:{line}: error: the template has a syntax error: ")
+    column = len(UPDATE.read_text(encoding="utf-8").split("\n")[line - 1].split("iff")[0]) + 1
+    assert found.startswith(f"{UPDATE}:{line}:{column}: error: the template has a syntax error: ")
     assert "unknown tag 'iff'" in found
     assert result.stdout.splitlines()[-1] == (
         "Not ready: playbooks/example.yaml has 1 error, 0 warnings."

@@ -89,4 +89,16 @@ def test_readme_opens_with_the_two_commands_a_newcomer_runs() -> None:
         differ = compared.left_only + compared.right_only + compared.diff_files
         assert not differ, f"{part}/ differs from the bundled example: {differ}"
 
-    assert tests.strip() == 'pip install -e ".[test]" && pytest'
+    # One command that installs what the tests need (extras, Chromium, openssl) and runs
+    # them all; CI runs the very same command, so a fresh machine is what CI proves.
+    assert tests.strip() == "./scripts/test"
+    script = ROOT / "scripts" / "test"
+    assert script.stat().st_mode & 0o111, "scripts/test must be executable"
+    body = script.read_text(encoding="utf-8")
+    assert 'pip install -q -e ".[test]"' in body
+    assert "chromium" in body and "openssl" in body
+    assert 'pytest "$@"' in body
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    ci_steps = [line.strip() for line in ci.splitlines() if not line.lstrip().startswith("#")]
+    assert "./scripts/test" in ci_steps, ".ci/run should run the README's test command"
+    assert "pytest" not in " ".join(s for s in ci_steps if s != "./scripts/test")

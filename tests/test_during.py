@@ -311,7 +311,8 @@ def test_a_backfilled_update_does_not_move_the_clock_backwards() -> None:
     ok("update", "Latest news", "--at", "-5m")
     ok("update", "Older news, recorded late", "--at", "-25m")
     status = status_json()
-    assert status["last_public_update"]["text"] == "Latest news"  # type: ignore[index]
+    posted_text = str(status["last_public_update"]["text"])  # type: ignore[index]
+    assert "Latest news" in posted_text and "Older news" not in posted_text
     posted = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
     due = dt.datetime.fromisoformat(str(status["next_update_due"]).replace("Z", "+00:00"))
     assert abs((due - posted).total_seconds() - 3600) < 90

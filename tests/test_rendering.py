@@ -449,8 +449,9 @@ def test_a_field_of_a_missing_channel_says_to_guard_it() -> None:
 @pytest.mark.parametrize(
     ("body", "where", "message"),
     [
-        ("Hi\n{% if x %}\nno end", "library/reply.md.j2:6", "the template has a syntax error:"),
-        ("{% for %}", "library/reply.md.j2:5", "the template has a syntax error:"),
+        # Jinja gives the line; the column is where the template ended, or the tag read.
+        ("Hi\n{% if x %}\nno end", "library/reply.md.j2:6:9", "the template has a syntax error:"),
+        ("{% for %}", "library/reply.md.j2:5:1", "the template has a syntax error:"),
         ("a\n{{ x | clok }}", "library/reply.md.j2:6:8", "the template uses a filter `clok`"),
     ],
 )
@@ -588,7 +589,7 @@ def test_the_check_reports_a_syntax_error_and_stops_there() -> None:
     findings = check_template(template("{% block acknowledge %}oops"), PLAYBOOK)
 
     assert [(f.level, f.code, str(f.location)) for f in findings] == [
-        ("error", "template.syntax", "library/reply.md.j2:5")
+        ("error", "template.syntax", "library/reply.md.j2:5:22")  # where the template ends
     ]
 
 

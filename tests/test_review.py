@@ -225,23 +225,27 @@ def test_ctrl_d_part_way_through_the_questions_records_no_review() -> None:
     )
     assert events("review") == [] and not Path("reviews/INC-1.md").exists()
     # Still resolved, not closed: the review can be taken again.
-    review_json()
+    Path("answers.yaml").write_text("- Yes\n", encoding="utf-8")
+    review_json("--answers", "answers.yaml")
     assert len(events("review")) == 1
 
 
-def test_without_a_terminal_or_answers_the_questions_stay_open_and_the_report_says_so() -> None:
+def test_without_a_terminal_or_answers_the_figures_are_a_read_that_records_nothing() -> None:
     declare()
     resolve(20)
     result = ok("review")
-    assert "warning: Nobody answered these questions" in result.stderr
-    assert "Wrote reviews/INC-1.md" in result.stdout
     assert "Time to the first public update" in result.stdout
-    report = Path("reviews/INC-1.md").read_text(encoding="utf-8")
+    assert "Nothing recorded. To record the review of INC-1" in result.stdout
+    assert "--answers FILE" in result.stdout
+    assert events("review") == [] and not Path("reviews").exists()
+    # Asked for, the report is written with the questions open; still nothing recorded.
+    result = ok("review", "-o", "draft.md")
+    assert "Wrote draft.md (the questions left open); nothing recorded." in result.stdout
+    report = Path("draft.md").read_text(encoding="utf-8")
     assert "> Nobody answered these questions" in report
     assert report.count("*Not answered.*") == 7
-    (recorded,) = events("review")
-    answers = recorded["payload"]["answers"]
-    assert len(answers) == 7 and all(a["answer"] is None for a in answers)
+    assert events("review") == []
+    assert json.loads(ok("list", "--json").stdout)[0]["open"] is True
 
 
 def test_the_chart_marks_where_each_update_fell_due_and_how_late_it_was() -> None:
@@ -277,17 +281,21 @@ def test_each_silence_is_judged_by_the_severity_in_force_when_it_began() -> None
     assert timeline[-1]["ends"] == "resolved"
 
 
-def test_json_writes_no_report_unless_asked_and_the_review_closes_the_incident() -> None:
+def test_json_writes_no_report_unless_asked_and_recording_closes_the_incident() -> None:
     declare()
     resolve(20)
     document = review_json()
     assert document["report"] is None and not Path("reviews").exists()
     assert document["answered_from"] == "none"
+    assert document["recorded"] is False and document["event_id"] is None
+    assert json.loads(ok("list", "--json").stdout)[0]["open"] is True
+    Path("answers.yaml").write_text("- Yes\n", encoding="utf-8")
+    document = review_json("--answers", "answers.yaml")
+    assert document["recorded"] is True and document["report"] is None
     assert json.loads(ok("list", "--json").stdout)[0]["open"] is False
-    again = crisis("review")
-    assert again.exit_code == 2 and "--incident" in again.stderr
-    ok("review", "--incident", "INC-1", "-o", "again.md")
-    assert Path("again.md").exists() and len(events("review")) == 2
+    # Re-run on the closed incident: found without --incident, and a read again.
+    ok("review", "-o", "again.md")
+    assert Path("again.md").exists() and len(events("review")) == 1
 
 
 def test_an_incident_still_under_way_is_not_reviewed() -> None:
@@ -368,7 +376,7 @@ def test_customer_words_in_the_report_and_summary_stay_inert() -> None:
         *("--again", "--at", at(10)),
     )
     resolve(20)
-    result = ok("review")
+    result = ok("review", "-o", "reviews/INC-1.md")
     report = Path("reviews/INC-1.md").read_text(encoding="utf-8")
     for text in (report, result.stdout):
         assert "\x1b" not in text and "\u202e" not in text

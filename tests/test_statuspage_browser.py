@@ -70,7 +70,7 @@ def browser() -> Iterator[Browser]:
     if not CHROMIUM.exists():
         pytest.fail(
             f"{CHROMIUM} is missing; the status page tests need a real browser: "
-            "apt-get install -y chromium (as .ci/run does).",
+            "run ./scripts/test, which installs it (apt-get install -y chromium).",
             pytrace=False,
         )
     with sync_playwright() as playwright:

@@ -38,12 +38,15 @@ def resolve(
     playbook: PlaybookOpt = None,
     db: DbOpt = None,
 ) -> None:
-    """Mark the incident resolved: cause, impact, a notice per follow-up, a final update.
+    """Mark the incident resolved, with its cause and impact.
+
+    It drafts a notice per follow-up and posts a final public update.
 
     On a terminal it asks for what is missing; without one, --cause and --impact are needed.
 
     Example: crisis resolve --cause "A failed database failover" --impact "No sign-ins for 2 h"
     """
+    from crisisplan.cli.incidents import acting_on
     from crisisplan.phases.aftermath import check_open
     from crisisplan.phases.aftermath import resolve as record_resolution
     from crisisplan.phases.session import command_session
@@ -60,7 +63,7 @@ def resolve(
         choose=person_chooser(),
     ) as s:
         _check_folder(output)
-        plan, row = s.plan, s.row
+        plan, row = s.plan, acting_on(s, "during")
         check_open(row)  # before asking anything
         who = s.who  # who signs the notices: known (or asked) before the facts are
         ask = asker()
@@ -91,10 +94,13 @@ def reopen(
     incident: IncidentOpt = None,
     db: DbOpt = None,
 ) -> None:
-    """Reopen a resolved incident: back to the during phase, and the update clock.
+    """Reopen a resolved incident: back to the during phase.
+
+    The update clock runs again.
 
     Example: crisis reopen --reason "Sign-ins failing again in eu-west"
     """
+    from crisisplan.cli.incidents import acting_on
     from crisisplan.clock import show
     from crisisplan.phases import state as st
     from crisisplan.phases.aftermath import check_resolved
@@ -103,7 +109,7 @@ def reopen(
     from crisisplan.terminal.prompts import asker
 
     with command_session(db=db, incident=incident, as_=as_, at=at) as s:
-        row = s.row
+        row = acting_on(s, "aftermath")
         check_resolved(row)
         if reason is None:
             reason = asker().text("Why is it not over", flag="--reason")
@@ -132,13 +138,16 @@ def apologize(
     playbook: PlaybookOpt = None,
     db: DbOpt = None,
 ) -> None:
-    """Draft an apology per follow-up with the plan's compensation; check each one.
+    """Draft and check an apology for each follow-up.
+
+    Each offers the compensation the plan gives that customer.
 
     A draft must state the cause and the impact, offer a remedy, invite a reply and pass
     the language rules; one that does not is recorded as not ready (exit 1).
 
     Example: crisis apologize -o apologies/
     """
+    from crisisplan.cli.incidents import acting_on
     from crisisplan.phases.apology import apologize as draft_apologies
     from crisisplan.phases.session import command_session
     from crisisplan.terminal.prompts import person_chooser
@@ -155,7 +164,14 @@ def apologize(
     ) as s:
         _check_folder(output)
         result = draft_apologies(
-            s.plan, s.store, s.row, email=email, again=again, force=force, at=s.at, who=s.who
+            s.plan,
+            s.store,
+            acting_on(s, "aftermath"),
+            email=email,
+            again=again,
+            force=force,
+            at=s.at,
+            who=s.who,
         )
     show_apologies(result, output=output, as_json=as_json)
     raise typer.Exit(1 if result.not_ready else 0)

@@ -35,7 +35,9 @@ def start(
     playbook: PlaybookOpt = None,
     db: DbOpt = None,
 ) -> None:
-    """Declare an incident: type, severity, title, what we know; then who to call and drafts.
+    """Declare an incident; then who to call, and the first drafts.
+
+    It takes the type, severity, title and what we know.
 
     On a terminal it asks; without one every answer comes from the flags.
 
@@ -156,7 +158,9 @@ def status(
     incident: IncidentOpt = None,
     db: DbOpt = None,
 ) -> None:
-    """The state of play: severity, age, next update due, promises, follow-ups, what now.
+    """The state of play, and what to do next.
+
+    Severity, age, next update due, promises and follow-ups.
 
     Example: crisis status --check || notify-send "crisis update overdue"
     """
@@ -209,7 +213,9 @@ def update(
     playbook: PlaybookOpt = None,
     db: DbOpt = None,
 ) -> None:
-    """Post a public update through the status_update template; the update clock restarts.
+    """Post a public update; the update clock restarts.
+
+    The words go through the status_update template.
 
     MESSAGE is what we know now: later drafts show it as the summary. The facts given with
     it (cause, impact, workaround) are recorded with it, and every later draft reads them.
@@ -217,6 +223,7 @@ def update(
 
     Example: crisis update "We found the cause and are restoring service" --cause "..." --eta 15:30
     """
+    from crisisplan.cli.incidents import acting_on
     from crisisplan.clock import parse_at
     from crisisplan.phases.during import Facts, post_update
     from crisisplan.phases.session import command_session
@@ -232,11 +239,12 @@ def update(
         drafts=True,
         choose=person_chooser(),
     ) as s:
+        row = acting_on(s, "during")
         eta_at = parse_at(eta, future=True, flag="--eta") if eta else None
         posted = post_update(
             s.plan,
             s.store,
-            s.row,
+            row,
             message=message,
             channel=channel,
             eta=eta_at,
@@ -244,7 +252,7 @@ def update(
             who=s.who,
             facts=Facts(cause=cause, suspected=suspected, impact=impact, workaround=workaround),
         )
-    show_update(posted, incident_id=s.row.id)
+    show_update(posted, incident_id=row.id)
 
 
 def severity(
@@ -261,14 +269,16 @@ def severity(
 
     Example: crisis severity critical --reason "Data loss confirmed"
     """
+    from crisisplan.cli.incidents import acting_on
     from crisisplan.clock import show
     from crisisplan.phases.during import change_severity
     from crisisplan.phases.session import command_session
 
     with command_session(db=db, incident=incident, as_=as_, at=at) as s:
-        due = change_severity(s.store, s.row, level=level, reason=reason, at=s.at, who=s.who)
+        row = acting_on(s, "during")
+        due = change_severity(s.store, row, level=level, reason=reason, at=s.at, who=s.who)
     tail = f" Next update due {show(due)}." if due else ""
-    typer.echo(f"{s.row.id} is now {level}.{tail}")
+    typer.echo(f"{row.id} is now {level}.{tail}")
 
 
 def escalate(
@@ -276,29 +286,39 @@ def escalate(
         str | None, typer.Argument(help="Ladder step id or role contacted. Omit to see the ladder.")
     ] = None,
     how: Annotated[str | None, typer.Option("--how", help="How they were reached.")] = None,
+    as_json: JsonOpt = False,
     at: AtOpt = None,
     as_: AsOpt = None,
     incident: IncidentOpt = None,
     db: DbOpt = None,
 ) -> None:
-    """Show the escalation ladder for this incident, or record who was contacted.
+    """Show the escalation ladder, or record who was contacted.
 
     Example: crisis escalate eng --how "Paged core-api"
     """
+    from crisisplan.cli.incidents import acting_on
     from crisisplan.clock import now, parse_at
     from crisisplan.phases import state as st
     from crisisplan.phases.during import escalate as record_escalation
     from crisisplan.phases.session import command_session
+    from crisisplan.views.json_out import print_json
     from crisisplan.views.records import show_ladder
 
     # --at matters only when recording, so it is read then, after the incident is found.
     with command_session(db=db, incident=incident, as_=as_) as s:
-        row = s.row
+        row = acting_on(s, "during")
         if contact is None:
             state = st.of(row)
-            show_ladder(st.ladder_now(state, now()), st.parse(state.started_at))
+            steps = st.ladder_now(state, now())
+            if as_json:
+                print_json({"incident": row.id, "ladder": steps})
+            else:
+                show_ladder(steps, st.parse(state.started_at))
             return
         step = record_escalation(s.store, row, contact=contact, how=how, at=parse_at(at), who=s.who)
+    if as_json:
+        print_json({"incident": row.id, "recorded": step})
+        return
     typer.echo(f"Recorded: {step['name']} ({step['who']}) contacted for {row.id}.")
 
 
@@ -313,12 +333,14 @@ def note(
 
     Example: crisis note "Engineering confirms the failover did not trigger"
     """
+    from crisisplan.cli.incidents import acting_on
     from crisisplan.phases.during import add_note
     from crisisplan.phases.session import command_session
 
     with command_session(db=db, incident=incident, as_=as_, at=at) as s:
-        event_id = add_note(s.store, s.row, text=message, at=s.at, who=s.who)
-    typer.echo(f"Noted on {s.row.id} (event {event_id}).")
+        row = acting_on(s, "during")
+        event_id = add_note(s.store, row, text=message, at=s.at, who=s.who)
+    typer.echo(f"Noted on {row.id} (event {event_id}).")
 
 
 def register(app: typer.Typer) -> None:

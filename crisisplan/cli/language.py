@@ -35,7 +35,9 @@ def lint(
         typer.Option("--explain", metavar="RULE", help="Show a built-in rule, why, examples."),
     ] = None,
 ) -> None:
-    """Check any text against the plan's words to use and avoid and the built-in rules.
+    """Check text against the plan's words and the built-in rules.
+
+    The plan's words to use and to avoid, and the built-in rules.
 
     Exit 1 when a rule at error level fires. Without a playbook, the built-in rules alone.
 
@@ -65,7 +67,9 @@ def brief(
     playbook: PlaybookOpt = None,
     db: DbOpt = None,
 ) -> None:
-    """The team's internal briefing: what we know, what to say, what not to say, who owns what.
+    """The team's internal briefing: what to say, who owns what.
+
+    What we know, what to say, what not to say, and who owns what.
 
     Never recorded, never for customers.
 
@@ -85,7 +89,7 @@ def brief(
 
 
 library_app = typer.Typer(
-    help="Browse the response library, and keep a good reply as a new template.\n\n"
+    help="Browse the response library; keep a good reply as a template.\n\n"
     "Example: crisis library list",
     no_args_is_help=True,
 )
@@ -93,7 +97,9 @@ library_app = typer.Typer(
 
 @library_app.command("list")
 def library_list(as_json: JsonOpt = False, playbook: PlaybookOpt = None) -> None:
-    """Every template in the library: id, purpose, channels, sections, description.
+    """Every template in the library, with what it is for.
+
+    Its id, purpose, channels, sections and description.
 
     Example: crisis library list --json
     """
@@ -139,7 +145,9 @@ def library_save(
     playbook: PlaybookOpt = None,
     db: DbOpt = None,
 ) -> None:
-    """Keep a recorded reply as a new template, the customer's details made variables.
+    """Keep a recorded reply as a new template.
+
+    The customer's details become variables.
 
     `crisis timeline --format json` shows each event's id.
 

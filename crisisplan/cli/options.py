@@ -31,7 +31,8 @@ IncidentOpt = Annotated[
     typer.Option(
         "--incident",
         "-i",
-        help="The incident id (e.g. INC-3). Default: the only open incident.",
+        help="The incident id (e.g. INC-3). Default: the only one in the phase the command "
+        "acts in (see `crisis list`).",
         show_default=False,
         autocompletion=completion.incidents,
     ),

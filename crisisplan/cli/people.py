@@ -16,10 +16,10 @@ def whoami(
     ] = None,
     playbook: PlaybookOpt = None,
 ) -> None:
-    """Save who you are, so your drafts are signed with your name; or show who you are.
+    """Save or show who you are: the person who signs your drafts.
 
-    --as ROLE and $CRISIS_AGENT come first; the saved choice is for when neither is given.
-    Exit 1 when no one is set.
+    The role a drafting command is given with its own option, then $CRISIS_AGENT, come first;
+    the saved choice is for when neither is given. Exit 1 when no one is set.
 
     Example: crisis whoami support-lead
     """

@@ -40,7 +40,9 @@ def statuspage_build(
     ] = None,
     db: DbOpt = None,
 ) -> None:
-    """Build the status page: index.html, status.json and feed.atom, from public updates only.
+    """Build the status page from public updates only.
+
+    It writes index.html, status.json and feed.atom.
 
     Open incidents and those resolved in the last 90 days, each with its severity, latest
     update, the time of the next update promised and its history. Notes, drafts and
@@ -114,7 +116,9 @@ def send(
     playbook: PlaybookOpt = None,
     db: DbOpt = None,
 ) -> None:
-    """Email the ready drafts (replies, resolved notices, apologies) to their customers, once each.
+    """Email the ready drafts to their customers, once each.
+
+    Replies, resolved notices and apologies.
 
     A dry run unless --yes. The server comes from $CRISIS_SMTP_URL: smtp+starttls://USER@HOST:587
     (STARTTLS), smtps://USER@HOST:465 (TLS) or smtp://HOST:25 (plain, no login), with the password
@@ -127,6 +131,7 @@ def send(
 
     Example: crisis send --yes --per-minute 120
     """
+    from crisisplan.cli.incidents import acting_on
     from crisisplan.clock import now
     from crisisplan.mail.smtp import settings_from_env
     from crisisplan.phases.send import Options, send_drafts
@@ -140,7 +145,7 @@ def send(
         try:
             report = send_drafts(
                 s.store,
-                s.row,
+                acting_on(s, "aftermath"),
                 plan.playbook,
                 settings=settings,
                 options=options,

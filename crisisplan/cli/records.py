@@ -34,13 +34,15 @@ def followup_add(
 
     Example: crisis followup add --customer "Ada Park" --email ada@example.com --open-case
     """
+    from crisisplan.cli.incidents import acting_on
     from crisisplan.phases import followups
     from crisisplan.phases.session import command_session
 
     with command_session(db=db, incident=incident, as_=as_, at=at) as s:
+        row = acting_on(s, "during")
         followups.add(
             s.store,
-            s.row,
+            row,
             name=customer,
             email=email,
             tier=tier,
@@ -49,7 +51,7 @@ def followup_add(
             at=s.at,
             who=s.who,
         )
-    typer.echo(f"Added {email} to the follow-up list of {s.row.id}.")
+    typer.echo(f"Added {email} to the follow-up list of {row.id}.")
 
 
 @followup_app.command("list")
@@ -59,7 +61,9 @@ def followup_list(
     incident: IncidentOpt = None,
     db: DbOpt = None,
 ) -> None:
-    """The follow-up list in priority order: open case, then tier, then time added.
+    """The follow-up list, in the order to reach them.
+
+    Open case first, then tier, then time added.
 
     Example: crisis followup list --json
     """
@@ -102,6 +106,7 @@ def timeline(
     fmt: Annotated[
         TimelineFormat, typer.Option("--format", "-f", help="text, md or json.")
     ] = TimelineFormat.text,
+    as_json: Annotated[bool, typer.Option("--json", help="The same as --format json.")] = False,
     incident: IncidentOpt = None,
     db: DbOpt = None,
 ) -> None:
@@ -114,15 +119,19 @@ def timeline(
 
     with command_session(db=db, incident=incident) as s:
         # Shown while the log is open: the events are read as they are written out.
-        show_timeline(s.row, s.store.events(s.row.id), fmt.value)
+        show_timeline(s.row, s.store.events(s.row.id), "json" if as_json else fmt.value)
 
 
 def list_incidents(
-    open_only: Annotated[bool, typer.Option("--open", help="Only open incidents.")] = False,
+    open_only: Annotated[
+        bool, typer.Option("--open", help="Only those not yet reviewed: during or resolved.")
+    ] = False,
     as_json: JsonOpt = False,
     db: DbOpt = None,
 ) -> None:
-    """Incidents, open first.
+    """Incidents, open first, each with its phase.
+
+    The phase is during, resolved (not yet reviewed) or reviewed.
 
     Example: crisis list --open
     """

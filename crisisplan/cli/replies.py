@@ -55,7 +55,9 @@ def reply(
     playbook: PlaybookOpt = None,
     db: DbOpt = None,
 ) -> None:
-    """Draft a personalised reply from the library, lint it, record it, add a follow-up.
+    """Draft a personal reply from the library, checked and recorded.
+
+    The reply is linted and recorded, and the customer added to the follow-up list.
 
     Example: crisis reply --customer "Ada Park" --email ada@example.com --note "Rota missing"
     """

@@ -41,6 +41,7 @@ class ReplyRequest:
 
 def run_reply(req: ReplyRequest) -> int:
     """Draft for one customer or a CSV of many; return the exit code."""
+    from crisisplan.cli.incidents import acting_on
     from crisisplan.phases.replies import Replier
     from crisisplan.phases.session import command_session
 
@@ -68,7 +69,7 @@ def run_reply(req: ReplyRequest) -> int:
         replier = Replier(
             s.plan,
             s.store,
-            s.row,
+            acting_on(s, "during"),
             s.who,
             s.at,
             template_id=req.template,

@@ -18,7 +18,8 @@ def review(
         Path | None,
         typer.Option(
             "--answers",
-            help="A YAML file: each review question and its answer, or a list of answers.",
+            help="A YAML file: each review question and its answer, or a list of answers. "
+            "Records the review.",
         ),
     ] = None,
     output: Annotated[
@@ -26,9 +27,14 @@ def review(
         typer.Option(
             "--output",
             "-o",
-            help="Write the report here. Default: reviews/INCIDENT-ID.md (none with --json).",
+            help="Write the report here. Default when recording: reviews/INCIDENT-ID.md "
+            "(none with --json).",
         ),
     ] = None,
+    replace: Annotated[
+        bool,
+        typer.Option("--replace", help="Record over a review already recorded (both are kept)."),
+    ] = False,
     as_json: JsonOpt = False,
     at: AtOpt = None,
     as_: AsOpt = None,
@@ -36,17 +42,19 @@ def review(
     playbook: PlaybookOpt = None,
     db: DbOpt = None,
 ) -> None:
-    """The post-incident review: the playbook's questions, figures from the log, a report.
+    """The post-incident review: figures, questions, a report.
 
-    On a terminal (without --json) it shows the figures, then asks each question; an empty
-    answer is fine. Otherwise answers come from --answers, or the report leaves them open.
-    Only a resolved incident is reviewed; recording the review closes it.
+    On a terminal (without --json) it shows the figures, then asks each question, and
+    records the review: that closes the incident. With --answers it records without
+    asking. Otherwise (--json, or no terminal) it only shows the figures and records
+    nothing. Recording a second time shows what changes and needs --replace.
 
     Example: crisis review --answers review-answers.yaml
     """
     _run(
         answers_file=answers,
         output=output,
+        replace=replace,
         as_json=as_json,
         at=at,
         as_=as_,
@@ -60,6 +68,7 @@ def _run(
     *,
     answers_file: Path | None,
     output: Path | None,
+    replace: bool,
     as_json: bool,
     at: str | None,
     as_: str | None,
@@ -67,8 +76,14 @@ def _run(
     playbook: Path | None,
     db: str | None,
 ) -> None:
-    """Figures first (the questions are easier with them in view), then answers, then record."""
+    """Figures first (the questions are easier with them in view), then answers, then record.
+
+    Without answers (from --answers or the terminal) the figures are a read: nothing is
+    recorded, and a report is written only where -o asks.
+    """
+    from crisisplan.cli.incidents import acting_on
     from crisisplan.phases import review as core
+    from crisisplan.phases import review_record as recording
     from crisisplan.phases.answers import read_answers, unanswered
     from crisisplan.phases.session import command_session
     from crisisplan.terminal.prompts import Terminal, asker
@@ -79,21 +94,44 @@ def _run(
         when, who = s.at, s.who
         questions = list(s.plan.playbook.review.questions)
         given = read_answers(answers_file, questions) if answers_file else None
-        row = s.row
+        row = acting_on(s, "review")
         figures = core.figures(s.store, row, now=when)
+        before = recording.previous(s.store, row)
         if not as_json:
             view.show_summary(figures)
+        if given is None and not as_json and isinstance(asker(), Terminal):
+            if before is not None and not replace:  # before asking anything
+                raise recording.refuse(before, row, recording.changes(before, figures, None))
+            given = _ask(questions)
+        to_record = given is not None
         if given is None:
-            asking = not as_json and isinstance(asker(), Terminal)
-            given = _ask(questions) if asking else unanswered(questions)
-        report = output or (None if as_json else Path("reviews") / f"{row.id}.md")
+            given = unanswered(questions)
+        elif before is not None and not replace:
+            raise recording.refuse(before, row, recording.changes(before, figures, given))
+        default = Path("reviews") / f"{row.id}.md"
+        report = output or (default if to_record and not as_json else None)
         text = None
         if report is not None:
             events = s.store.events(row.id)
             text = "".join(view.report_md(row, figures, given, events, at=when, who=who))
-        event_id = core.record_review(
-            s.store, row, answers=given, figures=figures, report=report, text=text, at=when, who=who
-        )
+        event_id = None
+        if to_record:
+            event_id = recording.record_review(
+                s.store,
+                row,
+                answers=given,
+                figures=figures,
+                report=report,
+                text=text,
+                at=when,
+                who=who,
+                replaces=before.id if before else None,
+            )
+        elif report is not None and text is not None:
+            from crisisplan.files import write_atomic
+            from crisisplan.inert_text import for_people
+
+            write_atomic(report, for_people(text), mode=0o600)  # it names customers
     if as_json:
         print_json(view.review_json(figures, given, report=report, event_id=event_id))
     else:

@@ -61,8 +61,13 @@ def require_during(row: IncidentRow) -> None:
 def check_choice(value: str, choices: list[str], flag: str, what: str) -> str:
     """A user's answer must be one of the plan's ids."""
     if value not in choices:
+        import difflib
+
+        lowered = {c.lower(): c for c in choices}
+        near = difflib.get_close_matches(value.lower(), list(lowered), n=1, cutoff=0.6)
+        guess = f"; did you mean {lowered[near[0]]!r}?" if near else "."
         raise UsageError(
-            f"{flag} {value!r} is not {what} in this plan.",
+            f"{flag} {value!r} is not {what} in this plan{guess}",
             hint=f"Choose one of: {', '.join(choices)}.",
         )
     return value

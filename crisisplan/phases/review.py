@@ -7,14 +7,11 @@ import hashlib
 import heapq
 from collections import Counter
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from crisisplan.clock import to_text
 from crisisplan.errors import UsageError
 from crisisplan.phases import state as st
-from crisisplan.phases.answers import Answers
-from crisisplan.phases.record import event, record_in
 
 if TYPE_CHECKING:
     from crisisplan.store import Event, IncidentRow, Store
@@ -174,6 +171,8 @@ def figures(store: Store, row: IncidentRow, *, now: dt.datetime) -> Figures:
         promises=_promises(state, resolved, now),
         followups={
             "added": len(followups),
+            # Contacted once their notice or apology is sent (or marked done); open until
+            # marked done: as `status` and `followup list` count them.
             "contacted": sum(1 for f in followups if f.contacted_at or f.done_at),
             "open": sum(1 for f in followups if f.done_at is None),
         },
@@ -361,40 +360,3 @@ def _changed(before: str, after: str) -> float:
 
     matcher = difflib.SequenceMatcher(None, before.split(), after.split(), autojunk=False)
     return 1 - matcher.ratio()
-
-
-def record_review(
-    store: Store,
-    row: IncidentRow,
-    *,
-    answers: Answers,
-    figures: Figures,
-    report: Path | None,
-    text: str | None,
-    at: dt.datetime,
-    who: str,
-) -> int:
-    """Record the review and write its report in one go: both are there, or neither."""
-    from crisisplan.files import write_atomic
-    from crisisplan.inert_text import for_people
-
-    with store.transaction() as tx:
-        check_resolved(tx.incident(row.id) or row)  # another lead may have reopened it
-        (written,) = record_in(
-            tx,
-            row.id,
-            [
-                event(
-                    "review",
-                    at,
-                    who,
-                    answers=answers.pairs(),
-                    figures=figures.headline(),
-                    report=str(report) if report else None,
-                )
-            ],
-        )
-        if report is not None and text is not None:
-            # Last, just before the commit: a report that cannot be written records nothing.
-            write_atomic(report, for_people(text), mode=0o600)  # it names customers
-    return written.id

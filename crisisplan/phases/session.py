@@ -9,7 +9,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from crisisplan.errors import UsageError
 
@@ -17,6 +17,17 @@ if TYPE_CHECKING:
     from crisisplan.phases.people import Chooser, Person
     from crisisplan.playbook.loader import Plan
     from crisisplan.store import IncidentRow, Store
+
+# The incidents a command may act on by default (see `find_incident`).
+Phase = Literal["during", "aftermath", "review"]
+
+
+class IncidentChooser(Protocol):
+    """Asks which of several incidents (`terminal.prompts.Terminal.choose` fits)."""
+
+    def __call__(
+        self, question: str, choices: list[tuple[str, str]], *, flag: str, default: str | None
+    ) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -161,8 +172,21 @@ def normalise_id(value: str) -> str:
     return f"INC-{text}" if text.isdigit() else text
 
 
-def find_incident(store: Store, explicit: str | None) -> IncidentRow:
-    """`--incident`, else the only open incident, else an error listing the open ones."""
+def find_incident(
+    store: Store,
+    explicit: str | None,
+    *,
+    phase: Phase = "during",
+    choose: IncidentChooser | None = None,
+) -> IncidentRow:
+    """`--incident`, else the only incident in the phase the command acts in.
+
+    `during` commands (and reads) act on the incident still running, `aftermath` ones on
+    the resolved incident not yet reviewed, and `review` too, or else on the one reviewed
+    last, to re-run it. When none is in that phase, the only open incident in the other
+    phase is taken, and the command says if it does not fit. When several fit, `choose`
+    asks which (on a terminal); without it the error lists them.
+    """
     if explicit:
         row = store.incident(normalise_id(explicit))
         if row is None:
@@ -172,17 +196,53 @@ def find_incident(store: Store, explicit: str | None) -> IncidentRow:
             )
         return row
     open_rows = store.incidents(open_only=True)
-    if len(open_rows) == 1:
-        return open_rows[0]
-    if not open_rows:
+    during = [r for r in open_rows if _phase(r) == "during"]
+    resolved = [r for r in open_rows if _phase(r) == "aftermath"]
+    if phase == "during":
+        fits = during or resolved
+    else:
+        fits = resolved
+        if not fits and phase == "review":
+            reviewed = [r for r in store.incidents() if _phase(r) == "closed"]
+            fits = sorted(reviewed, key=_resolved_at)[-1:]
+        fits = fits or during
+    if len(fits) == 1:
+        return fits[0]
+    if not fits:
         raise UsageError(
             f"there is no open incident in {store.location}.",
             hint="Start one with `crisis start`, or name a closed one with --incident.",
         )
-    from crisisplan.phases import state as st
-
-    listed = ", ".join(f"{r.id} ({st.of(r).title})" for r in open_rows[:5])
+    choices = [(r.id, f"{_title(r)} ({_phase_words(r)})") for r in sorted(fits, key=_number)]
+    if choose is not None:
+        picked = choose("Which incident", choices, flag="--incident", default=None)
+        return next(r for r in fits if r.id == picked)
+    listed = "; ".join(f"{i} {words}" for i, words in choices[:10])
+    more = f" and {len(choices) - 10} more" if len(choices) > 10 else ""
+    where = "in the during phase" if fits is during else "resolved and not yet reviewed"
     raise UsageError(
-        f"{len(open_rows)} incidents are open: {listed}.",
+        f"{len(fits)} incidents are {where}: {listed}{more}.",
         hint="Say which with --incident ID.",
     )
+
+
+def _phase(row: IncidentRow) -> str:
+    return str(row.state.get("phase", "during"))
+
+
+def _title(row: IncidentRow) -> str:
+    return str(row.state.get("title", ""))
+
+
+def _phase_words(row: IncidentRow) -> str:
+    return {"during": "during", "aftermath": "resolved", "closed": "reviewed"}.get(
+        _phase(row), _phase(row)
+    )
+
+
+def _number(row: IncidentRow) -> int:
+    return row.number
+
+
+def _resolved_at(row: IncidentRow) -> tuple[str, int]:
+    return (str(row.state.get("resolved_at") or ""), row.number)

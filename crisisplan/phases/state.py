@@ -132,7 +132,7 @@ def initial(payload: Mapping[str, Any], at: dt.datetime, who: str) -> IncidentSt
 # The payload fields `apply` reads, by kind of event: all a bulk run's one writing
 # process needs of the events its workers encode (`NewEvent.encoded_ahead`).
 READS: dict[str, tuple[str, ...]] = {
-    "public_update": ("message", "eta", "next_update_at"),
+    "public_update": ("message", "text", "eta", "next_update_at"),
     "reply": ("next_update_at",),
     "severity_changed": ("to",),
     "escalated": ("step", "who"),
@@ -158,7 +158,11 @@ def apply(
     if kind == "public_update":
         if latest is None or when >= latest.at:
             changes["last_public_update"] = PublicUpdate(
-                at=when, channel=channel, who=who, text=payload.get("message", "")
+                # The words posted (as edited), not the summary they were drafted from.
+                at=when,
+                channel=channel,
+                who=who,
+                text=payload.get("text") or payload.get("message", ""),
             )
             if payload.get("eta"):
                 changes["eta"] = payload["eta"]

@@ -77,8 +77,30 @@ def syntax_error(template: Template, exc: TemplateSyntaxError) -> RenderError:
         message = f"the template uses a {kind} `{needle}`, which does not exist."
     else:
         message = f"the template has a syntax error: {text}."
+        needle = _syntax_needle(template, exc.lineno, text)
     at = where(template, exc.lineno, needle)
     return RenderError(message, code="template.syntax", hint=hint, location=at)
+
+
+def _syntax_needle(template: Template, line: int | None, text: str) -> str | None:
+    """What on the line the syntax error is about, for its column: Jinja gives a line only.
+
+    The token the parser got (`got '|'`) or the word the message quotes (`endfro`) where
+    the line has it; the last word when the template ended too soon (where it ended);
+    else the last tag opened on the line, which the parser was reading when it stopped.
+    """
+    lines = template.body.split("\n")
+    if line is None or not 0 < line <= len(lines):
+        return None
+    source = lines[line - 1]
+    if "end of template" in text.lower():
+        return source.split()[-1] if source.split() else None
+    got = re.search(r"got '([^']+)'", text)  # "expected token 'name', got '|'"
+    for quoted in ([got.group(1)] if got else []) + re.findall(r"'([^']+)'", text):
+        if quoted in source:
+            return quoted
+    opened = max(source.rfind("{%"), source.rfind("{{"))
+    return source[opened:] if opened >= 0 else None
 
 
 def _template_line(exc: BaseException, jinja: JinjaTemplate) -> int | None:

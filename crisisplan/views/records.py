@@ -22,16 +22,22 @@ def show_ladder(steps: list[dict[str, Any]], started: dt.datetime) -> None:
     console = out()
     if not steps:
         console.print(inert("No escalation step covers this incident's type and severity."))
-    for step in steps:
+    for step in sorted(steps, key=lambda step: str(step["due_at"])):
         due = st.parse(step["due_at"])
         mark = "contacted" if step["contacted"] else ("DUE" if step["due"] else "later")
         after = human_minutes((due - started).total_seconds() / 60)
         console.print(
             inert(
                 f"[{mark}] {step['id']}: {step['name']} ({step['who']}) at +{after} — "
-                f"{step['how']}. When: {step['when']}"
+                f"{_sentence(step['how'])} When: {step['when']}"
             )
         )
+
+
+def _sentence(text: str) -> str:
+    """Text that ends as a sentence, with one full stop: the plan's own, or ours."""
+    text = str(text).rstrip()
+    return text if text.endswith((".", "!", "?")) else f"{text}."
 
 
 def _summary(event: Event, *, brief: bool = False) -> str:
@@ -209,13 +215,17 @@ def show_incidents(rows: list[IncidentRow], *, as_json: bool) -> None:
     if not rows:
         console.print(inert("No incidents recorded yet. Start one with `crisis start`."))
     for r in rows:
-        state = "open" if r.is_open else "closed"
+        # The phase, in the words of the commands: a resolved incident is not "open".
+        phase = PHASE_WORDS.get(states[r.id].phase, states[r.id].phase)
         console.print(
             inert(
-                f"{r.id:<8} {state:<6} {states[r.id].phase:<9} "
+                f"{r.id:<8} {phase:<9} "
                 f"{states[r.id].severity:<9} {show(r.opened_at)}  {states[r.id].title}"
             )
         )
+
+
+PHASE_WORDS = {"during": "during", "aftermath": "resolved", "closed": "reviewed"}
 
 
 _MD = str.maketrans({c: f"\\{c}" for c in "\\`*_[]<>|"})

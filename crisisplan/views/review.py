@@ -100,7 +100,7 @@ def figure_lines(f: Figures) -> list[tuple[str, str]]:
     ]
 
 
-def review_json(f: Figures, answers: Answers, *, report: Path | None, event_id: int) -> Any:
+def review_json(f: Figures, answers: Answers, *, report: Path | None, event_id: int | None) -> Any:
     """The one document `crisis review --json` prints."""
 
     def interval(i: Interval) -> dict[str, Any]:
@@ -116,6 +116,7 @@ def review_json(f: Figures, answers: Answers, *, report: Path | None, event_id: 
 
     return {
         "incident": f.incident_id,
+        "recorded": event_id is not None,
         "event_id": event_id,
         "report": str(report) if report else None,
         "answers": answers.pairs(),
@@ -333,10 +334,21 @@ def chart(f: Figures) -> None:
         console.print(row)
 
 
-def show_done(answers: Answers, *, report: Path | None, incident_id: str, event_id: int) -> None:
+def show_done(
+    answers: Answers, *, report: Path | None, incident_id: str, event_id: int | None
+) -> None:
     """What was written and recorded; a warning when the questions stayed open."""
     from crisisplan.terminal.console import display_warning
 
+    if event_id is None:
+        wrote = f"Wrote {report} (the questions left open); nothing" if report else "Nothing"
+        out().print(
+            inert(
+                f"{wrote} recorded. To record the review of {incident_id}, answer the "
+                "questions on a terminal or pass --answers FILE; recording closes it."
+            )
+        )
+        return
     if answers.source == "none" and answers.questions:
         display_warning(NOT_ASKED)
     where = f"Wrote {report} and recorded" if report else "Recorded"

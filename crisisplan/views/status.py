@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -71,21 +71,17 @@ def show_status(s: Status, *, as_json: bool) -> None:
     last = s.last_public_update
     if last:
         when = st.parse(last["at"])
-        console.print(
-            _line(
-                ("Last public update: ", "dim"),
-                f"{show(when)} on {last['channel']}: ",
-                last["text"],
-            )
-        )
+        # The words as posted (edited or not), under a margin: not the one-line summary.
+        console.print(_line(("Last public update: ", "dim"), f"{show(when)} on {last['channel']}:"))
+        _margin(last["text"])
     else:
         console.print(_line(("Last public update: ", "dim"), ("none yet", "bold red")))
     if s.promises_due:
-        due = ", ".join(show(st.parse(p["due"]), with_date=False) for p in s.promises_due)
-        console.print(_line(("Promises due: ", "dim"), due))
+        due = _promised(s.promises_due)
+        console.print(_line(("Promises due (an update by): ", "dim"), due))
     if s.promises_broken:
-        broken = ", ".join(show(st.parse(p["due"]), with_date=False) for p in s.promises_broken)
-        console.print(_line(("Promises broken: ", "dim"), (broken, "bold red")))
+        broken = _promised(s.promises_broken)
+        console.print(_line(("Promises broken (no update by): ", "dim"), (broken, "bold red")))
     contacted = f" ({s.followups_contacted} contacted)" if s.followups_contacted else ""
     console.print(_line(("Follow-ups open: ", "dim"), f"{s.followups_open}{contacted}"))
     owners = ", ".join(f"{o['channel']}: {o['name'] or o['owner'] or 'NOBODY'}" for o in s.owners)
@@ -114,8 +110,8 @@ def show_start(d: StartDraft) -> None:
         console.print(_line(("Checklist", "bold underline")))
         for number, item in enumerate(d.checklist, start=1):
             console.print(_line(f"  {number}. ", item))
-    console.print(_line(("Who to bring in", "bold underline")))
-    for step in d.ladder:
+    console.print(_line(("Who to bring in", "bold underline"), ("  when, from the start", "dim")))
+    for step in sorted(d.ladder, key=lambda step: int(step["after_minutes"])):
         when = "now" if step["after_minutes"] == 0 else f"after {step['after_minutes']} min"
         contact = ", ".join(x for x in (step.get("contact"), step.get("phone")) if x)
         console.print(
@@ -142,8 +138,23 @@ def show_start(d: StartDraft) -> None:
 def _draft_block(title: str, template: str, text: str) -> None:
     console = out()
     console.print(_line((title, "bold underline"), (f"  from {template}", "dim")))
+    _margin(text)
+
+
+def _margin(text: str) -> None:
+    """Text under a "│" margin; on a terminal long lines wrap and stay under it."""
+    console = out()
     for line in text.rstrip("\n").split("\n"):
-        console.print(_line("  │ ", line))
+        body = inert(line)
+        parts = [body] if console.soft_wrap else body.wrap(console, max(20, console.width - 4))
+        for part in parts or [body]:
+            console.print(_line("  │ ").append_text(part))
+
+
+def _promised(promises: list[dict[str, Any]]) -> str:
+    """The times promised, soonest first."""
+    times = sorted(st.parse(p["due"]) for p in promises)
+    return ", ".join(show(when, with_date=False) for when in times)
 
 
 def show_update(posted: Posted, *, incident_id: str) -> None:
