@@ -77,7 +77,10 @@ def build_brief(
             "for the team's own briefing."
         )
     sections = [
-        Section("What to tell customers: the base reply", _what_to_say(store, row)),
+        Section(
+            "What to tell customers: the base reply",
+            _what_to_say(plan, store, row, agent=agent, now=now),
+        ),
         Section("Words to use and avoid", words(plan.playbook.language)),
         Section("Who owns which channel", _owners(state)),
         Section("Next update due", _next_update(state, due, now)),
@@ -86,13 +89,26 @@ def build_brief(
     return Brief(row.id, state.title, template, text, sections, due, overdue, notes)
 
 
-def _what_to_say(store: Store, row: IncidentRow) -> list[str]:
+def _what_to_say(
+    plan: Plan, store: Store, row: IncidentRow, *, agent: str, now: dt.datetime
+) -> list[str]:
+    """The base reply to adapt: the recorded one while it is current (it may have been
+    edited), else drafted again from the latest facts, so the team never works from words
+    the incident has outgrown ("we don't know the cause" after the cause was given)."""
+    state = st.of(row)
     base = store.last_event(row.id, kinds=["base_reply"])
-    lines = (
-        [str(base.payload.get("text", "")).rstrip("\n")]
-        if base is not None
-        else ["No base reply is recorded for this incident: draft one with `crisis reply`."]
-    )
+    changed = [t for t in (state.summary_at, state.facts_at, state.severity_at) if t]
+    if base is not None and not (changed and max(st.parse(t) for t in changed) > base.at):
+        lines = [str(base.payload.get("text", "")).rstrip("\n")]
+    elif state.phase == "during" and "first_response" in plan.playbook.templates:
+        lines = [_base_reply_now(plan, row, agent=agent, now=now).rstrip("\n")]
+    elif base is not None:
+        lines = [
+            "The base reply drafted during the incident is out of date: the resolved notices "
+            "(`crisis resolve`) and apologies (`crisis apologize`) are what customers get now."
+        ]
+    else:
+        lines = ["No base reply is recorded for this incident: draft one with `crisis reply`."]
     last = st.of(row).last_public_update
     if last and last.text:
         when = st.parse(last.at)
@@ -140,3 +156,22 @@ def _next_update(state: st.IncidentState, due: dt.datetime | None, now: dt.datet
     if minutes < 0:
         return [f"OVERDUE: it was due by {at}, {human_minutes(minutes)} ago. Post it now."]
     return [f"By {at}, in {human_minutes(minutes)}. Post it with `crisis update`."]
+
+
+def _base_reply_now(plan: Plan, row: IncidentRow, *, agent: str, now: dt.datetime) -> str:
+    """The first reply as `crisis start` drafts it, from the incident as it stands now."""
+    from crisisplan.phases.drafting import draft, incident_context
+    from crisisplan.phases.during import BASE_CUSTOMER
+
+    state = st.of(row)
+    context = incident_context(row.id, state, next_update_at=st.next_update_due(state))
+    _, text = draft(
+        plan,
+        "first_response",
+        incident=context,
+        agent=agent,
+        now=now,
+        customer=BASE_CUSTOMER,
+        channel_id=st.first_individual_channel(state),
+    )
+    return text
