@@ -311,15 +311,15 @@ def escalate(
             state = st.of(row)
             steps = st.ladder_now(state, now())
             if as_json:
-                print_json({"incident": row.id, "ladder": steps})
+                print_json({"incident": row.id, "ladder": [st.as_data(s) for s in steps]})
             else:
                 show_ladder(steps, st.parse(state.started_at))
             return
         step = record_escalation(s.store, row, contact=contact, how=how, at=parse_at(at), who=s.who)
     if as_json:
-        print_json({"incident": row.id, "recorded": step})
+        print_json({"incident": row.id, "recorded": st.as_data(step)})
         return
-    typer.echo(f"Recorded: {step['name']} ({step['who']}) contacted for {row.id}.")
+    typer.echo(f"Recorded: {step.name} ({step.who}) contacted for {row.id}.")
 
 
 def note(

@@ -34,7 +34,7 @@ class StartDraft:
     incident_id: str
     state: st.IncidentState
     checklist: list[str]
-    ladder: list[dict[str, Any]]
+    ladder: list[st.DueStep]
     channels: dict[str, dict[str, Any]]
     status_channel: str | None
     update_template: str
@@ -401,13 +401,13 @@ def change_severity(
 
 def escalate(
     store: Store, row: IncidentRow, *, contact: str, how: str | None, at: dt.datetime, who: str
-) -> dict[str, Any]:
+) -> st.LadderStep:
     """Record that a step of the ladder (by step id or role) was contacted."""
     require_during(row)
-    ladder = [st.as_data(s) for s in st.of(row).plan.ladder]
-    step: dict[str, Any] | None = next((s for s in ladder if contact in (s["id"], s["who"])), None)
+    ladder = st.of(row).plan.ladder
+    step = next((s for s in ladder if contact in (s.id, s.who)), None)
     if step is None:
-        choices = ", ".join(sorted({s["id"] for s in ladder} | {s["who"] for s in ladder}))
+        choices = ", ".join(sorted({s.id for s in ladder} | {s.who for s in ladder}))
         raise UsageError(
             f"{contact!r} is not on the escalation ladder.",
             hint=f"Name a step or a role: {choices}.",
@@ -415,7 +415,7 @@ def escalate(
     record(
         store,
         row.id,
-        [event("escalated", at, who, step=step["id"], who=step["who"], how=how or step["how"])],
+        [event("escalated", at, who, step=step.id, who=step.who, how=how or step.how)],
     )
     return step
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from crisisplan.phases.state_json import (
     as_data,
@@ -27,6 +27,7 @@ from crisisplan.phases.state_json import (
 )
 from crisisplan.phases.state_types import (
     ChannelFacts,
+    DueStep,
     Escalation,
     IncidentState,
     LadderStep,
@@ -41,7 +42,7 @@ if TYPE_CHECKING:
     from crisisplan.store import IncidentRow
 
 # Re-exported, so callers name them st.IncidentState and so on; the reducer is defined here.
-__all__ = ["ChannelFacts", "Escalation", "IncidentState", "LadderStep", "PlanFacts"]
+__all__ = ["ChannelFacts", "DueStep", "Escalation", "IncidentState", "LadderStep", "PlanFacts"]
 __all__ += ["Promise", "PublicUpdate", "SeverityFacts"]
 # ... and the JSON conversions of state_json.py, as st.to_json, st.from_json and so on.
 __all__ += ["as_data", "from_json", "iso", "parse", "plan_from_json", "plan_to_json", "to_json"]
@@ -266,8 +267,16 @@ def next_update_due(state: IncidentState) -> dt.datetime | None:
     return parse(state.started_at) + dt.timedelta(minutes=first) if first else None
 
 
-def promises_view(state: IncidentState, now: dt.datetime) -> dict[str, list[Promise]]:
-    """Promises still due, and broken ones (due passed with no public update by then)."""
+class Promises(NamedTuple):
+    """The incident's promises by what became of them."""
+
+    due: list[Promise]  # still to keep
+    broken: list[Promise]  # due passed with no public update by then
+    kept: list[Promise]
+
+
+def promises_view(state: IncidentState, now: dt.datetime) -> Promises:
+    """Promises still due, broken ones, and kept ones."""
     due, broken, kept = [], [], []
     for p in state.promises:
         if p.kept_at:
@@ -276,12 +285,11 @@ def promises_view(state: IncidentState, now: dt.datetime) -> dict[str, list[Prom
             broken.append(p)
         else:
             due.append(p)
-    return {"due": due, "broken": broken, "kept": kept}
+    return Promises(due, broken, kept)
 
 
-def ladder_now(state: IncidentState, now: dt.datetime) -> list[dict[str, Any]]:
-    """Ladder steps for this incident's type and severity, each with when it is due (plain
-    data, for views)."""
+def ladder_now(state: IncidentState, now: dt.datetime) -> list[DueStep]:
+    """Ladder steps for this incident's type and severity, each with when it is due."""
     started = parse(state.started_at)
     done = {e.step for e in state.escalated}
     steps = []
@@ -291,9 +299,7 @@ def ladder_now(state: IncidentState, now: dt.datetime) -> list[dict[str, Any]]:
         if step.types and state.type not in step.types:
             continue
         due = started + dt.timedelta(minutes=step.after_minutes)
-        steps.append(
-            {**as_data(step), "due_at": iso(due), "due": due <= now, "contacted": step.id in done}
-        )
+        steps.append(DueStep(step, iso(due), due <= now, step.id in done))
     return steps
 
 

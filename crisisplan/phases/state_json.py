@@ -14,6 +14,7 @@ from typing import Any
 
 from crisisplan.phases.state_types import (
     ChannelFacts,
+    DueStep,
     Escalation,
     IncidentState,
     LadderStep,
@@ -141,9 +142,13 @@ def to_json(state: IncidentState) -> dict[str, Any]:
 
 
 def as_data(
-    part: PublicUpdate | Promise | Escalation | ChannelFacts | LadderStep,
+    part: PublicUpdate | Promise | Escalation | ChannelFacts | LadderStep | DueStep,
 ) -> dict[str, Any]:
     """A part of the state as plain data (lists for tuples), for the store, views, templates."""
+    if isinstance(part, DueStep):
+        return {**as_data(part.step), "due_at": part.due_at, "due": part.due} | {
+            "contacted": part.contacted
+        }
     data = dataclasses.asdict(part)
     if isinstance(part, LadderStep):
         data.update(severities=list(part.severities), types=list(part.types))

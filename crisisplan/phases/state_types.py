@@ -64,6 +64,16 @@ class PlanFacts:
 
 
 @dataclass(frozen=True)
+class DueStep:
+    """A ladder step for one incident: when it falls due, whether it has, whether done."""
+
+    step: LadderStep
+    due_at: str  # ISO time in UTC
+    due: bool
+    contacted: bool
+
+
+@dataclass(frozen=True)
 class PublicUpdate:
     """The latest public update: when, where, by whom, and its message."""
 

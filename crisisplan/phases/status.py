@@ -28,11 +28,11 @@ class Status:
     next_update_due: dt.datetime | None
     overdue: bool
     owners: list[dict[str, Any]]
-    last_public_update: dict[str, Any] | None
-    promises_due: list[dict[str, Any]]
-    promises_broken: list[dict[str, Any]]
+    last_public_update: st.PublicUpdate | None
+    promises_due: list[st.Promise]
+    promises_broken: list[st.Promise]
     followups_open: int
-    escalation_due: list[dict[str, Any]]
+    escalation_due: list[st.DueStep]
     warnings: list[str] = field(default_factory=list)
     followups_contacted: int = 0  # open, and sent a message (`crisis send`)
     next_steps: list[str] = field(default_factory=list)
@@ -61,16 +61,20 @@ class Status:
             "overdue": self.overdue,
             "owners": self.owners,
             "last_public_update": (
-                {**self.last_public_update, "at": when(st.parse(self.last_public_update["at"]))}
+                {
+                    **st.as_data(self.last_public_update),
+                    "at": when(st.parse(self.last_public_update.at)),
+                }
                 if self.last_public_update
                 else None
             ),
-            "promises_due": [when(st.parse(p["due"])) for p in self.promises_due],
-            "promises_broken": [when(st.parse(p["due"])) for p in self.promises_broken],
+            "promises_due": [when(st.parse(p.due)) for p in self.promises_due],
+            "promises_broken": [when(st.parse(p.due)) for p in self.promises_broken],
             "followups_open": self.followups_open,
             "followups_contacted": self.followups_contacted,
             "escalation_due": [
-                {"step": s["id"], "who": s["who"], "how": s["how"]} for s in self.escalation_due
+                {"step": s.step.id, "who": s.step.who, "how": s.step.how}
+                for s in self.escalation_due
             ],
             "warnings": self.warnings,
             "next_steps": self.next_steps,
@@ -99,7 +103,7 @@ def status(
         for cid, ch in plan.channels.items()
     ]
     escalation_due = (
-        [s for s in st.ladder_now(state, now) if s["due"] and not s["contacted"]]
+        [s for s in st.ladder_now(state, now) if s.due and not s.contacted]
         if state.phase == "during"
         else []
     )
@@ -117,9 +121,9 @@ def status(
         next_update_due=due,
         overdue=bool(due and due < now),
         owners=owners,
-        last_public_update=None if last is None else st.as_data(last),
-        promises_due=[st.as_data(p) for p in promises["due"]],
-        promises_broken=[st.as_data(p) for p in promises["broken"]],
+        last_public_update=last,
+        promises_due=promises.due,
+        promises_broken=promises.broken,
         followups_open=followups_open,
         escalation_due=escalation_due,
         followups_contacted=followups_contacted,
@@ -143,7 +147,7 @@ def _next_steps(s: Status, several_open: bool) -> list[str]:
                 f"crisis update{flag} {shlex.quote('What we know now, and what we are doing')}"
             )
         for step in s.escalation_due[:2]:
-            steps.append(f"crisis escalate{flag} {step['id']}")
+            steps.append(f"crisis escalate{flag} {step.step.id}")
         steps.append(f"crisis reply{flag} --customer NAME --email EMAIL --note 'their case'")
         if len(steps) < 3:
             steps.append(f"crisis resolve{flag} --cause '...' --impact '...'")

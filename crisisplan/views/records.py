@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from crisisplan.clock import human_minutes, show, to_text
 from crisisplan.inert_text import one_line
@@ -18,18 +18,19 @@ if TYPE_CHECKING:
     from crisisplan.store import Event, IncidentRow
 
 
-def show_ladder(steps: list[dict[str, Any]], started: dt.datetime) -> None:
+def show_ladder(steps: list[st.DueStep], started: dt.datetime) -> None:
+    """The ladder for this incident, soonest first, each step marked done, due or later."""
     console = out()
     if not steps:
         console.print(inert("No escalation step covers this incident's type and severity."))
-    for step in sorted(steps, key=lambda step: str(step["due_at"])):
-        due = st.parse(step["due_at"])
-        mark = "contacted" if step["contacted"] else ("DUE" if step["due"] else "later")
+    for due_step in sorted(steps, key=lambda s: s.due_at):
+        step, due = due_step.step, st.parse(due_step.due_at)
+        mark = "contacted" if due_step.contacted else ("DUE" if due_step.due else "later")
         after = human_minutes((due - started).total_seconds() / 60)
         console.print(
             inert(
-                f"[{mark}] {step['id']}: {step['name']} ({step['who']}) at +{after} — "
-                f"{_sentence(step['how'])} When: {step['when']}"
+                f"[{mark}] {step.id}: {step.name} ({step.who}) at +{after} — "
+                f"{_sentence(step.how)} When: {step.when}"
             )
         )
 

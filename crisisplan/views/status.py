@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -70,10 +70,10 @@ def show_status(s: Status, *, as_json: bool) -> None:
             )
     last = s.last_public_update
     if last:
-        when = st.parse(last["at"])
+        when = st.parse(last.at)
         # The words as posted (edited or not), under a margin: not the one-line summary.
-        console.print(_line(("Last public update: ", "dim"), f"{show(when)} on {last['channel']}:"))
-        _margin(last["text"])
+        console.print(_line(("Last public update: ", "dim"), f"{show(when)} on {last.channel}:"))
+        _margin(last.text)
     else:
         console.print(_line(("Last public update: ", "dim"), ("none yet", "bold red")))
     if s.promises_due:
@@ -86,9 +86,9 @@ def show_status(s: Status, *, as_json: bool) -> None:
     console.print(_line(("Follow-ups open: ", "dim"), f"{s.followups_open}{contacted}"))
     owners = ", ".join(f"{o['channel']}: {o['name'] or o['owner'] or 'NOBODY'}" for o in s.owners)
     console.print(_line(("Owners on duty: ", "dim"), owners))
-    for step in s.escalation_due:
+    for step in (due.step for due in s.escalation_due):
         console.print(
-            _line(("Escalation due: ", "yellow"), f"{step['name']} ({step['who']}): {step['how']}")
+            _line(("Escalation due: ", "yellow"), f"{step.name} ({step.who}): {step.how}")
         )
     for warning in s.warnings:
         console.print(_line(("Warning: ", "bold yellow"), warning))
@@ -111,15 +111,15 @@ def show_start(d: StartDraft) -> None:
         for number, item in enumerate(d.checklist, start=1):
             console.print(_line(f"  {number}. ", item))
     console.print(_line(("Who to bring in", "bold underline"), ("  when, from the start", "dim")))
-    for step in sorted(d.ladder, key=lambda step: int(step["after_minutes"])):
-        when = "now" if step["after_minutes"] == 0 else f"after {step['after_minutes']} min"
-        contact = ", ".join(x for x in (step.get("contact"), step.get("phone")) if x)
+    for step in sorted((s.step for s in d.ladder), key=lambda step: step.after_minutes):
+        when = "now" if step.after_minutes == 0 else f"after {step.after_minutes} min"
+        contact = ", ".join(x for x in (step.contact, step.phone) if x)
         console.print(
             _line(
                 f"  {when}: ",
-                (step["name"], "bold"),
-                f" ({step['who']})",
-                f" — {step['how']}" + (f" [{contact}]" if contact else ""),
+                (step.name, "bold"),
+                f" ({step.who})",
+                f" — {step.how}" + (f" [{contact}]" if contact else ""),
             )
         )
     console.print(_line(("Channels and owners", "bold underline")))
@@ -151,9 +151,9 @@ def _margin(text: str) -> None:
             console.print(_line("  │ ").append_text(part))
 
 
-def _promised(promises: list[dict[str, Any]]) -> str:
+def _promised(promises: list[st.Promise]) -> str:
     """The times promised, soonest first."""
-    times = sorted(st.parse(p["due"]) for p in promises)
+    times = sorted(st.parse(p.due) for p in promises)
     return ", ".join(show(when, with_date=False) for when in times)
 
 
