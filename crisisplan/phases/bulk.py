@@ -346,3 +346,33 @@ def _drafter(job: _Job, *, pool: bool) -> Iterator[Callable[[Batch, Files], Call
             yield submit
     finally:
         _JOB = None
+
+
+def check_bulk(path: Path, directory: Path | None, *, strict: bool) -> int:
+    """Refuse a bulk run before anything is drafted or any folder made; the CSV's size.
+
+    A missing CSV, an -o that is a file, or (with `strict`) any bad row stops it here.
+    """
+    from crisisplan.errors import UsageError
+    from crisisplan.phases.customers import read_csv
+
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise UsageError(
+            f"cannot read {path}: {exc.strerror or exc}.", hint="Check the path to the CSV file."
+        ) from None
+    if directory is not None and directory.exists() and not directory.is_dir():
+        raise UsageError(
+            f"{directory} is a file; with --customers, -o names a folder.",
+            hint="Give a folder for one file per customer.",
+        )
+    if strict:
+        bad = [r for r in read_csv(path) if isinstance(r, BadRow)]
+        if bad:
+            listed = "; ".join(f"line {r.line}: {r.message}" for r in bad[:5])
+            raise CrisisError(
+                f"{path} has {len(bad)} bad row(s): {listed}.",
+                hint="Nothing was drafted; fix them or leave out --strict.",
+            )
+    return size

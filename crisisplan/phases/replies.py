@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -267,3 +267,47 @@ def file_name(customer: Customer, number: int) -> str:
 
 def output_path(directory: Path, customer: Customer, number: int) -> Path:
     return directory / file_name(customer, number)
+
+
+def reply_one(
+    replier: Replier,
+    *,
+    name: str | None,
+    email: str | None,
+    tier: str | None = None,
+    note: str | None = None,
+    open_case: bool = False,
+    again: bool = False,
+    edit: Callable[[str], str] | None = None,
+) -> Draft:
+    """Draft, lint and record the reply for one customer, as the log knows them.
+
+    A customer already on a follow-up list is found by name or email alone; what the
+    flags leave empty (tier, open case, this incident's note) comes from the list. `edit`,
+    given, is how the person changes the words before they are recorded.
+    """
+    from crisisplan.phases.customers import Known, customer
+
+    known = Known(replier.store, replier.row)
+    if email is None and name is not None and (entry := known.by_name(name)) is not None:
+        email = entry.email  # a customer already on the list is found by name alone
+    if name is None and email is not None and (entry := known.by_email(email)) is not None:
+        name = entry.name
+    if name is None or email is None:
+        missing = "--customer" if name is None else "--email"
+        raise UsageError(
+            f"who is the reply for? {missing} is missing.",
+            hint="Pass --customer NAME --email EMAIL, or --customers FILE.csv.",
+        )
+    who = known.filled(customer(name, email, tier=tier, note=note, open_case=open_case))
+    if not again and who.email.lower() in replier.already_drafted():
+        raise UsageError(
+            f"{who.email} already has a {replier.template} draft on {replier.row.id}.",
+            hint="Pass --again to draft another, or --template to pick another template.",
+        )
+    previous = replier.history([who.email]).get(who.email, 0)
+    draft = replier.draft(who, previous_incidents=previous)
+    if edit is not None:
+        draft = replier.relint(draft, edit(draft.text))
+    replier.record([draft])
+    return draft

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from crisisplan.errors import Interrupted
     from crisisplan.phases.bulk import Counts
     from crisisplan.phases.replies import Draft
 
@@ -75,3 +76,35 @@ def progress(path: Path) -> Iterator[Callable[[int], None]]:
             progress.refresh()
 
         yield advance
+
+
+def show_one(draft: Draft, *, output: Path | None, as_json: bool) -> None:
+    """One recorded reply: to its file with -o, as JSON, or on the terminal."""
+    if output:
+        from crisisplan.files import write_atomic
+        from crisisplan.inert_text import for_people
+
+        write_atomic(output, for_people(draft.text), mode=0o600)
+    if as_json:
+        from crisisplan.views.json_out import print_json
+
+        print_json(draft_json(draft))
+    else:
+        show_reply(draft, to_file=output)
+
+
+def stopped(counts: Counts, directory: Path | None) -> Interrupted:
+    """Ctrl-C in a bulk run: what is kept, and how to carry on."""
+    from crisisplan.errors import Interrupted
+
+    if not counts.drafted:
+        return Interrupted(
+            "Stopped before any draft was recorded.", hint="Run the same command again."
+        )
+    files = f", their files in {directory}" if directory else ""
+    missing = " and write any file missing" if directory else ""
+    return Interrupted(
+        f"Stopped after {counts.drafted:,} draft(s); they are recorded in the log{files}.",
+        hint=f"Run the same command again to draft the rest{missing}; customers already "
+        "drafted are skipped.",
+    )
