@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
+import heapq
 import json
 import re
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 
 FORMAT = "crisisplan.status"
 SCHEMA_VERSION = 1
+FEED_ENTRIES = 100  # as hosted status pages' feeds carry
 _LABELS = [("Update", "update"), ("New incident", "new_incident"), ("Resolved", "resolved")]
 _MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 _BYTES_OK = bytes([9, 10, 13, *range(0x20, 0x7F), *range(0x80, 0x100)])
@@ -177,11 +179,18 @@ def _json(site: Site, incidents: list[_Incident]) -> list[str]:
 
 
 def _atom(site: Site, incidents: list[_Incident]) -> list[str]:
-    """Atom 1.0 (RFC 4287): one entry per public update, newest first, ids that never change."""
-    entries = sorted(
-        ((u.source.at, u.source.event_id, i, u) for i in incidents for u in i.updates),
+    """Atom 1.0 (RFC 4287): the FEED_ENTRIES most recent public updates, newest first, with
+    ids that never change. Feed readers poll the feed and keep what they saw; the page and
+    status.json hold every update."""
+    # Each incident's updates are newest first, so only its first FEED_ENTRIES can be in.
+    entries = heapq.nlargest(
+        FEED_ENTRIES,
+        (
+            (u.source.at, u.source.event_id, i, u)
+            for i in incidents
+            for u in i.updates[:FEED_ENTRIES]
+        ),
         key=lambda item: (item[0], item[1]),
-        reverse=True,
     )
     updated = rfc3339(entries[0][0] if entries else site.generated_at)
     title = _text(site.title)
