@@ -6,7 +6,15 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from crisisplan.cli.options import AsOpt, AtOpt, DbOpt, IncidentOpt, JsonOpt, PlaybookOpt
+from crisisplan.cli.options import (
+    AsOpt,
+    AtOpt,
+    ComponentOpt,
+    DbOpt,
+    IncidentOpt,
+    JsonOpt,
+    PlaybookOpt,
+)
 
 if TYPE_CHECKING:
     from crisisplan.playbook.model import Playbook
@@ -28,6 +36,7 @@ def start(
         bool | None,
         typer.Option("--yes/--no", help="Post the drafted first status update (or not)."),
     ] = None,
+    component: ComponentOpt = None,
     at: AtOpt = None,
     as_: AsOpt = None,
     playbook: PlaybookOpt = None,
@@ -57,6 +66,7 @@ def start(
             severity=severity,
             title=title,
             summary=summary,
+            components=component or (),
             at=s.at,
             who=s.who,
         )
@@ -179,6 +189,7 @@ def update(
     workaround: Annotated[
         str | None, typer.Option("--workaround", help="What customers can do meanwhile.")
     ] = None,
+    component: ComponentOpt = None,
     at: AtOpt = None,
     as_: AsOpt = None,
     incident: IncidentOpt = None,
@@ -210,6 +221,7 @@ def update(
             at=s.at,
             who=s.who,
             facts=Facts(cause=cause, suspected=suspected, impact=impact, workaround=workaround),
+            components=component,
         )
     show_update(posted, incident_id=s.row.id)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -43,6 +44,7 @@ class StartDraft:
     reply_text: str
     next_update_at: dt.datetime | None
     warnings: list[str] = field(default_factory=list)
+    components: list[str] = field(default_factory=list)  # the plan's ids it affects
 
 
 def require_during(row: IncidentRow) -> None:
@@ -68,6 +70,21 @@ def check_choice(value: str, choices: list[str], flag: str, what: str) -> str:
     return value
 
 
+def check_components(plan: Plan, ids: Sequence[str]) -> list[str]:
+    """The components an incident names, each one of the plan's, in the order given."""
+    known = plan.playbook.components
+    for cid in ids:
+        if cid not in known:
+            listed = ", ".join(known)
+            raise UsageError(
+                f"--component {cid!r} is not a component in this plan.",
+                hint=f"Choose one of: {listed}."
+                if known
+                else "The plan names no components; add a components: section (docs/playbook.md).",
+            )
+    return list(dict.fromkeys(ids))
+
+
 def prepare_start(
     plan: Plan,
     store: Store,
@@ -78,6 +95,7 @@ def prepare_start(
     summary: str,
     at: dt.datetime,
     who: str,
+    components: Sequence[str] = (),
 ) -> StartDraft:
     """Build the incident's first state and drafts, without writing anything yet."""
     pb = plan.playbook
@@ -98,6 +116,7 @@ def prepare_start(
             "incident, so other commands will need --incident."
         )
     draft_.warnings = warnings
+    draft_.components = check_components(plan, components)
     return draft_
 
 
@@ -166,6 +185,8 @@ def commit_start(
     """Record the incident, its base reply and (if confirmed) the first public update."""
     state = prepared.state
     payload = _start_payload(plan, state.type, state.severity, state.title, state.summary)
+    if prepared.components:
+        payload["components"] = prepared.components
     with store.transaction() as tx:
         incident_id = tx.new_incident(opened_at=at, state={})
         fresh = prepared
@@ -244,6 +265,7 @@ def post_update(
     at: dt.datetime,
     who: str,
     facts: Facts | None = None,
+    components: Sequence[str] | None = None,
 ) -> Posted:
     """Record a public update rendered through `status_update`, with the facts known now,
     in one transaction; the clock restarts and unsent during-phase drafts are superseded."""
@@ -258,6 +280,8 @@ def post_update(
     if channel is None:
         raise UsageError("the plan has no status page channel.", hint="Pass --channel ID.")
     check_choice(channel, list(channels), "--channel", "a channel")
+    # Named: the components it affects from now on; not named: those named before.
+    named = {} if components is None else {"components": check_components(plan, components)}
     known = _facts_payload(facts or Facts(), state)
     if known:
         state = st.apply(state, "facts_changed", at, who, None, known)
@@ -291,6 +315,7 @@ def post_update(
             text=text,
             eta=st.iso(eta) if eta else None,
             next_update_at=st.iso(next_at) if next_at else None,
+            **named,
         )
     )
     with store.transaction() as tx:

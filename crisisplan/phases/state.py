@@ -27,6 +27,7 @@ from crisisplan.phases.state_json import (
 )
 from crisisplan.phases.state_types import (
     ChannelFacts,
+    ComponentFacts,
     Escalation,
     IncidentState,
     LadderStep,
@@ -41,8 +42,8 @@ if TYPE_CHECKING:
     from crisisplan.store import IncidentRow
 
 # Re-exported, so callers name them st.IncidentState and so on; the reducer is defined here.
-__all__ = ["ChannelFacts", "Escalation", "IncidentState", "LadderStep", "PlanFacts"]
-__all__ += ["Promise", "PublicUpdate", "SeverityFacts"]
+__all__ = ["ChannelFacts", "ComponentFacts", "Escalation", "IncidentState", "LadderStep"]
+__all__ += ["PlanFacts", "Promise", "PublicUpdate", "SeverityFacts"]
 # ... and the JSON conversions of state_json.py, as st.to_json, st.from_json and so on.
 __all__ += ["as_data", "from_json", "iso", "parse", "plan_from_json", "plan_to_json", "to_json"]
 
@@ -98,6 +99,10 @@ def plan_facts(playbook: Playbook) -> dict[str, Any]:
         "tiers": list(playbook.tiers),
         "status_channel": status_page[0] if status_page else None,
         "status_url": status_page[1].url if status_page else None,
+        "components": {
+            cid: {"name": c.name, "description": c.description}
+            for cid, c in playbook.components.items()
+        },
     }
 
 

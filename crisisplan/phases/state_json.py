@@ -14,6 +14,7 @@ from typing import Any
 
 from crisisplan.phases.state_types import (
     ChannelFacts,
+    ComponentFacts,
     Escalation,
     IncidentState,
     LadderStep,
@@ -50,6 +51,7 @@ def plan_from_json(data: Mapping[str, Any]) -> PlanFacts:
         tiers=tuple(data.get("tiers") or ()),
         status_channel=data["status_channel"],
         status_url=data.get("status_url"),
+        components={k: ComponentFacts(**v) for k, v in (data.get("components") or {}).items()},
     )
 
 
@@ -63,6 +65,7 @@ def plan_to_json(plan: PlanFacts) -> dict[str, Any]:
         "tiers": list(plan.tiers),
         "status_channel": plan.status_channel,
         "status_url": plan.status_url,
+        "components": {k: dataclasses.asdict(v) for k, v in plan.components.items()},
     }
 
 

@@ -58,6 +58,15 @@ class PublicUpdate:
 
 
 @dataclass(frozen=True)
+class Component:
+    """A part of the service the page reports on, as the plan names it."""
+
+    id: str
+    name: str
+    description: str
+
+
+@dataclass(frozen=True)
 class PublicIncident:
     """An incident as the status page shows it; `updates` are newest first."""
 
@@ -73,6 +82,7 @@ class PublicIncident:
     next_update_by: dt.datetime | None  # promised in the latest update, while open
     eta: dt.datetime | None  # the latest time of a fix said in public, while open
     updates: list[PublicUpdate]
+    components: tuple[str, ...] = ()  # the ids it affects, as last named (start or update)
 
     @property
     def latest(self) -> PublicUpdate:
@@ -89,6 +99,7 @@ class Site:
     window_days: int
     open: list[PublicIncident]
     resolved: list[PublicIncident]
+    components: tuple[Component, ...] = ()  # the newest incident's plan's, in its order
 
     @property
     def incidents(self) -> list[PublicIncident]:
@@ -137,8 +148,8 @@ def gather(
     tick(0, len(shown))
     open_: list[PublicIncident] = []
     resolved: list[PublicIncident] = []
-    # One pass over the public updates of every incident shown, grouped by incident.
-    briefs = store.payloads(list(shown), kind="public_update")
+    # One pass over the start and public updates of every incident shown, by incident.
+    briefs = store.payloads(list(shown), kinds=("incident_started", "public_update"))
     for done, (incident_id, events) in enumerate(groupby(briefs, key=itemgetter(1)), start=1):
         incident = _incident(*shown[incident_id], events)
         if incident is not None:
@@ -146,7 +157,12 @@ def gather(
         tick(done, len(shown))
     tick(len(shown), len(shown))
     newest = max(rows, key=lambda r: r.number, default=None)
-    url = st.of(newest).plan.status_url if newest else None
+    plan = st.of(newest).plan if newest else None
+    url = plan.status_url if plan else None
+    components = tuple(
+        Component(cid, c.name, " ".join((c.description or "").split()))
+        for cid, c in (plan.components if plan else {}).items()
+    )
     # Most severe first, then the most recently updated.
     open_.sort(key=lambda i: (i.severity_rank, i.latest.at), reverse=True)
     resolved.sort(key=lambda i: i.resolved_at or i.latest.at, reverse=True)
@@ -157,6 +173,7 @@ def gather(
         window_days=window_days,
         open=open_,
         resolved=resolved,
+        components=components,
     )
 
 
@@ -179,7 +196,12 @@ def _incident(
     prefix = uuid_urn(f"{row.id}/{state.started_at}", 0)[:-12]
     updates = []
     eta = next_update = None
-    for event_id, _, at, event_channel, payload in events:
+    components: list[str] = []
+    for event_id, _, at, event_channel, payload, kind in events:
+        # Named at the start or with an update: the components affected from then on.
+        components = payload.get("components", components)
+        if kind != "public_update":
+            continue
         if channel is not None and event_channel != channel:
             continue  # the same news, shortened for social media or a forum
         eta = payload.get("eta") or eta
@@ -214,6 +236,7 @@ def _incident(
         next_update_by=None if resolved else _time(next_update),
         eta=None if resolved else _time(eta),
         updates=updates,
+        components=tuple(components),
     )
 
 

@@ -24,8 +24,14 @@ from html import escape
 from json.encoder import encode_basestring_ascii as _json_string
 from typing import TYPE_CHECKING, Any
 
+from crisisplan.views.statuspage_components import component_states
+
 if TYPE_CHECKING:
-    from crisisplan.phases.statuspage import PublicIncident, PublicUpdate, Site
+    from collections.abc import Mapping
+
+    from crisisplan.phases.statuspage import Component, PublicIncident, PublicUpdate, Site
+
+    _States = list[tuple[Component, str]]
 
 FORMAT = "crisisplan.status"
 SCHEMA_VERSION = 1
@@ -39,9 +45,10 @@ _NOT_XML = re.compile("[^\t\n\r\x20-\x7e\x80-\ud7ff\ue000-\ufffd\U00010000-\U001
 def render_site(site: Site) -> dict[str, list[str]]:
     """File name -> the pieces of its text, for every file of the site."""
     incidents = [_Incident.of(i) for i in site.incidents]
+    components = component_states(site)
     return {
-        "index.html": _html(site, incidents),
-        "status.json": _json(site, incidents),
+        "index.html": _html(site, incidents, components),
+        "status.json": _json(site, incidents, components),
         "feed.atom": _atom(site, incidents),
     }
 
@@ -120,7 +127,7 @@ class _Incident:
 # status.json ----------------------------------------------------------------------------
 
 
-def _json(site: Site, incidents: list[_Incident]) -> list[str]:
+def _json(site: Site, incidents: list[_Incident], components: _States) -> list[str]:
     """The page's data, versioned: see docs/status.schema.json.
 
     ASCII with \\u escapes, so any string (a lone surrogate too) reads back exactly as it
@@ -142,6 +149,10 @@ def _json(site: Site, incidents: list[_Incident]) -> list[str]:
         "page": {"title": site.title, "url": site.url},
         "resolved_window_days": site.window_days,
         "open_incidents": len(site.open),
+        "components": [
+            {"id": c.id, "name": c.name, "description": c.description or None, "status": state}
+            for c, state in components
+        ],
         "incidents": [],  # last: the incidents follow it as text
     }
     out = [dump(head)[: -len("]}")]]
@@ -161,6 +172,7 @@ def _json(site: Site, incidents: list[_Incident]) -> list[str]:
             "resolved_at": when(i.resolved_at),
             "next_update_by": when(i.next_update_by),
             "eta": when(i.eta),
+            "components": list(i.components),
         }
         out.append(("," if n else "") + dump(fields)[:-1] + ',"updates":[')
         out.append(
@@ -255,11 +267,17 @@ a { color: var(--link); }
 .when { font-size: .9rem; margin: 0; }
 .text { white-space: pre-line; margin: .25rem 0; }
 summary { cursor: pointer; color: var(--link); margin-top: .75rem; }
+.components { list-style: none; padding: 0; margin: 0; }
+.components li { border-top: 1px solid var(--rule); padding: .4rem 0;
+  display: flex; flex-wrap: wrap; justify-content: space-between; gap: 0 1rem; }
+.components strong { color: var(--open); }
+.components .operational strong { color: var(--done); }
+.components .about { color: var(--muted); flex-basis: 100%; font-size: .9rem; }
 footer { color: var(--muted); font-size: .9rem; border-top: 1px solid var(--rule); }
 """
 
 
-def _html(site: Site, incidents: list[_Incident]) -> list[str]:
+def _html(site: Site, incidents: list[_Incident], components: _States) -> list[str]:
     """One self-contained page: no scripts, no outside fonts or requests, phone-sized."""
     digest = base64.b64encode(hashlib.sha256(_CSS.encode()).digest()).decode()
     # The policy forbids every script, frame and outside request: even if some text
@@ -278,16 +296,20 @@ def _html(site: Site, incidents: list[_Incident]) -> list[str]:
         'href="feed.atom">\n'
         f"<style>{_CSS}</style>\n</head>\n<body>\n"
         f'<header>\n<h1 dir="auto">{title}</h1>\n{_overall(len(site.open))}\n</header>\n'
-        '<main>\n<section aria-labelledby="now">\n<h2 id="now">Current incidents</h2>\n'
+        "<main>\n"
     ]
+    if components:
+        out.append(_components(components))
+    out.append('<section aria-labelledby="now">\n<h2 id="now">Current incidents</h2>\n')
     current = [i for i in incidents if not i.source.resolved]
     past = [i for i in incidents if i.source.resolved]
-    out += [_incident(i) for i in current] or ['<p class="empty">None at the moment.</p>\n']
+    names = {c.id: c.name for c, _ in components}
+    out += [_incident(i, names) for i in current] or ['<p class="empty">None at the moment.</p>\n']
     out.append(
         f'</section>\n<section aria-labelledby="past">\n'
         f'<h2 id="past">Resolved in the last {days} days</h2>\n'
     )
-    out += [_incident(i) for i in past] or [
+    out += [_incident(i, names) for i in past] or [
         f'<p class="empty">No incidents were resolved in the last {days} days.</p>\n'
     ]
     out.append(
@@ -300,6 +322,29 @@ def _html(site: Site, incidents: list[_Incident]) -> list[str]:
     return out
 
 
+_STATUS_WORDS = {
+    "operational": "Operational",
+    "degraded_performance": "Degraded performance",
+    "partial_outage": "Partial outage",
+    "major_outage": "Major outage",
+}
+
+
+def _components(components: _States) -> str:
+    """Each part of the service and how it is now, in words (colour only repeats them)."""
+    items = "".join(
+        f'<li class="component {state}"><span dir="auto">{_text(c.name)}</span> '
+        f"<strong>{_STATUS_WORDS[state]}</strong>"
+        + (f'<span class="about" dir="auto">{_text(c.description)}</span>' if c.description else "")
+        + "</li>\n"
+        for c, state in components
+    )
+    return (
+        '<section aria-labelledby="parts">\n<h2 id="parts">Components</h2>\n'
+        f'<ul class="components">\n{items}</ul>\n</section>\n'
+    )
+
+
 def _overall(count: int) -> str:
     if not count:
         return '<p class="overall">No incidents in progress.</p>'
@@ -307,7 +352,7 @@ def _overall(count: int) -> str:
     return f'<p class="overall open">{count} {noun} in progress.</p>'
 
 
-def _incident(prepared: _Incident) -> str:
+def _incident(prepared: _Incident, names: Mapping[str, str]) -> str:
     i = prepared.source
     head = f"{i.id}-title"
     facts = [("Started", _time(i.started_at))]
@@ -323,6 +368,8 @@ def _incident(prepared: _Incident) -> str:
         if i.severity_description
         else ""
     )
+    if i.components:
+        facts.append(("Affects", _text(", ".join(names.get(c, c) for c in i.components))))
     latest, *earlier = prepared.updates
     out = [
         f'<article class="incident {"resolved" if i.resolved else "open"}" '
