@@ -17,12 +17,14 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from crisisplan.phases.state_json import (
+    PublicGlance,
     as_data,
     from_json,
     iso,
     parse,
     plan_from_json,
     plan_to_json,
+    public_glance,
     to_json,
 )
 from crisisplan.phases.state_types import (
@@ -45,6 +47,7 @@ if TYPE_CHECKING:
 __all__ = ["ChannelFacts", "ComponentFacts", "Escalation", "IncidentState", "LadderStep"]
 __all__ += ["PlanFacts", "Promise", "PublicUpdate", "SeverityFacts"]
 # ... and the JSON conversions of state_json.py, as st.to_json, st.from_json and so on.
+__all__ += ["PublicGlance", "public_glance"]
 __all__ += ["as_data", "from_json", "iso", "parse", "plan_from_json", "plan_to_json", "to_json"]
 
 

@@ -143,7 +143,11 @@ def gather(
     since = now - dt.timedelta(days=window_days)
     # Incidents never spoken of in public, or resolved before the window, are skipped
     # without reading their events; each state is parsed once.
-    shown = {row.id: (row, state) for row in rows if _worth_reading(state := st.of(row), since)}
+    shown = {
+        row.id: (row, state)
+        for row in rows
+        if _worth_reading(state := st.public_glance(row.state), since)
+    }
     tick = progress or (lambda _done, _total: None)
     tick(0, len(shown))
     open_: list[PublicIncident] = []
@@ -177,20 +181,19 @@ def gather(
     )
 
 
-def _worth_reading(state: st.IncidentState, since: dt.datetime) -> bool:
-    if state.last_public_update is None:
+def _worth_reading(state: st.PublicGlance, since: dt.datetime) -> bool:
+    if state.last_public_at is None:
         return False
     if state.phase == "during":
         return True
-    ended = state.resolved_at or state.last_public_update.at
+    ended = state.resolved_at or state.last_public_at
     return dt.datetime.fromisoformat(ended) >= since
 
 
 def _incident(
-    row: IncidentRow, state: st.IncidentState, events: Iterable[Brief]
+    row: IncidentRow, state: st.PublicGlance, events: Iterable[Brief]
 ) -> PublicIncident | None:
-    plan = state.plan
-    channel = plan.status_channel
+    channel = state.status_channel
     resolved = state.phase != "during"
     resolved_at = _time(state.resolved_at) if resolved else None
     prefix = uuid_urn(f"{row.id}/{state.started_at}", 0)[:-12]
@@ -220,9 +223,8 @@ def _incident(
         return None
     updates.reverse()
     severity = state.severity
-    levels = list(plan.severities)
-    facts = plan.severities.get(severity)
-    described = (facts.description if facts else "") or ""
+    levels = list(state.severities)
+    described = state.severities.get(severity) or ""
     return PublicIncident(
         id=row.id,
         title=state.title,

@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass
 from html import escape
 from json.encoder import encode_basestring_ascii as _json_string
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from crisisplan.views.statuspage_components import component_states
@@ -92,36 +93,48 @@ def _time(when: dt.datetime) -> str:
     return f'<time datetime="{rfc3339(when)}">{shown(when)}</time>'
 
 
-@dataclass(slots=True)
-class _Update:
-    """An update formatted once, for all three files."""
+def _label(u: PublicUpdate, n: int, last: int) -> tuple[str, str]:
+    """(label, JSON kind) of the `n`th newest of an incident's updates, `last` the oldest."""
+    return _LABELS[2 if u.resolves else (1 if n == last else 0)]
 
-    source: PublicUpdate
-    stamp: str  # RFC 3339
-    label: str
-    kind: str  # the label as the JSON says it
-    escaped: str  # the text, safe in an HTML or XML text node
-    anchor: str  # its id on the page
+
+def _update(u: PublicUpdate, stamp: str, label: str) -> str:
+    """Its time and label, then its text: newlines kept (CSS pre-line), nothing read as markup."""
+    return (
+        f'<p class="when"><time datetime="{stamp}">{shown(u.at)}</time> &middot; '
+        f'{label}</p><div class="text" dir="auto">{_text(u.text.strip())}</div>'
+    )
 
 
 @dataclass(slots=True)
 class _Incident:
+    """An incident whose updates are formatted once, straight into the text the page and
+    status.json hold: no record per update, one join per incident and file."""
+
     source: PublicIncident
     title: str  # escaped
-    updates: list[_Update]
+    latest: str  # the newest update, as the page shows it
+    earlier: str  # the others, newest first, as the page's list items
+    data: str  # every update as status.json's array items
 
     @classmethod
     def of(cls, i: PublicIncident) -> _Incident:
         last = len(i.updates) - 1
-        updates = []
+        latest = ""
+        earlier = []
+        data = []
         for n, u in enumerate(i.updates):
-            label, kind = _LABELS[2 if u.resolves else (1 if n == last else 0)]
-            updates.append(
-                _Update(
-                    u, rfc3339(u.at), label, kind, _text(u.text.strip()), f"{i.id}-u{u.event_id}"
-                )
+            label, kind = _label(u, n, last)
+            stamp = rfc3339(u.at)
+            body = _update(u, stamp, label)
+            if n:
+                earlier.append(f'<li id="{i.id}-u{u.event_id}">{body}</li>\n')
+            else:
+                latest = f'<div class="latest" id="{i.id}-u{u.event_id}">{body}</div>\n'
+            data.append(
+                f'{{"id":"{u.id}","at":"{stamp}","kind":"{kind}","text":{_json_string(u.text)}}}'
             )
-        return cls(source=i, title=_text(i.title), updates=updates)
+        return cls(i, _text(i.title), latest, "".join(earlier), ",".join(data))
 
 
 # status.json ----------------------------------------------------------------------------
@@ -175,13 +188,7 @@ def _json(site: Site, incidents: list[_Incident], components: _States) -> list[s
             "components": list(i.components),
         }
         out.append(("," if n else "") + dump(fields)[:-1] + ',"updates":[')
-        out.append(
-            ",".join(
-                f'{{"id":"{u.source.id}","at":"{u.stamp}","kind":"{u.kind}",'
-                f'"text":{_json_string(u.source.text)}}}'
-                for u in prepared.updates
-            )
-        )
+        out.append(prepared.data)
         out.append("]}")
     out.append("]}\n")
     return out
@@ -198,11 +205,11 @@ def _atom(site: Site, incidents: list[_Incident]) -> list[str]:
     entries = heapq.nlargest(
         FEED_ENTRIES,
         (
-            (u.source.at, u.source.event_id, i, u)
+            (u.at, u.event_id, n, i)
             for i in incidents
-            for u in i.updates[:FEED_ENTRIES]
+            for n, u in enumerate(i.source.updates[:FEED_ENTRIES])
         ),
-        key=lambda item: (item[0], item[1]),
+        key=itemgetter(0, 1),
     )
     updated = rfc3339(entries[0][0] if entries else site.generated_at)
     title = _text(site.title)
@@ -218,13 +225,16 @@ def _atom(site: Site, incidents: list[_Incident]) -> list[str]:
     if site.url:
         out.append(f'<link rel="self" type="application/atom+xml" href="{page}feed.atom"/>\n')
     out.append("<generator>crisisplan</generator>\n")
-    out += [
-        f"<entry>\n<id>{u.source.id}</id>\n<title>{u.label}: {i.title}</title>\n"
-        f"<updated>{u.stamp}</updated>\n<published>{u.stamp}</published>\n"
-        f'<link rel="alternate" type="text/html" href="{page}#{u.anchor}"/>\n'
-        f'<content type="text">{u.escaped}</content>\n</entry>\n'
-        for _, _, i, u in entries
-    ]
+    for _, _, n, i in entries:
+        u = i.source.updates[n]
+        label, _ = _label(u, n, len(i.source.updates) - 1)
+        stamp = rfc3339(u.at)
+        out.append(
+            f"<entry>\n<id>{u.id}</id>\n<title>{label}: {i.title}</title>\n"
+            f"<updated>{stamp}</updated>\n<published>{stamp}</published>\n"
+            f'<link rel="alternate" type="text/html" href="{page}#{i.source.id}-u{u.event_id}"/>\n'
+            f'<content type="text">{_text(u.text.strip())}</content>\n</entry>\n'
+        )
     out.append("</feed>\n")
     return out
 
@@ -370,7 +380,6 @@ def _incident(prepared: _Incident, names: Mapping[str, str]) -> str:
     )
     if i.components:
         facts.append(("Affects", _text(", ".join(names.get(c, c) for c in i.components))))
-    latest, *earlier = prepared.updates
     out = [
         f'<article class="incident {"resolved" if i.resolved else "open"}" '
         f'id="{_attr(i.id)}" aria-labelledby="{_attr(head)}">\n'
@@ -381,24 +390,15 @@ def _incident(prepared: _Incident, names: Mapping[str, str]) -> str:
         + "".join(f"<dt>{label}</dt><dd>{value}</dd>" for label, value in facts)
         + "</dl>\n"
         f"<h4>{'Final update' if i.resolved else 'Latest update'}</h4>\n"
-        f'<div class="latest" id="{latest.anchor}">{_update(latest)}</div>\n'
+        f"{prepared.latest}"
     ]
-    if earlier:
-        items = "".join(f'<li id="{u.anchor}">{_update(u)}</li>\n' for u in earlier)
+    if items := prepared.earlier:
         if i.resolved:  # the history of a past incident is one click away
             out.append(
-                f"<details><summary>Earlier updates ({len(earlier)})</summary>\n"
+                f"<details><summary>Earlier updates ({len(i.updates) - 1})</summary>\n"
                 f'<ol class="updates">\n{items}</ol>\n</details>\n'
             )
         else:
             out.append(f'<h4>Earlier updates</h4>\n<ol class="updates">\n{items}</ol>\n')
     out.append("</article>\n")
     return "".join(out)
-
-
-def _update(u: _Update) -> str:
-    """Its time and label, then its text: newlines kept (CSS pre-line), nothing read as markup."""
-    return (
-        f'<p class="when"><time datetime="{u.stamp}">{shown(u.source.at)}</time> &middot; '
-        f'{u.label}</p><div class="text" dir="auto">{u.escaped}</div>'
-    )
