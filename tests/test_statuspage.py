@@ -152,6 +152,27 @@ def test_only_what_was_said_in_public_reaches_the_site() -> None:
     assert len(feed().findall(f"{ATOM}entry")) == 2  # the start's update and the last one
 
 
+def test_the_feed_carries_the_most_recent_entries_and_the_page_keeps_them_all(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from crisisplan.views import statuspage as page
+
+    monkeypatch.setattr(page, "FEED_ENTRIES", 3)  # 100 in use; 3 keeps the story short
+    start_outage("--yes", "--at", "-50m")
+    for n, when in enumerate(("-40m", "-30m", "-20m", "-10m"), start=1):
+        ok("update", f"Step {n} of the fix.", "--at", when)
+    build()
+    shown = [e.findtext(f"{ATOM}content") or "" for e in feed().findall(f"{ATOM}entry")]
+    assert len(shown) == 3
+    assert [next(s for s in ("Step 4", "Step 3", "Step 2") if s in text) for text in shown] == [
+        "Step 4",
+        "Step 3",
+        "Step 2",
+    ]
+    assert len(status_json()["incidents"][0]["updates"]) == 5  # the start's update and four
+    assert all(f"Step {n} of the fix." in read("index.html") for n in range(1, 5))
+
+
 def test_an_incident_nobody_was_told_about_stays_off_the_page() -> None:
     start_outage("--no")
     build()

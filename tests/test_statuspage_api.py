@@ -155,3 +155,22 @@ def test_a_feed_reader_reads_every_update_newest_first() -> None:
     times = [e.updated_parsed for e in parsed.entries]
     assert times == sorted(times, reverse=True)
     assert len({e.id for e in parsed.entries}) == 3
+
+
+def test_with_components_the_files_still_validate_and_a_client_reads_each_status(
+    served: str,
+) -> None:
+    plan = Path("playbooks/example.yaml")
+    plan.write_text(
+        plan.read_text(encoding="utf-8")
+        + "components:\n  api:\n    name: Public API\n    description: The webhooks too\n"
+        + "  web:\n    name: Web app\n",
+        encoding="utf-8",
+    )
+    start_outage("--yes", "--at", "-20m", "--component", "api")
+    ok("statuspage", "build", str(SITE))
+    summary = valid("summary.json", "summary_document")
+    valid("incidents.json", "incidents_document")
+    assert [c["id"] for c in summary["incidents"][0]["components"]] == ["api"]
+    client = StatuspageClient(served)
+    assert client.components() == {"Public API": "partial_outage", "Web app": "operational"}

@@ -30,6 +30,15 @@ def roles(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
     return [(i, name) for i, name in (plan.ids("roles") if plan else []) if _fits(i, incomplete)]
 
 
+def components(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+    """Component ids of the current plan, each with its name as help."""
+    from crisisplan.playbook.glance import glance
+
+    plan = glance(_param(ctx, "playbook"))
+    found = plan.ids("components") if plan else []
+    return [(i, name) for i, name in found if _fits(i, incomplete)]
+
+
 def templates(ctx: typer.Context, incomplete: str) -> list[str]:
     """Template ids: the files in the current plan's response library."""
     from crisisplan.playbook.glance import glance

@@ -6,10 +6,18 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from crisisplan.cli.options import AsOpt, AtOpt, DbOpt, IncidentOpt, JsonOpt, PlaybookOpt
+from crisisplan.cli.options import (
+    AsOpt,
+    AtOpt,
+    ComponentOpt,
+    DbOpt,
+    IncidentOpt,
+    JsonOpt,
+    PlaybookOpt,
+)
 
 if TYPE_CHECKING:
-    from crisisplan.phases.during import StartDraft
+    from crisisplan.phases.declare import StartDraft
     from crisisplan.phases.session import Session
     from crisisplan.playbook.model import Playbook
     from crisisplan.terminal.prompts import Asker
@@ -30,6 +38,7 @@ def start(
         bool | None,
         typer.Option("--yes/--no", help="Post the drafted first status update (or not)."),
     ] = None,
+    component: ComponentOpt = None,
     at: AtOpt = None,
     as_: AsOpt = None,
     playbook: PlaybookOpt = None,
@@ -44,7 +53,8 @@ def start(
     Example: crisis start -t outage -s major --title "Logins failing" --summary "..." --yes
     """
     from crisisplan.errors import CrisisError
-    from crisisplan.phases import during as core
+    from crisisplan.phases import declare as core
+    from crisisplan.phases.during import check_components
     from crisisplan.phases.session import command_session
     from crisisplan.terminal.prompts import asker, person_chooser
     from crisisplan.views.status import show_start
@@ -59,14 +69,17 @@ def start(
             ask, pb, incident_type=incident_type, severity=severity, title=title, summary=summary
         )
         core.check_start(s.plan, incident_type=incident_type, severity=severity, title=title)
+        parts = check_components(s.plan, component or ())
         what = {"incident_type": incident_type, "severity": severity, "title": title}
         try:
             prepared = core.prepare_start(  # the log is created here, once every answer is in
-                s.plan, s.store, **what, summary=summary, at=s.at, who=who
+                s.plan, s.store, **what, summary=summary, components=parts, at=s.at, who=who
             )
         except CrisisError as exc:
             # The answers are kept: the incident is declared, its first update is for later.
-            incident_id = core.declare(s.plan, s.store, **what, summary=summary, at=s.at, who=who)
+            incident_id = core.declare(
+                s.plan, s.store, **what, summary=summary, components=parts, at=s.at, who=who
+            )
             raise core.unfinished(
                 incident_id, "the first update was not drafted", exc, summary
             ) from None
@@ -88,7 +101,7 @@ def _edited(s: Session, prepared: StartDraft, *, who: str, summary: str) -> str:
     """The update as the lead edited it; if the editor fails, the incident is declared
     with its base reply and the error says how to post the update."""
     from crisisplan.errors import CrisisError
-    from crisisplan.phases import during as core
+    from crisisplan.phases import declare as core
     from crisisplan.terminal.editor import edit
 
     try:
@@ -207,6 +220,7 @@ def update(
     workaround: Annotated[
         str | None, typer.Option("--workaround", help="What customers can do meanwhile.")
     ] = None,
+    component: ComponentOpt = None,
     at: AtOpt = None,
     as_: AsOpt = None,
     incident: IncidentOpt = None,
@@ -251,6 +265,7 @@ def update(
             at=s.at,
             who=s.who,
             facts=Facts(cause=cause, suspected=suspected, impact=impact, workaround=workaround),
+            components=component,
         )
     show_update(posted, incident_id=row.id)
 

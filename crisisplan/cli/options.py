@@ -58,3 +58,12 @@ AsOpt = Annotated[
 JsonOpt = Annotated[
     bool, typer.Option("--json", help="Print one JSON document on stdout and nothing else.")
 ]
+ComponentOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--component",
+        help="A part of the service it affects, from the plan's components; repeat for more.",
+        show_default=False,
+        autocompletion=completion.components,
+    ),
+]

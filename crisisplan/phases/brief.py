@@ -160,8 +160,8 @@ def _next_update(state: st.IncidentState, due: dt.datetime | None, now: dt.datet
 
 def _base_reply_now(plan: Plan, row: IncidentRow, *, agent: str, now: dt.datetime) -> str:
     """The first reply as `crisis start` drafts it, from the incident as it stands now."""
+    from crisisplan.phases.declare import BASE_CUSTOMER
     from crisisplan.phases.drafting import draft, incident_context
-    from crisisplan.phases.during import BASE_CUSTOMER
 
     state = st.of(row)
     context = incident_context(row.id, state, next_update_at=st.next_update_due(state))

@@ -175,7 +175,7 @@ def _ordered(blocks: dict[str, str], original: Template | None) -> list[tuple[st
 def _swaps(plan: Plan, store: Store, recorded: Event, *, personal: bool) -> list[Swap]:
     """What belonged to this reply, longest first; `personal` when templates of the purpose
     always have a customer (otherwise their details are printed only when there is one)."""
-    from crisisplan.phases.during import BASE_CUSTOMER
+    from crisisplan.phases.declare import BASE_CUSTOMER
 
     payload = recorded.payload
     customer = BASE_CUSTOMER if recorded.kind == "base_reply" else payload.get("customer")

@@ -17,16 +17,19 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from crisisplan.phases.state_json import (
+    PublicGlance,
     as_data,
     from_json,
     iso,
     parse,
     plan_from_json,
     plan_to_json,
+    public_glance,
     to_json,
 )
 from crisisplan.phases.state_types import (
     ChannelFacts,
+    ComponentFacts,
     DueStep,
     Escalation,
     IncidentState,
@@ -42,9 +45,10 @@ if TYPE_CHECKING:
     from crisisplan.store import IncidentRow
 
 # Re-exported, so callers name them st.IncidentState and so on; the reducer is defined here.
-__all__ = ["ChannelFacts", "DueStep", "Escalation", "IncidentState", "LadderStep", "PlanFacts"]
-__all__ += ["Promise", "PublicUpdate", "SeverityFacts"]
+__all__ = ["ChannelFacts", "ComponentFacts", "DueStep", "Escalation", "IncidentState"]
+__all__ += ["LadderStep", "PlanFacts", "Promise", "PublicUpdate", "SeverityFacts"]
 # ... and the JSON conversions of state_json.py, as st.to_json, st.from_json and so on.
+__all__ += ["PublicGlance", "public_glance"]
 __all__ += ["as_data", "from_json", "iso", "parse", "plan_from_json", "plan_to_json", "to_json"]
 
 
@@ -101,6 +105,10 @@ def plan_facts(playbook: Playbook) -> dict[str, Any]:
         "status_channel": status_page[0] if status_page else None,
         "status_url": status_page[1].url if status_page else None,
         "company": playbook.company.name,
+        "components": {
+            cid: {"name": c.name, "description": c.description}
+            for cid, c in playbook.components.items()
+        },
     }
 
 

@@ -10,10 +10,12 @@ import dataclasses
 import datetime as dt
 import functools
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from crisisplan.phases.state_types import (
     ChannelFacts,
+    ComponentFacts,
     DueStep,
     Escalation,
     IncidentState,
@@ -52,6 +54,7 @@ def plan_from_json(data: Mapping[str, Any]) -> PlanFacts:
         status_channel=data["status_channel"],
         status_url=data.get("status_url"),
         company=data.get("company"),
+        components={k: ComponentFacts(**v) for k, v in (data.get("components") or {}).items()},
     )
 
 
@@ -66,7 +69,39 @@ def plan_to_json(plan: PlanFacts) -> dict[str, Any]:
         "status_channel": plan.status_channel,
         "status_url": plan.status_url,
         "company": plan.company,
+        "components": {k: dataclasses.asdict(v) for k, v in plan.components.items()},
     }
+
+
+@dataclass(frozen=True, slots=True)
+class PublicGlance:
+    """What the status page needs of a stored state, read without building the rest:
+    a page of 1,000 incidents parses 1,000 states."""
+
+    title: str
+    severity: str
+    phase: str
+    started_at: str
+    resolved_at: str | None
+    last_public_at: str | None
+    status_channel: str | None
+    severities: Mapping[str, str]  # id -> description, least severe first
+
+
+def public_glance(data: Mapping[str, Any]) -> PublicGlance:
+    """The fields of a stored state (see `to_json`) the status page shows."""
+    plan = data["plan"]
+    last = data["last_public_update"]
+    return PublicGlance(
+        title=data["title"],
+        severity=data["severity"],
+        phase=data["phase"],
+        started_at=data["started_at"],
+        resolved_at=data.get("resolved_at"),
+        last_public_at=None if last is None else last["at"],
+        status_channel=plan["status_channel"],
+        severities={k: v.get("public") or "" for k, v in plan["severities"].items()},
+    )
 
 
 def from_json(data: Mapping[str, Any]) -> IncidentState:

@@ -7,7 +7,7 @@ Conversion to and from the JSON the store keeps is in state.py.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 # Times in the state are ISO text, as stored: comparing two is comparing their text.
 
@@ -50,6 +50,14 @@ class ChannelFacts:
 
 
 @dataclass(frozen=True)
+class ComponentFacts:
+    """A part of the service the status page reports on."""
+
+    name: str
+    description: str | None
+
+
+@dataclass(frozen=True)
 class PlanFacts:
     """What the clock and `status` need of the plan, copied when the incident started."""
 
@@ -61,6 +69,7 @@ class PlanFacts:
     status_channel: str | None
     status_url: str | None
     company: str | None = None  # older logs have none
+    components: Mapping[str, ComponentFacts] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

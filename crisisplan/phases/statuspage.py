@@ -58,6 +58,15 @@ class PublicUpdate:
 
 
 @dataclass(frozen=True)
+class Component:
+    """A part of the service the page reports on, as the plan names it."""
+
+    id: str
+    name: str
+    description: str
+
+
+@dataclass(frozen=True)
 class PublicIncident:
     """An incident as the status page shows it; `updates` are newest first."""
 
@@ -73,6 +82,7 @@ class PublicIncident:
     next_update_by: dt.datetime | None  # promised in the latest update, while open
     eta: dt.datetime | None  # the latest time of a fix said in public, while open
     updates: list[PublicUpdate]
+    components: tuple[str, ...] = ()  # the ids it affects, as last named (start or update)
 
     @property
     def latest(self) -> PublicUpdate:
@@ -89,6 +99,7 @@ class Site:
     window_days: int
     open: list[PublicIncident]
     resolved: list[PublicIncident]
+    components: tuple[Component, ...] = ()  # the newest incident's plan's, in its order
 
     @property
     def incidents(self) -> list[PublicIncident]:
@@ -132,13 +143,17 @@ def gather(
     since = now - dt.timedelta(days=window_days)
     # Incidents never spoken of in public, or resolved before the window, are skipped
     # without reading their events; each state is parsed once.
-    shown = {row.id: (row, state) for row in rows if _worth_reading(state := st.of(row), since)}
+    shown = {
+        row.id: (row, state)
+        for row in rows
+        if _worth_reading(state := st.public_glance(row.state), since)
+    }
     tick = progress or (lambda _done, _total: None)
     tick(0, len(shown))
     open_: list[PublicIncident] = []
     resolved: list[PublicIncident] = []
-    # One pass over the public updates of every incident shown, grouped by incident.
-    briefs = store.payloads(list(shown), kind="public_update")
+    # One pass over the start and public updates of every incident shown, by incident.
+    briefs = store.payloads(list(shown), kinds=("incident_started", "public_update"))
     for done, (incident_id, events) in enumerate(groupby(briefs, key=itemgetter(1)), start=1):
         incident = _incident(*shown[incident_id], events)
         if incident is not None:
@@ -150,6 +165,10 @@ def gather(
     url = plan.status_url if plan else None
     # The page speaks for the company; "Service status" only when no plan names one.
     default = f"{plan.company} status" if plan and plan.company else DEFAULT_TITLE
+    components = tuple(
+        Component(cid, c.name, " ".join((c.description or "").split()))
+        for cid, c in (plan.components if plan else {}).items()
+    )
     # Most severe first, then the most recently updated.
     open_.sort(key=lambda i: (i.severity_rank, i.latest.at), reverse=True)
     resolved.sort(key=lambda i: i.resolved_at or i.latest.at, reverse=True)
@@ -160,29 +179,34 @@ def gather(
         window_days=window_days,
         open=open_,
         resolved=resolved,
+        components=components,
     )
 
 
-def _worth_reading(state: st.IncidentState, since: dt.datetime) -> bool:
-    if state.last_public_update is None:
+def _worth_reading(state: st.PublicGlance, since: dt.datetime) -> bool:
+    if state.last_public_at is None:
         return False
     if state.phase == "during":
         return True
-    ended = state.resolved_at or state.last_public_update.at
+    ended = state.resolved_at or state.last_public_at
     return dt.datetime.fromisoformat(ended) >= since
 
 
 def _incident(
-    row: IncidentRow, state: st.IncidentState, events: Iterable[Brief]
+    row: IncidentRow, state: st.PublicGlance, events: Iterable[Brief]
 ) -> PublicIncident | None:
-    plan = state.plan
-    channel = plan.status_channel
+    channel = state.status_channel
     resolved = state.phase != "during"
     resolved_at = _time(state.resolved_at) if resolved else None
     prefix = uuid_urn(f"{row.id}/{state.started_at}", 0)[:-12]
     updates = []
     eta = next_update = None
-    for event_id, _, at, event_channel, payload in events:
+    components: list[str] = []
+    for event_id, _, at, event_channel, payload, kind in events:
+        # Named at the start or with an update: the components affected from then on.
+        components = payload.get("components", components)
+        if kind != "public_update":
+            continue
         if channel is not None and event_channel != channel:
             continue  # the same news, shortened for social media or a forum
         eta = payload.get("eta") or eta
@@ -201,11 +225,10 @@ def _incident(
         return None
     updates.reverse()
     severity = state.severity
-    levels = list(plan.severities)
-    facts = plan.severities.get(severity)
-    # Only the words written for the public: the internal description may say what the
-    # team fears ("personal information may have been seen"), not what happened.
-    described = (facts.public if facts else "") or ""
+    levels = list(state.severities)
+    # Only the words written for the public (`public_glance` reads no other): the internal
+    # description may say what the team fears ("personal information may have been seen").
+    described = state.severities.get(severity) or ""
     return PublicIncident(
         id=row.id,
         title=state.title,
@@ -219,6 +242,7 @@ def _incident(
         next_update_by=None if resolved else _time(next_update),
         eta=None if resolved else _time(eta),
         updates=updates,
+        components=tuple(components),
     )
 
 

@@ -157,6 +157,13 @@ class CompensationRule(Frozen):
     offer: Text
 
 
+class Component(Frozen):
+    """A part of the service the status page reports on (e.g. the API, sign-in)."""
+
+    name: Text
+    description: Text | None = None
+
+
 class Review(Frozen):
     questions: list[Text] = Field(default_factory=list)
 
@@ -180,6 +187,7 @@ class Playbook(Frozen):
     compensation: list[CompensationRule] = Field(default_factory=list)
     review: Review = Review()
     tiers: list[Id] = Field(default_factory=list)
+    components: dict[Id, Component] = Field(default_factory=dict)
 
     def severity_rank(self, severity: str) -> int:
         """0 for the least severe level, rising with severity."""

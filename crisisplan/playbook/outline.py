@@ -109,6 +109,16 @@ def outline(playbook: Playbook, *, disabled_reasons: bool = True) -> tuple[str, 
         )
     )
 
+    if pb.components:
+        parts = [(cid, c.name, c.description or "") for cid, c in pb.components.items()]
+        sections.append(
+            Section(
+                "Components",
+                paragraphs=["The parts of the service the status page reports on."],
+                table=Table(("id", "name", "covers"), parts),
+            )
+        )
+
     for tid, typ in pb.incident_types.items():
         paras = [typ.description]
         if typ.default_severity:

@@ -88,6 +88,24 @@ def audit(
             "no status_page channel; customers need one public place to see known issues.",
             ("channels",),
         )
+    if playbook.components and playbook.status_page() is None:
+        add(
+            "warning",
+            "readiness.components-unshown",
+            "components are shown only on the status page, and the plan has no status_page "
+            "channel.",
+            ("components",),
+        )
+    names: dict[str, str] = {}
+    for cid, component in playbook.components.items():
+        if (first := names.setdefault(component.name.casefold(), cid)) != cid:
+            add(
+                "warning",
+                "readiness.component-name-twice",
+                f"components '{first}' and '{cid}' are both called '{component.name}'; "
+                "readers of the status page cannot tell them apart.",
+                ("components", cid, "name"),
+            )
     for purpose in PURPOSES:
         if purpose not in playbook.templates:
             add(

@@ -56,8 +56,8 @@ class Event:
     payload: dict[str, Any]
 
 
-Brief = tuple[int, str, datetime, str | None, dict[str, Any]]
-"""An event without its kind, author or write time: (id, incident id, at, channel, payload)."""
+Brief = tuple[int, str, datetime, str | None, dict[str, Any], str]
+"""An event without its author or write time: (id, incident id, at, channel, payload, kind)."""
 
 
 @dataclass(frozen=True)
@@ -164,8 +164,8 @@ class Store(Protocol):
         """An incident's events with id > after_id, ordered by (at, id), read page by page."""
         ...
 
-    def payloads(self, incident_ids: Sequence[str], *, kind: str) -> Iterator[Brief]:
-        """(id, incident id, at, channel, payload) of one kind of event of many incidents,
+    def payloads(self, incident_ids: Sequence[str], *, kinds: Sequence[str]) -> Iterator[Brief]:
+        """(id, incident id, at, channel, payload, kind) of some kinds of event of many incidents,
         by incident then (at, id): one pass for a page built from thousands of events."""
         ...
 

@@ -103,8 +103,8 @@ def event_of(row: tuple[Any, ...]) -> Event:
 
 
 def brief_of(row: tuple[Any, ...]) -> Brief:
-    """(id, incident_id, at, channel, payload) columns as a Brief."""
-    return (int(row[0]), row[1], decode_time(row[2]), row[3], decode_json(row[4]))
+    """(id, incident_id, at, channel, payload, kind) columns as a Brief."""
+    return (int(row[0]), row[1], decode_time(row[2]), row[3], decode_json(row[4]), row[5])
 
 
 def followup_of(row: tuple[Any, ...]) -> Followup:

@@ -78,17 +78,17 @@ class SqlReads:
             if left is not None:
                 left -= len(rows)
 
-    def payloads(self, incident_ids: Sequence[str], *, kind: str) -> Iterator[Brief]:
-        """(id, incident id, at, channel, payload) of one kind of event of many incidents,
+    def payloads(self, incident_ids: Sequence[str], *, kinds: Sequence[str]) -> Iterator[Brief]:
+        """(id, incident id, at, channel, payload, kind) of some kinds of event of many incidents,
         by incident then (at, id): one query per CHUNK incidents, no full Event records."""
         unique = sorted(set(incident_ids))
         for start in range(0, len(unique), CHUNK):
             chunk = unique[start : start + CHUNK]
             rows = self._sql.rows(
-                "SELECT id, incident_id, at, channel, payload FROM events"
-                f" WHERE kind = ? AND incident_id IN {marks(len(chunk))}"
+                "SELECT id, incident_id, at, channel, payload, kind FROM events"
+                f" WHERE kind IN {marks(len(kinds))} AND incident_id IN {marks(len(chunk))}"
                 " ORDER BY incident_id, at, id",
-                [kind, *chunk],
+                [*kinds, *chunk],
             )
             for row in rows:
                 yield decoded(brief_of, row, self._sql.location)

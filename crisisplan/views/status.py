@@ -13,7 +13,8 @@ from crisisplan.terminal.console import inert, out
 if TYPE_CHECKING:
     from rich.text import Text
 
-    from crisisplan.phases.during import Posted, StartDraft
+    from crisisplan.phases.declare import StartDraft
+    from crisisplan.phases.during import Posted
     from crisisplan.phases.status import Status
 
 

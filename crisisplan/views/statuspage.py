@@ -16,18 +16,28 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
+import heapq
 import json
 import re
 from dataclasses import dataclass
 from html import escape
 from json.encoder import encode_basestring_ascii as _json_string
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
+from crisisplan.views.statuspage_components import component_states
+from crisisplan.views.statuspage_css import CSS
+
 if TYPE_CHECKING:
-    from crisisplan.phases.statuspage import PublicIncident, PublicUpdate, Site
+    from collections.abc import Mapping
+
+    from crisisplan.phases.statuspage import Component, PublicIncident, PublicUpdate, Site
+
+    _States = list[tuple[Component, str]]
 
 FORMAT = "crisisplan.status"
 SCHEMA_VERSION = 1
+FEED_ENTRIES = 100  # as hosted status pages' feeds carry
 _LABELS = [("Update", "update"), ("New incident", "new_incident"), ("Resolved", "resolved")]
 _MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 _BYTES_OK = bytes([9, 10, 13, *range(0x20, 0x7F), *range(0x80, 0x100)])
@@ -37,9 +47,10 @@ _NOT_XML = re.compile("[^\t\n\r\x20-\x7e\x80-\ud7ff\ue000-\ufffd\U00010000-\U001
 def render_site(site: Site) -> dict[str, list[str]]:
     """File name -> the pieces of its text, for every file of the site."""
     incidents = [_Incident.of(i) for i in site.incidents]
+    components = component_states(site)
     return {
-        "index.html": _html(site, incidents),
-        "status.json": _json(site, incidents),
+        "index.html": _html(site, incidents, components),
+        "status.json": _json(site, incidents, components),
         "feed.atom": _atom(site, incidents),
     }
 
@@ -83,42 +94,54 @@ def _time(when: dt.datetime) -> str:
     return f'<time datetime="{rfc3339(when)}">{shown(when)}</time>'
 
 
-@dataclass(slots=True)
-class _Update:
-    """An update formatted once, for all three files."""
+def _label(u: PublicUpdate, n: int, last: int) -> tuple[str, str]:
+    """(label, JSON kind) of the `n`th newest of an incident's updates, `last` the oldest."""
+    return _LABELS[2 if u.resolves else (1 if n == last else 0)]
 
-    source: PublicUpdate
-    stamp: str  # RFC 3339
-    label: str
-    kind: str  # the label as the JSON says it
-    escaped: str  # the text, safe in an HTML or XML text node
-    anchor: str  # its id on the page
+
+def _update(u: PublicUpdate, stamp: str, label: str) -> str:
+    """Its time and label, then its text: newlines kept (CSS pre-line), nothing read as markup."""
+    return (
+        f'<p class="when"><time datetime="{stamp}">{shown(u.at)}</time> &middot; '
+        f'{label}</p><div class="text" dir="auto">{_text(u.text.strip())}</div>'
+    )
 
 
 @dataclass(slots=True)
 class _Incident:
+    """An incident whose updates are formatted once, straight into the text the page and
+    status.json hold: no record per update, one join per incident and file."""
+
     source: PublicIncident
     title: str  # escaped
-    updates: list[_Update]
+    latest: str  # the newest update, as the page shows it
+    earlier: str  # the others, newest first, as the page's list items
+    data: str  # every update as status.json's array items
 
     @classmethod
     def of(cls, i: PublicIncident) -> _Incident:
         last = len(i.updates) - 1
-        updates = []
+        latest = ""
+        earlier = []
+        data = []
         for n, u in enumerate(i.updates):
-            label, kind = _LABELS[2 if u.resolves else (1 if n == last else 0)]
-            updates.append(
-                _Update(
-                    u, rfc3339(u.at), label, kind, _text(u.text.strip()), f"{i.id}-u{u.event_id}"
-                )
+            label, kind = _label(u, n, last)
+            stamp = rfc3339(u.at)
+            body = _update(u, stamp, label)
+            if n:
+                earlier.append(f'<li id="{i.id}-u{u.event_id}">{body}</li>\n')
+            else:
+                latest = f'<div class="latest" id="{i.id}-u{u.event_id}">{body}</div>\n'
+            data.append(
+                f'{{"id":"{u.id}","at":"{stamp}","kind":"{kind}","text":{_json_string(u.text)}}}'
             )
-        return cls(source=i, title=_text(i.title), updates=updates)
+        return cls(i, _text(i.title), latest, "".join(earlier), ",".join(data))
 
 
 # status.json ----------------------------------------------------------------------------
 
 
-def _json(site: Site, incidents: list[_Incident]) -> list[str]:
+def _json(site: Site, incidents: list[_Incident], components: _States) -> list[str]:
     """The page's data, versioned: see docs/status.schema.json.
 
     ASCII with \\u escapes, so any string (a lone surrogate too) reads back exactly as it
@@ -140,6 +163,10 @@ def _json(site: Site, incidents: list[_Incident]) -> list[str]:
         "page": {"title": site.title, "url": site.url},
         "resolved_window_days": site.window_days,
         "open_incidents": len(site.open),
+        "components": [
+            {"id": c.id, "name": c.name, "description": c.description or None, "status": state}
+            for c, state in components
+        ],
         "incidents": [],  # last: the incidents follow it as text
     }
     out = [dump(head)[: -len("]}")]]
@@ -159,15 +186,10 @@ def _json(site: Site, incidents: list[_Incident]) -> list[str]:
             "resolved_at": when(i.resolved_at),
             "next_update_by": when(i.next_update_by),
             "eta": when(i.eta),
+            "components": list(i.components),
         }
         out.append(("," if n else "") + dump(fields)[:-1] + ',"updates":[')
-        out.append(
-            ",".join(
-                f'{{"id":"{u.source.id}","at":"{u.stamp}","kind":"{u.kind}",'
-                f'"text":{_json_string(u.source.text)}}}'
-                for u in prepared.updates
-            )
-        )
+        out.append(prepared.data)
         out.append("]}")
     out.append("]}\n")
     return out
@@ -177,11 +199,18 @@ def _json(site: Site, incidents: list[_Incident]) -> list[str]:
 
 
 def _atom(site: Site, incidents: list[_Incident]) -> list[str]:
-    """Atom 1.0 (RFC 4287): one entry per public update, newest first, ids that never change."""
-    entries = sorted(
-        ((u.source.at, u.source.event_id, i, u) for i in incidents for u in i.updates),
-        key=lambda item: (item[0], item[1]),
-        reverse=True,
+    """Atom 1.0 (RFC 4287): the FEED_ENTRIES most recent public updates, newest first, with
+    ids that never change. Feed readers poll the feed and keep what they saw; the page and
+    status.json hold every update."""
+    # Each incident's updates are newest first, so only its first FEED_ENTRIES can be in.
+    entries = heapq.nlargest(
+        FEED_ENTRIES,
+        (
+            (u.at, u.event_id, n, i)
+            for i in incidents
+            for n, u in enumerate(i.source.updates[:FEED_ENTRIES])
+        ),
+        key=itemgetter(0, 1),
     )
     updated = rfc3339(entries[0][0] if entries else site.generated_at)
     title = _text(site.title)
@@ -197,13 +226,16 @@ def _atom(site: Site, incidents: list[_Incident]) -> list[str]:
     if site.url:
         out.append(f'<link rel="self" type="application/atom+xml" href="{page}feed.atom"/>\n')
     out.append("<generator>crisisplan</generator>\n")
-    out += [
-        f"<entry>\n<id>{u.source.id}</id>\n<title>{u.label}: {i.title}</title>\n"
-        f"<updated>{u.stamp}</updated>\n<published>{u.stamp}</published>\n"
-        f'<link rel="alternate" type="text/html" href="{page}#{u.anchor}"/>\n'
-        f'<content type="text">{u.escaped}</content>\n</entry>\n'
-        for _, _, i, u in entries
-    ]
+    for _, _, n, i in entries:
+        u = i.source.updates[n]
+        label, _ = _label(u, n, len(i.source.updates) - 1)
+        stamp = rfc3339(u.at)
+        out.append(
+            f"<entry>\n<id>{u.id}</id>\n<title>{label}: {i.title}</title>\n"
+            f"<updated>{stamp}</updated>\n<published>{stamp}</published>\n"
+            f'<link rel="alternate" type="text/html" href="{page}#{i.source.id}-u{u.event_id}"/>\n'
+            f'<content type="text">{_text(u.text.strip())}</content>\n</entry>\n'
+        )
     out.append("</feed>\n")
     return out
 
@@ -211,48 +243,11 @@ def _atom(site: Site, incidents: list[_Incident]) -> list[str]:
 # index.html -----------------------------------------------------------------------------
 
 # Colours meet WCAG AA (4.5:1 for text) in both schemes; state is always said in words too.
-_CSS = """
-:root { color-scheme: light dark; --fg: #1b1f24; --bg: #ffffff; --muted: #57606a;
-  --rule: #d0d7de; --card: #f6f8fa; --link: #0550ae; --open: #9a6700; --open-bg: #fff8c5;
-  --done: #1a7f37; --done-bg: #dafbe1; }
-@media (prefers-color-scheme: dark) { :root { --fg: #e6edf3; --bg: #0d1117;
-  --muted: #9198a1; --rule: #30363d; --card: #161b22; --link: #4493f8; --open: #d29922;
-  --open-bg: #2e2503; --done: #3fb950; --done-bg: #0f2d17; } }
-* { box-sizing: border-box; }
-body { font: 1rem/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 0;
-  color: var(--fg); background: var(--bg); overflow-wrap: anywhere; }
-header, main, footer { max-width: 46rem; margin: 0 auto; padding: 1rem; }
-header { border-bottom: 1px solid var(--rule); }
-h1 { font-size: 1.5rem; margin: .25rem 0; }
-h2 { font-size: 1.2rem; margin: 2rem 0 .75rem; }
-h3 { font-size: 1.1rem; margin: 0 0 .5rem; }
-h4 { font-size: 1rem; margin: 1rem 0 .25rem; }
-a { color: var(--link); }
-.overall { font-size: 1.1rem; font-weight: 600; padding: .75rem 1rem; border-radius: .4rem;
-  margin: .75rem 0 0; border-left: .4rem solid var(--done); background: var(--done-bg); }
-.overall.open { border-left-color: var(--open); background: var(--open-bg); }
-.incident { border: 1px solid var(--rule); border-top: .4rem solid var(--open);
-  border-radius: .4rem; padding: 1rem; margin: 0 0 1rem; background: var(--bg); }
-.incident.resolved { border-top-color: var(--done); }
-.state { font-weight: 600; margin: 0 0 .25rem; }
-.severity-about, .when, .empty { color: var(--muted); }
-.facts { display: grid; grid-template-columns: max-content 1fr; gap: .15rem 1rem;
-  margin: .75rem 0; }
-.facts dt { color: var(--muted); }
-.facts dd { margin: 0; }
-.latest { background: var(--card); border-radius: .4rem; padding: .5rem .75rem; }
-.updates { list-style: none; padding: 0; margin: 0; }
-.updates li { border-top: 1px solid var(--rule); padding: .5rem 0; }
-.when { font-size: .9rem; margin: 0; }
-.text { white-space: pre-line; margin: .25rem 0; }
-summary { cursor: pointer; color: var(--link); margin-top: .75rem; }
-footer { color: var(--muted); font-size: .9rem; border-top: 1px solid var(--rule); }
-"""
 
 
-def _html(site: Site, incidents: list[_Incident]) -> list[str]:
+def _html(site: Site, incidents: list[_Incident], components: _States) -> list[str]:
     """One self-contained page: no scripts, no outside fonts or requests, phone-sized."""
-    digest = base64.b64encode(hashlib.sha256(_CSS.encode()).digest()).decode()
+    digest = base64.b64encode(hashlib.sha256(CSS.encode()).digest()).decode()
     # The policy forbids every script, frame and outside request: even if some text
     # escaped its escaping, a browser would not run it.
     policy = f"default-src 'none'; style-src 'sha256-{digest}'; img-src data:"
@@ -267,18 +262,22 @@ def _html(site: Site, incidents: list[_Incident]) -> list[str]:
         '<link rel="icon" href="data:,">\n'
         '<link rel="alternate" type="application/atom+xml" title="Updates (Atom)" '
         'href="feed.atom">\n'
-        f"<style>{_CSS}</style>\n</head>\n<body>\n"
+        f"<style>{CSS}</style>\n</head>\n<body>\n"
         f'<header>\n<h1 dir="auto">{title}</h1>\n{_overall(len(site.open))}\n</header>\n'
-        '<main>\n<section aria-labelledby="now">\n<h2 id="now">Current incidents</h2>\n'
+        "<main>\n"
     ]
+    if components:
+        out.append(_components(components))
+    out.append('<section aria-labelledby="now">\n<h2 id="now">Current incidents</h2>\n')
     current = [i for i in incidents if not i.source.resolved]
     past = [i for i in incidents if i.source.resolved]
-    out += [_incident(i) for i in current] or ['<p class="empty">None at the moment.</p>\n']
+    names = {c.id: c.name for c, _ in components}
+    out += [_incident(i, names) for i in current] or ['<p class="empty">None at the moment.</p>\n']
     out.append(
         f'</section>\n<section aria-labelledby="past">\n'
         f'<h2 id="past">Resolved in the last {days} days</h2>\n'
     )
-    out += [_incident(i) for i in past] or [
+    out += [_incident(i, names) for i in past] or [
         f'<p class="empty">No incidents were resolved in the last {days} days.</p>\n'
     ]
     out.append(
@@ -291,6 +290,29 @@ def _html(site: Site, incidents: list[_Incident]) -> list[str]:
     return out
 
 
+_STATUS_WORDS = {
+    "operational": "Operational",
+    "degraded_performance": "Degraded performance",
+    "partial_outage": "Partial outage",
+    "major_outage": "Major outage",
+}
+
+
+def _components(components: _States) -> str:
+    """Each part of the service and how it is now, in words (colour only repeats them)."""
+    items = "".join(
+        f'<li class="component {state}"><span dir="auto">{_text(c.name)}</span> '
+        f"<strong>{_STATUS_WORDS[state]}</strong>"
+        + (f'<span class="about" dir="auto">{_text(c.description)}</span>' if c.description else "")
+        + "</li>\n"
+        for c, state in components
+    )
+    return (
+        '<section aria-labelledby="parts">\n<h2 id="parts">Components</h2>\n'
+        f'<ul class="components">\n{items}</ul>\n</section>\n'
+    )
+
+
 def _overall(count: int) -> str:
     if not count:
         return '<p class="overall">No incidents in progress.</p>'
@@ -298,7 +320,7 @@ def _overall(count: int) -> str:
     return f'<p class="overall open">{count} {noun} in progress.</p>'
 
 
-def _incident(prepared: _Incident) -> str:
+def _incident(prepared: _Incident, names: Mapping[str, str]) -> str:
     i = prepared.source
     head = f"{i.id}-title"
     facts = [("Started", _time(i.started_at))]
@@ -314,7 +336,8 @@ def _incident(prepared: _Incident) -> str:
         if i.severity_description
         else ""
     )
-    latest, *earlier = prepared.updates
+    if i.components:
+        facts.append(("Affects", _text(", ".join(names.get(c, c) for c in i.components))))
     out = [
         f'<article class="incident {"resolved" if i.resolved else "open"}" '
         f'id="{_attr(i.id)}" aria-labelledby="{_attr(head)}">\n'
@@ -325,24 +348,15 @@ def _incident(prepared: _Incident) -> str:
         + "".join(f"<dt>{label}</dt><dd>{value}</dd>" for label, value in facts)
         + "</dl>\n"
         f"<h4>{'Final update' if i.resolved else 'Latest update'}</h4>\n"
-        f'<div class="latest" id="{latest.anchor}">{_update(latest)}</div>\n'
+        f"{prepared.latest}"
     ]
-    if earlier:
-        items = "".join(f'<li id="{u.anchor}">{_update(u)}</li>\n' for u in earlier)
+    if items := prepared.earlier:
         if i.resolved:  # the history of a past incident is one click away
             out.append(
-                f"<details><summary>Earlier updates ({len(earlier)})</summary>\n"
+                f"<details><summary>Earlier updates ({len(i.updates) - 1})</summary>\n"
                 f'<ol class="updates">\n{items}</ol>\n</details>\n'
             )
         else:
             out.append(f'<h4>Earlier updates</h4>\n<ol class="updates">\n{items}</ol>\n')
     out.append("</article>\n")
     return "".join(out)
-
-
-def _update(u: _Update) -> str:
-    """Its time and label, then its text: newlines kept (CSS pre-line), nothing read as markup."""
-    return (
-        f'<p class="when"><time datetime="{u.stamp}">{shown(u.source.at)}</time> &middot; '
-        f'{u.label}</p><div class="text" dir="auto">{u.escaped}</div>'
-    )

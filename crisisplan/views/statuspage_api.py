@@ -13,55 +13,42 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from crisisplan.views.statuspage import rfc3339
+from crisisplan.views.statuspage_components import IMPACTS, component_status, impact
 
 if TYPE_CHECKING:
-    from crisisplan.phases.statuspage import PublicIncident, Site
+    from crisisplan.phases.statuspage import Component, PublicIncident, Site
 
 API_DIR = "api/v2"
 RECENT_INCIDENTS = 50  # what Statuspage's incidents.json returns
 TIME_ZONE = "Etc/UTC"  # every time we publish is UTC
-IMPACTS = ("none", "minor", "major", "critical")
 _STATUS_WORDS = {
     "none": "All Systems Operational",
     "minor": "Minor Service Outage",
     "major": "Partial System Outage",
     "critical": "Major Service Outage",
 }
-_COMPONENT_STATUS = {
-    "none": "operational",
-    "minor": "degraded_performance",
-    "major": "partial_outage",
-    "critical": "major_outage",
-}
-
-
-@dataclass(frozen=True)
-class Component:
-    """A part of the service the page reports on, as the plan names it."""
-
-    id: str
-    name: str
-    description: str
 
 
 def render_api(
     site: Site,
     *,
     levels: Sequence[str] = (),
-    components: Sequence[Component] = (),
+    components: Sequence[Component] | None = None,
     affected: Mapping[str, Sequence[str]] | None = None,
 ) -> dict[str, list[str]]:
     """File name (under the site) -> the pieces of its text, for the three API files.
 
     `levels` are the plan's severity ids, least severe first; they decide each incident's
-    impact when its severity is not itself one of minor, major or critical. `affected`
-    maps an incident id to the ids of the components it names.
+    impact when its severity is not itself one of minor, major or critical. `components`
+    (default: the site's) are those the page reports on; `affected` maps an incident id to
+    the ids of the components it names (default: as each incident last named them).
     """
-    named = affected or {}
+    if components is None:
+        components = site.components
+    named = {i.id: i.components for i in site.incidents} if affected is None else affected
     page = _page(site)
     ranked = {i.id: impact(i, levels) for i in site.incidents}
     worst = max((IMPACTS.index(ranked[i.id]) for i in site.open), default=0)
@@ -89,17 +76,6 @@ def render_api(
         "incidents.json": {"page": page, "incidents": incidents(recent)},
     }
     return {f"{API_DIR}/{name}": [_dump(body)] for name, body in files.items()}
-
-
-def impact(incident: PublicIncident, levels: Sequence[str]) -> str:
-    """none, minor, major or critical: the severity's own word when it is one, else its
-    place among the plan's levels (the top third critical, the middle major)."""
-    if incident.severity in IMPACTS[1:]:
-        return incident.severity
-    if incident.severity not in levels or len(levels) < 2:
-        return "major"
-    share = levels.index(incident.severity) / (len(levels) - 1)
-    return "critical" if share > 2 / 3 else "major" if share > 1 / 3 else "minor"
 
 
 def _dump(body: dict[str, Any]) -> str:
@@ -171,12 +147,11 @@ def _component(
 ) -> dict[str, Any]:
     """A component's state: the worst impact of the open incidents that name it."""
     touching = [i for i in site.incidents if component.id in named.get(i.id, ())]
-    worst = max((IMPACTS.index(ranked[i.id]) for i in touching if not i.resolved), default=0)
     changed = max((i.latest.at for i in touching), default=None)
     return {
         "id": component.id,
         "name": component.name,
-        "status": _COMPONENT_STATUS[IMPACTS[worst]],
+        "status": component_status(component, site, ranked, named),
         "created_at": rfc3339(site.generated_at),
         "updated_at": rfc3339(changed or site.generated_at),
         "position": position + 1,
