@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pytest
 
+# The `mailbox` fixture: a real SMTP server on 127.0.0.1 for every test that sends.
+pytest_plugins = ["tests.mailbox"]
+
 _OUR_VARS = (
     "CRISIS_PLAYBOOK",
     "CRISIS_DB",

@@ -7,14 +7,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from tests.helpers import crisis, events, ok, start_outage
-from tests.test_send import Mailbox, free_port
+from tests.mailbox import Mailbox
 
 CAUSE, IMPACT = "A failed failover.", "Nobody could sign in for two hours."
 
@@ -55,16 +53,6 @@ def test_apologize_whose_files_stop_part_way_says_all_apologies_are_recorded() -
     assert "3 apologies are recorded; 2 of their 3 files were written" in result.stderr
     assert len(events("apology")) == 3
     assert len([p for p in Path("apologies").iterdir() if p.is_file()]) == 2
-
-
-@pytest.fixture
-def mailbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[Mailbox]:
-    box = Mailbox(port=free_port())
-    controller = Controller(box, hostname="127.0.0.1", port=box.port)
-    controller.start()
-    monkeypatch.setenv("CRISIS_SMTP_URL", box.url)
-    yield box
-    controller.stop()
 
 
 def test_send_stopped_part_way_says_how_many_went_which_did_not_and_to_run_again(

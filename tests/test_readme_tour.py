@@ -13,15 +13,13 @@ import getpass
 import json
 import re
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from tests.helpers import crisis, events, ok
-from tests.test_send import Mailbox, free_port
+from tests.mailbox import Mailbox
 
 QUILLPAY = Path(__file__).parent / "fixtures" / "other-team"
 AGENT = "merchant-success"  # Lena Fischer, a person the plan names
@@ -33,17 +31,6 @@ UNKNOWN_CAUSE = re.compile(
     r"(don't|do not|not yet) know (the|what) cause|cause[^.\n]{0,20}(not known|unknown)",
     re.IGNORECASE,
 )
-
-
-@pytest.fixture
-def mailbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[Mailbox]:
-    box = Mailbox(port=free_port())
-    controller = Controller(box, hostname="127.0.0.1", port=box.port)
-    controller.start()
-    monkeypatch.setenv("CRISIS_SMTP_URL", box.url)
-    monkeypatch.delenv("CRISIS_SMTP_PASSWORD", raising=False)
-    yield box
-    controller.stop()
 
 
 @pytest.fixture(autouse=True)

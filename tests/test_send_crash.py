@@ -20,7 +20,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from tests.helpers import DB, ok, start_outage
-from tests.test_send import Mailbox, free_port
+from tests.mailbox import Mailbox, free_port
 
 
 @pytest.fixture

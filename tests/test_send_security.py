@@ -19,7 +19,7 @@ from aiosmtpd.smtp import SMTP, AuthResult, Envelope, Session
 
 from crisisplan.mail.smtp import SmtpSession, SmtpSettings
 from tests.helpers import crisis, events, ok, start_outage
-from tests.test_send import Mailbox, free_port
+from tests.mailbox import Mailbox, free_port
 
 PASSWORD = "ENVPASS6"
 

@@ -8,29 +8,17 @@ again by 10:48 UTC… we don't know the cause yet"), sent after the fix.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from tests.helpers import crisis, events, ok, start_outage
-from tests.test_send import Mailbox, contacted, free_port
+from tests.mailbox import Mailbox
+from tests.test_send import contacted
 
 CAUSE = "A failed database failover left the sign-in service without its database."
 IMPACT = "For two hours nobody could sign in, so teams could not see or swap their shifts."
 DURING = "You'll hear from us again by"
-
-
-@pytest.fixture
-def mailbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[Mailbox]:
-    box = Mailbox(port=free_port())
-    controller = Controller(box, hostname="127.0.0.1", port=box.port)
-    controller.start()
-    monkeypatch.setenv("CRISIS_SMTP_URL", box.url)
-    monkeypatch.delenv("CRISIS_SMTP_PASSWORD", raising=False)
-    yield box
-    controller.stop()
 
 
 @pytest.fixture(autouse=True)

@@ -46,22 +46,13 @@ def resolve(
 
     Example: crisis resolve --cause "A failed database failover" --impact "No sign-ins for 2 h"
     """
-    from crisisplan.cli.incidents import acting_on
+    from crisisplan.cli.sessions import acting_on, drafting_session
     from crisisplan.phases.aftermath import check_open
     from crisisplan.phases.aftermath import resolve as record_resolution
-    from crisisplan.phases.session import command_session
-    from crisisplan.terminal.prompts import asker, person_chooser
+    from crisisplan.terminal.prompts import asker
     from crisisplan.views.aftermath import show_resolution
 
-    with command_session(
-        db=db,
-        incident=incident,
-        playbook=playbook,
-        as_=as_,
-        at=at,
-        drafts=True,
-        choose=person_chooser(),
-    ) as s:
+    with drafting_session(db=db, incident=incident, playbook=playbook, as_=as_, at=at) as s:
         _check_folder(output)
         plan, row = s.plan, acting_on(s, "during")
         check_open(row)  # before asking anything
@@ -100,7 +91,7 @@ def reopen(
 
     Example: crisis reopen --reason "Sign-ins failing again in eu-west"
     """
-    from crisisplan.cli.incidents import acting_on
+    from crisisplan.cli.sessions import acting_on
     from crisisplan.clock import show
     from crisisplan.phases import state as st
     from crisisplan.phases.aftermath import check_resolved
@@ -147,21 +138,11 @@ def apologize(
 
     Example: crisis apologize -o apologies/
     """
-    from crisisplan.cli.incidents import acting_on
+    from crisisplan.cli.sessions import acting_on, drafting_session
     from crisisplan.phases.apology import apologize as draft_apologies
-    from crisisplan.phases.session import command_session
-    from crisisplan.terminal.prompts import person_chooser
     from crisisplan.views.aftermath import show_apologies
 
-    with command_session(
-        db=db,
-        incident=incident,
-        playbook=playbook,
-        as_=as_,
-        at=at,
-        drafts=True,
-        choose=person_chooser(),
-    ) as s:
+    with drafting_session(db=db, incident=incident, playbook=playbook, as_=as_, at=at) as s:
         _check_folder(output)
         result = draft_apologies(
             s.plan,

@@ -52,16 +52,14 @@ def start(
 
     Example: crisis start -t outage -s major --title "Logins failing" --summary "..." --yes
     """
+    from crisisplan.cli.sessions import drafting_session
     from crisisplan.errors import CrisisError
     from crisisplan.phases import declare as core
     from crisisplan.phases.during import check_components
-    from crisisplan.phases.session import command_session
-    from crisisplan.terminal.prompts import asker, person_chooser
+    from crisisplan.terminal.prompts import asker
     from crisisplan.views.status import show_start
 
-    with command_session(
-        db=db, playbook=playbook, as_=as_, at=at, create=True, drafts=True, choose=person_chooser()
-    ) as s:
+    with drafting_session(db=db, playbook=playbook, as_=as_, at=at, create=True) as s:
         pb = s.plan.playbook
         who = s.who  # who signs the drafts: known (or asked) before any other question
         ask = asker()
@@ -237,22 +235,12 @@ def update(
 
     Example: crisis update "We found the cause and are restoring service" --cause "..." --eta 15:30
     """
-    from crisisplan.cli.incidents import acting_on
+    from crisisplan.cli.sessions import acting_on, drafting_session
     from crisisplan.clock import parse_at
     from crisisplan.phases.during import Facts, post_update
-    from crisisplan.phases.session import command_session
-    from crisisplan.terminal.prompts import person_chooser
     from crisisplan.views.status import show_update
 
-    with command_session(
-        db=db,
-        incident=incident,
-        playbook=playbook,
-        as_=as_,
-        at=at,
-        drafts=True,
-        choose=person_chooser(),
-    ) as s:
+    with drafting_session(db=db, incident=incident, playbook=playbook, as_=as_, at=at) as s:
         row = acting_on(s, "during")
         eta_at = parse_at(eta, future=True, flag="--eta") if eta else None
         posted = post_update(
@@ -284,7 +272,7 @@ def severity(
 
     Example: crisis severity critical --reason "Data loss confirmed"
     """
-    from crisisplan.cli.incidents import acting_on
+    from crisisplan.cli.sessions import acting_on
     from crisisplan.clock import show
     from crisisplan.phases.during import change_severity
     from crisisplan.phases.session import command_session
@@ -311,7 +299,7 @@ def escalate(
 
     Example: crisis escalate eng --how "Paged core-api"
     """
-    from crisisplan.cli.incidents import acting_on
+    from crisisplan.cli.sessions import acting_on
     from crisisplan.clock import now, parse_at
     from crisisplan.phases import state as st
     from crisisplan.phases.during import escalate as record_escalation
@@ -348,7 +336,7 @@ def note(
 
     Example: crisis note "Engineering confirms the failover did not trigger"
     """
-    from crisisplan.cli.incidents import acting_on
+    from crisisplan.cli.sessions import acting_on
     from crisisplan.phases.during import add_note
     from crisisplan.phases.session import command_session
 

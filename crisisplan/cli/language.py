@@ -75,15 +75,12 @@ def brief(
 
     Example: crisis brief -o brief.md
     """
+    from crisisplan.cli.sessions import drafting_session
     from crisisplan.clock import now
     from crisisplan.phases.brief import build_brief
-    from crisisplan.phases.session import command_session
-    from crisisplan.terminal.prompts import person_chooser
     from crisisplan.views.language import show_brief
 
-    with command_session(
-        db=db, incident=incident, playbook=playbook, as_=as_, drafts=True, choose=person_chooser()
-    ) as s:
+    with drafting_session(db=db, incident=incident, playbook=playbook, as_=as_) as s:
         result = build_brief(plan=s.plan, store=s.store, row=s.row, agent=s.who, now=now())
     show_brief(result, output=output, as_json=as_json)
 

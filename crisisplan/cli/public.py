@@ -131,7 +131,7 @@ def send(
 
     Example: crisis send --yes --per-minute 120
     """
-    from crisisplan.cli.incidents import acting_on
+    from crisisplan.cli.sessions import acting_on
     from crisisplan.clock import now
     from crisisplan.mail.smtp import settings_from_env
     from crisisplan.phases.send import Options, send_drafts

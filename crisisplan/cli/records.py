@@ -34,7 +34,7 @@ def followup_add(
 
     Example: crisis followup add --customer "Ada Park" --email ada@example.com --open-case
     """
-    from crisisplan.cli.incidents import acting_on
+    from crisisplan.cli.sessions import acting_on
     from crisisplan.phases import followups
     from crisisplan.phases.session import command_session
 

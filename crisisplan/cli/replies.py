@@ -65,11 +65,9 @@ def reply(
 
     Example: crisis reply --customer "Ada Park" --email ada@example.com --note "Rota missing"
     """
-    from crisisplan.cli.incidents import acting_on
+    from crisisplan.cli.sessions import acting_on, drafting_session
     from crisisplan.errors import EXIT_OK, EXIT_PROBLEM, UsageError
     from crisisplan.phases.replies import Replier, reply_one
-    from crisisplan.phases.session import command_session
-    from crisisplan.terminal.prompts import person_chooser
     from crisisplan.views.replies import show_one
 
     if customers and (customer or email):
@@ -82,15 +80,7 @@ def reply(
             "--edit works on one draft, not a CSV of many.",
             hint="Draft them, then edit one with --customer.",
         )
-    with command_session(
-        db=db,
-        incident=incident,
-        playbook=playbook,
-        as_=as_,
-        at=at,
-        drafts=True,
-        choose=person_chooser(),
-    ) as s:
+    with drafting_session(db=db, incident=incident, playbook=playbook, as_=as_, at=at) as s:
         replier = Replier(
             s.plan,
             s.store,

@@ -81,7 +81,7 @@ def _run(
     Without answers (from --answers or the terminal) the figures are a read: nothing is
     recorded, and a report is written only where -o asks.
     """
-    from crisisplan.cli.incidents import acting_on
+    from crisisplan.cli.sessions import acting_on
     from crisisplan.phases import review as core
     from crisisplan.phases import review_record as recording
     from crisisplan.phases.answers import read_answers, unanswered
