@@ -103,9 +103,7 @@ def declare(
 ) -> str:
     """Record the incident alone, in its own transaction: when drafting failed, the
     answers are kept and the lead finishes with `crisis update`."""
-    payload = _start_payload(plan, incident_type, severity, title, summary)
-    if components:
-        payload["components"] = list(components)
+    payload = _start_payload(plan, incident_type, severity, title, summary, components)
     with store.transaction() as tx:
         incident_id = tx.new_incident(opened_at=at, state={})
         started = tx.append(incident_id, event("incident_started", at, who, **payload))
@@ -131,10 +129,16 @@ def unfinished(incident_id: str, step: str, error: CrisisError, summary: str) ->
 
 
 def _start_payload(
-    plan: Plan, incident_type: str, severity: str, title: str, summary: str
+    plan: Plan,
+    incident_type: str,
+    severity: str,
+    title: str,
+    summary: str,
+    components: Sequence[str] = (),
 ) -> dict[str, Any]:
+    """What `incident_started` records; the components only when the lead named some."""
     typ = plan.playbook.incident_types[incident_type]
-    return {
+    payload: dict[str, Any] = {
         "title": title.strip(),
         "type": incident_type,
         "type_description": typ.description,
@@ -143,6 +147,9 @@ def _start_payload(
         "checklist": list(typ.checklist),
         "plan": st.plan_facts(plan.playbook),
     }
+    if components:
+        payload["components"] = list(components)
+    return payload
 
 
 def _drafts(
@@ -195,9 +202,9 @@ def commit_start(
     """Record the incident and its base reply; then, in a transaction of its own, the first
     public update (if confirmed). A failure of the update names the declared incident."""
     state = prepared.state
-    payload = _start_payload(plan, state.type, state.severity, state.title, state.summary)
-    if prepared.components:
-        payload["components"] = prepared.components
+    payload = _start_payload(
+        plan, state.type, state.severity, state.title, state.summary, prepared.components
+    )
     with store.transaction() as tx:
         incident_id = tx.new_incident(opened_at=at, state={})
         fresh = prepared
