@@ -11,7 +11,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from crisisplan.errors import CrisisError, Location, UsageError
+from crisisplan.inert_text import for_customer
 from crisisplan.phases.followups import check_email, check_name
+from crisisplan.templating.variables import sentence
 
 if TYPE_CHECKING:
     from crisisplan.store import Followup, IncidentRow, Store
@@ -49,14 +51,17 @@ class Customer:
         """The `customer` variable templates see: plain data, without control characters
         (the log keeps what was entered; the customer reads their name, not an ESC).
         A note without a time of its own was written `now`."""
-        from crisisplan.inert_text import for_customer
-        from crisisplan.templating.variables import sentence
-
-        clean = {k: for_customer(v) if isinstance(v, str) else v for k, v in self.record().items()}
-        # The note is joined into sentences: it gets its full stop.
-        clean["note"] = sentence(clean.get("note"))
-        note_at = (self.note_at or now) if self.note else None
-        return {**clean, "previous_incidents": previous_incidents, "note_at": note_at}
+        tier, note = self.tier, self.note
+        return {
+            "name": for_customer(self.name),
+            "email": for_customer(self.email),
+            "tier": None if tier is None else for_customer(tier),
+            # The note is joined into sentences: it gets its full stop.
+            "note": None if note is None else sentence(for_customer(note)),
+            "open_case": self.open_case,
+            "previous_incidents": previous_incidents,
+            "note_at": (self.note_at or now) if note else None,
+        }
 
 
 class Known:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from crisisplan.errors import UsageError
+from crisisplan.mail import addresses
 from crisisplan.phases import state as st
 from crisisplan.phases.record import event, record_in
 
@@ -24,20 +25,16 @@ class Entry:
 
 def check_email(email: str) -> str:
     """An address mail can go to (the rule `send` uses), trimmed; matching ignores case."""
-    from crisisplan.mail.addresses import BadAddress, check_address
-
     try:
-        return check_address(email)
-    except BadAddress as exc:
+        return addresses.check_address(email)
+    except addresses.BadAddress as exc:
         raise UsageError(f"{exc}.", hint="Pass --email name@example.com.") from None
 
 
 def check_name(name: str) -> str:
     """A customer's name, trimmed: not empty, and short enough for a mail header."""
-    from crisisplan.mail.addresses import check_name as checked
-
     try:
-        return checked(name)
+        return addresses.check_name(name)
     except ValueError as exc:
         raise UsageError(f"{exc}.", hint="Pass --customer NAME.") from None
 
