@@ -114,8 +114,8 @@ def read_export(path: Path, fmt: Format | Literal["auto"]) -> tuple[Format, Iter
         handle.close()
         raise CrisisError(f"{path} is empty.", hint="Export the tickets again, with the header.")
     columns = [h.strip().lower() for h in header]
-    found = _format(path, columns) if fmt == "auto" else fmt
     try:
+        found = _format(path, columns) if fmt == "auto" else fmt
         index = _index(path, columns, MAPPINGS[found], found)
     except CrisisError:
         handle.close()
