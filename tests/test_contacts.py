@@ -7,7 +7,13 @@ customer's first-response clock, drafts their acknowledgement and opens their ca
 from __future__ import annotations
 
 import json
+import os
+import random
+import signal
 import sqlite3
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -296,3 +302,44 @@ def test_check_warns_when_a_channel_promises_a_first_response_and_nothing_acknow
     assert len(found) == 1
     assert "channel 'email' promises a first response within 30 minutes" in found[0]["message"]
     assert found[0]["line"] == 57  # its first_response_minutes line
+
+
+@pytest.mark.slow
+def test_an_import_killed_at_random_moments_and_run_again_records_every_ticket_once() -> None:
+    seed = random.randrange(1_000_000)
+    rng = random.Random(seed)
+    rows = 20_000
+    path = big_export(Path("big.csv"), rows)
+    command = [sys.executable, "-m", "crisisplan", "contact", "import", str(path)]
+    env = {**os.environ, "CRISIS_AGENT": "support-lead"}
+
+    def recorded() -> int:
+        with sqlite3.connect(DB) as conn:
+            return int(conn.execute("SELECT COUNT(*) FROM contacts").fetchone()[0])
+
+    kills = 0
+    for _ in range(3):
+        importer = subprocess.Popen(
+            command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        deadline = time.monotonic() + 60
+        before = recorded()
+        while recorded() == before and importer.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.01)  # it is writing now
+        time.sleep(rng.uniform(0.0, 0.2))
+        if importer.poll() is None:
+            importer.send_signal(signal.SIGKILL)
+            kills += 1
+        importer.communicate(timeout=60)
+        with sqlite3.connect(DB) as conn:
+            assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)], seed
+        # Whatever the moment, the log and the clocks hold whole batches, the same ones.
+        assert len(events("contact")) == recorded(), seed
+    assert kills, f"seed {seed}: the import finished before any kill"
+
+    ok("contact", "import", str(path))
+    keys = [e["payload"]["key"] for e in events("contact")]
+    assert len(keys) == len(set(keys)) == rows, seed
+    assert recorded() == rows
+    with sqlite3.connect(DB) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM followups").fetchone() == (rows,)
