@@ -343,3 +343,20 @@ def test_an_import_killed_at_random_moments_and_run_again_records_every_ticket_o
     assert recorded() == rows
     with sqlite3.connect(DB) as conn:
         assert conn.execute("SELECT COUNT(*) FROM followups").fetchone() == (rows,)
+
+
+def test_an_import_drafts_acknowledgements_only_when_asked_and_once() -> None:
+    ok("contact", "import", str(FIXTURES / "helpscout.csv"))
+    assert not [e for e in events("reply") if e["payload"]["purpose"] == "acknowledgement"]
+
+    result = ok("contact", "import", str(FIXTURES / "helpscout.csv"), "--acknowledge")
+    assert "Drafted 3 acknowledgement(s); `crisis send` sends them." in result.stdout
+    again = json.loads(
+        ok("contact", "import", str(FIXTURES / "helpscout.csv"), "--acknowledge", "--json").stdout
+    )
+    assert again["acknowledgements"] == {"drafted": 0, "already": 3, "with_errors": 0}
+    acks = [e for e in events("reply") if e["payload"]["purpose"] == "acknowledgement"]
+    assert sorted(e["payload"]["customer"]["email"] for e in acks) == [
+        "ADA@example.com", "eve@example.com", "finn@example.co.uk",
+    ]  # fmt: skip
+    assert waiting()["waiting"] == 3  # drafted, not sent: the clocks run on

@@ -71,6 +71,10 @@ def contact_import(
         str | None,
         typer.Option("--channel", "-c", help="Put every contact on this channel."),
     ] = None,
+    acknowledge: Annotated[
+        bool,
+        typer.Option("--acknowledge", help="Also draft each one's acknowledgement, in bulk."),
+    ] = False,
     as_json: JsonOpt = False,
     as_: AsOpt = None,
     incident: IncidentOpt = None,
@@ -80,22 +84,28 @@ def contact_import(
     """Import a Zendesk or Help Scout export as contacts.
 
     Streamed and resumable: run it again after a stop and each ticket is recorded once.
+    The help desk's auto-reply answered them; --acknowledge drafts ours too.
 
     Example: crisis contact import tickets.csv --format zendesk
     """
-    from crisisplan.cli.sessions import acting_on
+    from crisisplan.cli.sessions import acting_on, drafting_session
     from crisisplan.phases import contacts
-    from crisisplan.phases.session import command_session
     from crisisplan.views.contacts import show_imported
 
     counts = contacts.Imported()
-    with command_session(db=db, incident=incident, playbook=playbook, as_=as_) as s:
+    with drafting_session(db=db, incident=incident, playbook=playbook, as_=as_) as s:
         row = acting_on(s, "during")
         contacts.import_export(
             s.plan, s.store, row, path=path, fmt=format_.value, channel=channel,
             agent=s.who, counts=counts,
         )  # fmt: skip
-    show_imported(counts, incident_id=row.id, as_json=as_json)
+        drafted = None
+        if acknowledge:
+            drafted = contacts.acknowledge_export(
+                s.plan, s.store, row, path=path, fmt=format_.value, channel=channel,
+                agent=s.who, at=s.now,
+            )  # fmt: skip
+    show_imported(counts, drafted, incident_id=row.id, as_json=as_json)
 
 
 @contact_app.command("list")

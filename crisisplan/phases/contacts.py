@@ -23,6 +23,7 @@ from crisisplan.phases.replies import BATCH, batched
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from crisisplan.phases.bulk import Counts as BulkCounts
     from crisisplan.phases.helpdesk import Format, Ticket
     from crisisplan.phases.replies import Draft, Replier
     from crisisplan.phases.stopped_runs import Kept
@@ -400,4 +401,49 @@ def _twice(path: Path, t: Ticket, first: int | None) -> CrisisError:
         f"ticket {t.ticket} appears twice in this export (first on {where}).",
         location=Location(path, t.line),
         hint="Export again, or remove the repeated row; the contacts before this batch are kept.",
+    )
+
+
+def acknowledge_export(
+    plan: Plan,
+    store: Store,
+    row: IncidentRow,
+    *,
+    path: Path,
+    fmt: Format | Literal["auto"],
+    channel: str | None,
+    agent: str,
+    at: dt.datetime,
+    on_drafts: Callable[[list[Draft]], None] = lambda _: None,
+) -> BulkCounts:
+    """Draft the acknowledgement of every customer in an export, the way `reply --customers`
+    drafts: in bulk, recorded batch by batch, a customer already acknowledged skipped (so
+    a stopped run, run again, drafts the rest)."""
+    from crisisplan.phases.bulk import draft_all
+    from crisisplan.phases.customers import customer
+    from crisisplan.phases.helpdesk import read_export
+    from crisisplan.phases.replies import Replier
+
+    if ACKNOWLEDGEMENT not in plan.playbook.templates:
+        raise UsageError(
+            "the plan names no acknowledgement template, so there is nothing to draft.",
+            hint="Add `acknowledgement: TEMPLATE-ID` under `templates:`, or leave out "
+            "--acknowledge.",
+        )
+    template = plan.template_for(ACKNOWLEDGEMENT).front.id
+    replier = Replier(plan, store, row, agent, at, template_id=template, channel_id=channel)
+    _, tickets = read_export(path, fmt)
+    customers = (
+        customer(t.name, t.email, tier=None, note=None, open_case=True, line=t.line)
+        for t in tickets
+    )
+    return draft_all(
+        replier,
+        customers,
+        directory=None,
+        again=False,
+        csv_size=path.stat().st_size,
+        on_bad=lambda _: None,  # the import read every row already
+        on_drafts=on_drafts,
+        on_rows=lambda _: None,
     )

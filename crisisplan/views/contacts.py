@@ -12,6 +12,7 @@ from crisisplan.terminal.console import err, inert, out
 from crisisplan.views.json_out import print_json
 
 if TYPE_CHECKING:
+    from crisisplan.phases.bulk import Counts
     from crisisplan.phases.contacts import Added, Imported, Waiting
     from crisisplan.store import Contact
 
@@ -97,20 +98,32 @@ def show_waiting(w: Waiting, *, incident_id: str, as_json: bool) -> None:
         )
 
 
-def show_imported(counts: Imported, *, incident_id: str, as_json: bool) -> None:
-    """What an import recorded."""
+def show_imported(
+    counts: Imported, drafted: Counts | None, *, incident_id: str, as_json: bool
+) -> None:
+    """What an import recorded, and the acknowledgements it drafted (with --acknowledge)."""
     if as_json:
-        print_json(
-            {
-                "incident": incident_id,
-                "format": counts.format,
-                "recorded": counts.recorded,
-                "already": counts.already,
+        document: dict[str, Any] = {
+            "incident": incident_id,
+            "format": counts.format,
+            "recorded": counts.recorded,
+            "already": counts.already,
+        }
+        if drafted is not None:
+            document["acknowledgements"] = {
+                "drafted": drafted.drafted,
+                "already": drafted.already,
+                "with_errors": drafted.with_errors,
             }
-        )
+        print_json(document)
         return
     already = f"; {counts.already:,} were already recorded" if counts.already else ""
     typer.echo(
         f"Imported {counts.recorded:,} contact(s) from the {counts.format} export "
         f"into {incident_id}{already}. Next: crisis contact list --waiting"
     )
+    if drafted is not None:
+        before = f" ({drafted.already:,} drafted before)" if drafted.already else ""
+        typer.echo(
+            f"Drafted {drafted.drafted:,} acknowledgement(s){before}; `crisis send` sends them."
+        )
