@@ -56,7 +56,7 @@ def add_ada(*extra: str) -> Any:
     )  # fmt: skip
 
 
-def test_a_message_added_by_hand_starts_its_clock_drafts_the_acknowledgement_and_opens_a_case():
+def test_a_message_added_by_hand_starts_its_clock_acknowledges_and_opens_a_case() -> None:
     result = add_ada("--case", "40211")
 
     assert "Hi Ada Park," in result.stdout  # the acknowledgement, to read and send
@@ -225,9 +225,7 @@ def test_an_export_of_another_help_desk_names_the_columns_it_looks_for() -> None
     assert "--format zendesk|helpscout" in result.stderr
 
 
-def test_a_date_in_another_format_names_its_line_and_column_and_keeps_nothing_of_its_batch() -> (
-    None
-):
+def test_a_date_in_another_format_names_its_place_and_keeps_nothing_of_its_batch() -> None:
     path = write(
         "hs.csv",
         HELPSCOUT_HEADER
