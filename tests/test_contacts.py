@@ -358,3 +358,15 @@ def test_an_import_drafts_acknowledgements_only_when_asked_and_once() -> None:
         "ADA@example.com", "eve@example.com", "finn@example.co.uk",
     ]  # fmt: skip
     assert waiting()["waiting"] == 3  # drafted, not sent: the clocks run on
+
+
+def test_a_message_recorded_after_its_answer_starts_with_its_clock_stopped() -> None:
+    ok("reply", "--customer", "Ada Park", "--email", "ada@example.com", "--at", "-10m")
+    add_ada()  # received 20 minutes ago, recorded now: the reply 10 minutes ago answered it
+    ok("contact", "import", str(FIXTURES / "helpscout.csv"))  # Ada again, at 03:02 in 2026-11
+
+    listed = json.loads(ok("contact", "list", "--all", "--json").stdout)
+    by_key = {c["key"].split(":")[0]: c for c in listed["contacts"]}
+    assert by_key["added"]["answered_at"] is not None
+    assert listed["waiting"] == 2  # Eve and Finn; Ada's Help Scout ticket was answered too
+    assert by_key["added"]["waited_minutes"] == 10

@@ -9,8 +9,9 @@ not heard from us yet.
 
 from __future__ import annotations
 
+import bisect
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -52,6 +53,26 @@ def answers(events: Sequence[Event | NewEvent]) -> list[tuple[str, dt.datetime]]
         if isinstance(email, str) and email:
             found.append((email, e.at))
     return found
+
+
+class Answered:
+    """When each customer was answered so far in an incident: a message recorded late
+    (backfilled, or imported after agents replied) starts with its clock stopped."""
+
+    def __init__(self, events: Iterable[Event]) -> None:
+        self._times: dict[str, list[dt.datetime]] = {}
+        for email, at in answers(list(events)):
+            self._times.setdefault(email.strip().lower(), []).append(at)
+        for times in self._times.values():
+            times.sort()
+
+    def after(self, email: str, received: dt.datetime) -> dt.datetime | None:
+        """The first answer to `email` at or after `received`, if any."""
+        times = self._times.get(email.strip().lower())
+        if not times:
+            return None
+        i = bisect.bisect_left(times, received)
+        return times[i] if i < len(times) else None
 
 
 def stop_clocks(

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Literal
 
 from crisisplan.errors import CrisisError, PlaybookError, UsageError
 from crisisplan.phases import state as st
-from crisisplan.phases.contact_clock import ACKNOWLEDGEMENT
+from crisisplan.phases.contact_clock import ACKNOWLEDGEMENT, Answered
 from crisisplan.phases.followups import check_email, check_name
 from crisisplan.phases.record import event, record_all, record_in
 from crisisplan.phases.replies import BATCH, batched
@@ -96,9 +96,10 @@ def add(
         who = Known(store, row).filled(customer(name, email, tier=None, note=None, open_case=True))
         draft = replier.draft(who, previous_incidents=replier.history([email]).get(email, 0))
     new = _event(name, email, channel, said, at, agent, due, source="added", ticket=case, key=key)
+    answered = Answered(store.events(row.id, kinds=["reply", "sent"])).after(email, at)
     with store.transaction() as tx:
         (written,) = record_in(tx, row.id, [new])
-        contact = Contact(row.id, key, email, name, channel, at, due, written.id)
+        contact = Contact(row.id, key, email, name, channel, at, due, written.id, answered)
         tx.add_contacts([contact])
         if replier is not None and draft is not None:
             replier.record_in(tx, [draft])  # its follow-up too, merged by email
@@ -298,6 +299,7 @@ def _import(
     batch_size: int,
 ) -> None:
     first_id: int | None = None  # the first event this run wrote: later ones are its own
+    answered = Answered(store.events(row.id, kinds=["reply", "sent"]))
     for batch in batched(tickets, batch_size):
         keys = {f"{found}:{t.ticket}": t for t in _unique(path, batch)}
         known = store.known_contacts(row.id, list(keys))
@@ -307,7 +309,9 @@ def _import(
         counts.already += len(keys) - len(fresh)
         if fresh:
             with store.transaction() as tx:
-                ids = _record_batch(tx, plan, state, row, fresh, found, agent, channel, by_kind)
+                ids = _record_batch(
+                    tx, plan, state, row, fresh, found, agent, channel, by_kind, answered
+                )
             first_id = ids[0] if first_id is None else first_id
             counts.recorded += len(fresh)
         counts.last_line = batch[-1].line
@@ -333,6 +337,7 @@ def _record_batch(
     agent: str,
     forced: str | None,
     by_kind: dict[str, str],
+    answered: Answered,
 ) -> list[int]:
     """Write one batch: its events, its clocks, its follow-ups; the events' ids."""
     from crisisplan.store import Contact
@@ -365,7 +370,17 @@ def _record_batch(
     ids = record_all(tx, row.id, events)
     tx.add_contacts(
         [
-            Contact(row.id, key, t.email, t.name, channel, t.received_at, due, event_id)
+            Contact(
+                row.id,
+                key,
+                t.email,
+                t.name,
+                channel,
+                t.received_at,
+                due,
+                event_id,
+                answered.after(t.email, t.received_at),
+            )
             for (key, t, channel, due), event_id in zip(rows, ids, strict=True)
         ]
     )
