@@ -89,7 +89,7 @@ def contact_import(
     Example: crisis contact import tickets.csv --format zendesk
     """
     from crisisplan.cli.sessions import acting_on, drafting_session
-    from crisisplan.phases import contacts
+    from crisisplan.phases import contact_import as contacts
     from crisisplan.views.contacts import show_imported
 
     counts = contacts.Imported()

@@ -13,7 +13,8 @@ from crisisplan.views.json_out import print_json
 
 if TYPE_CHECKING:
     from crisisplan.phases.bulk import Counts
-    from crisisplan.phases.contacts import Added, Imported, Waiting
+    from crisisplan.phases.contact_import import Imported
+    from crisisplan.phases.contacts import Added, Waiting
     from crisisplan.store import Contact
 
 
