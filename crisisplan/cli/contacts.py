@@ -114,7 +114,7 @@ def contact_list(
         bool,
         typer.Option("--waiting/--all", help="Those still waiting (default), or every contact."),
     ] = True,
-    limit: Annotated[int | None, typer.Option("--limit", help="At most this many.")] = None,
+    limit: Annotated[int | None, typer.Option("--limit", min=1, help="At most this many.")] = None,
     as_json: JsonOpt = False,
     incident: IncidentOpt = None,
     db: DbOpt = None,

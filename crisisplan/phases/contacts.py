@@ -89,7 +89,12 @@ def add(
     new = contact_event(
         name, email, channel, said, at, agent, due, source="added", ticket=case, key=key
     )
-    answered = Answered(store.events(row.id, kinds=["reply", "sent"])).after(email, at)
+    # Received before now (--at): a reply since may have answered it already.
+    answered = (
+        Answered(store.events(row.id, kinds=["reply", "sent"])).after(email, at)
+        if at < now
+        else None
+    )
     with store.transaction() as tx:
         (written,) = record_in(tx, row.id, [new])
         contact = Contact(row.id, key, email, name, channel, at, due, written.id, answered)
