@@ -99,6 +99,7 @@ def _root(
 from crisisplan.cli import (  # noqa: E402  (each module registers its commands on `app`)
     after,
     before,
+    contacts,
     during,
     language,
     people,
@@ -110,3 +111,4 @@ from crisisplan.cli import (  # noqa: E402  (each module registers its commands 
 
 for module in (before, people, during, replies, language, records, after, review, public):
     module.register(app)
+contacts.register(app)

@@ -175,6 +175,8 @@ def status(
 
     Example: crisis status --check || notify-send "crisis update overdue"
     """
+    from crisisplan.phases import state as st
+    from crisisplan.phases.contact_clock import glance
     from crisisplan.phases.session import command_session
     from crisisplan.phases.status import status as compute
     from crisisplan.views.status import show_status
@@ -190,6 +192,7 @@ def status(
             now=s.now,
             several_open=several,
         )
+        result.contacts = glance(s.store, row.id, st.of(row), s.now)
     show_status(result, as_json=as_json)
     if check and result.needs_attention:
         raise typer.Exit(1)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from crisisplan.errors import UsageError
 from crisisplan.phases import state as st
+from crisisplan.phases.contact_clock import stop_clocks
 
 if TYPE_CHECKING:
     from crisisplan.store import Event, IncidentRow, NewEvent, Store, Transaction
@@ -48,6 +49,7 @@ def _save_state(tx: Transaction, row: IncidentRow, events: Sequence[Event | NewE
     for e in events:
         state = st.apply(state, e.kind, e.at, e.who, e.channel, e.payload)
     tx.save_state(row.id, st.to_json(state), is_open=state.phase != "closed")
+    stop_clocks(tx, row.id, state, events)  # a reply or a message sent answers a contact
 
 
 def event(

@@ -16,6 +16,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from crisisplan.phases.contact_clock import contact_changes
 from crisisplan.phases.state_json import (
     PublicGlance,
     as_data,
@@ -231,6 +232,8 @@ def apply(
         changes["phase"] = "closed"  # reviewed: the incident is done, and no longer open
     elif kind == "reopened":
         changes.update(phase="during", resolved_at=None)
+    elif kind == "contact":
+        changes.update(contact_changes(state, when))
     return _changed(state, changes)
 
 

@@ -133,6 +133,8 @@ def from_json(data: Mapping[str, Any]) -> IncidentState:
         cause_suspected=bool(data.get("cause_suspected")),
         workaround=data.get("workaround"),
         facts_at=data.get("facts_at"),
+        first_contact_at=data.get("first_contact_at"),
+        last_contact_at=data.get("last_contact_at"),
     )
 
 
@@ -173,6 +175,9 @@ def to_json(state: IncidentState) -> dict[str, Any]:
         data["workaround"] = state.workaround
     if state.facts_at is not None:
         data["facts_at"] = state.facts_at
+    if state.first_contact_at is not None:  # 20A contacts
+        data["first_contact_at"] = state.first_contact_at
+        data["last_contact_at"] = state.last_contact_at
     return data
 
 

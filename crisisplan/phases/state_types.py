@@ -140,3 +140,8 @@ class IncidentState:
     cause_suspected: bool = False  # the cause recorded is a belief still being confirmed
     workaround: str | None = None
     facts_at: str | None = None  # when a fact (cause, impact, workaround) last changed
+    # 20A contacts (phases/contact_clock.py): when the first and the latest customer message
+    # of this incident came in. Each message's own first-response clock is a row of the
+    # store's contacts, not state: an import brings hundreds of thousands.
+    first_contact_at: str | None = None
+    last_contact_at: str | None = None

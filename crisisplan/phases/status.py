@@ -11,6 +11,7 @@ from crisisplan.clock import to_text
 from crisisplan.phases import state as st
 
 if TYPE_CHECKING:
+    from crisisplan.phases.contact_clock import Glance
     from crisisplan.store import IncidentRow
 
 
@@ -36,12 +37,15 @@ class Status:
     warnings: list[str] = field(default_factory=list)
     followups_contacted: int = 0  # open, and sent a message (`crisis send`)
     next_steps: list[str] = field(default_factory=list)
+    contacts: Glance | None = None  # 20A: customers who wrote in, and their clocks
 
     @property
     def needs_attention(self) -> bool:
-        """What `status --check` exits 1 for: overdue, broken promises, no public word."""
+        """What `status --check` exits 1 for: overdue, broken promises, no public word,
+        customers waiting past the first response promised them."""
         no_public = self.phase == "during" and self.last_public_update is None
-        return self.overdue or bool(self.promises_broken) or no_public
+        late_answers = self.contacts is not None and self.contacts.overdue > 0
+        return self.overdue or bool(self.promises_broken) or no_public or late_answers
 
     def as_json(self) -> dict[str, Any]:
         def when(value: dt.datetime | None) -> str | None:
@@ -79,6 +83,7 @@ class Status:
             "warnings": self.warnings,
             "next_steps": self.next_steps,
             "needs_attention": self.needs_attention,
+            "contacts": self.contacts.as_json(self.now) if self.contacts else None,
         }
 
 

@@ -61,6 +61,7 @@ def outline(playbook: Playbook, *, disabled_reasons: bool = True) -> tuple[str, 
             table=Table(("channel", "kind", "purpose", "owner", "details"), channel_rows),
         )
     )
+    sections.append(_contacts(pb))  # 20A
 
     sections.append(
         Section(
@@ -192,3 +193,33 @@ def _condition(when: object) -> str:
     if severity:
         parts.append(f"severity {severity}")
     return " and ".join(parts) or "anyone else"
+
+
+def _contacts(pb: Playbook) -> Section:
+    """What happens when a customer writes in: their clock, their acknowledgement."""
+    promised = [
+        f"{cid} within {_minutes(ch.first_response_minutes)}"
+        for cid, ch in pb.channels.items()
+        if ch.first_response_minutes
+    ]
+    clock = (
+        f"The channels promise a first response: {', '.join(promised)}; elsewhere the "
+        "severity's first-response time applies."
+        if promised
+        else "The severity's first-response time applies on every channel."
+    )
+    ack = pb.templates.get("acknowledgement")
+    answer = (
+        f"Each one gets an acknowledgement drafted from '{ack}', and joins the follow-up "
+        "list with an open case; a reply, or the acknowledgement sent, stops their clock."
+        if ack
+        else "The plan names no acknowledgement template, so nobody is answered "
+        "automatically; add one under templates:."
+    )
+    return Section(
+        "Customers who write in",
+        paragraphs=[
+            "Record each message with `crisis contact add`, or a Zendesk or Help Scout export "
+            f"with `crisis contact import`: it starts that customer's clock. {clock} {answer}"
+        ],
+    )

@@ -115,7 +115,29 @@ def audit(
                 ("templates",),
             )
     findings.extend(_staleness(playbook, locate, today))
+    findings.extend(_acknowledgement(playbook, locate))  # 20A contacts
     return findings
+
+
+def _acknowledgement(playbook: Playbook, locate: Callable[[Loc], Location]) -> list[Finding]:
+    """A channel that promises a first response needs an acknowledgement to promise it with:
+    `crisis contact add` drafts one for every customer who writes in."""
+    template = playbook.templates.get("acknowledgement")
+    if template is not None:
+        return []
+    return [
+        Finding(
+            "warning",
+            "readiness.first-response-no-acknowledgement",
+            f"channel '{cid}' promises a first response within "
+            f"{channel.first_response_minutes} minutes, but the plan names no "
+            "`acknowledgement` template; add one under templates: so each customer who "
+            "writes in is told when to expect it.",
+            locate(("channels", cid, "first_response_minutes")),
+        )
+        for cid, channel in playbook.channels.items()
+        if channel.first_response_minutes
+    ]
 
 
 def _staleness(

@@ -12,12 +12,23 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from crisisplan.store.base import Event, Followup, IncidentRow, NewEvent, Store, Transaction
+from crisisplan.store.base import (
+    Contact,
+    ContactCounts,
+    Event,
+    Followup,
+    IncidentRow,
+    NewEvent,
+    Store,
+    Transaction,
+)
 from crisisplan.store.errors import PLAIN_HINTS, Hints, LogError
 
 __all__ = [
     "DEFAULT_DB",
     "ENV_VAR",
+    "Contact",
+    "ContactCounts",
     "Event",
     "Followup",
     "Hints",

@@ -103,6 +103,34 @@ class Followup:
         _require_aware("Followup.done_at", self.done_at)
 
 
+@dataclass(frozen=True)
+class Contact:
+    """A customer message received, and its first-response clock.
+
+    `key` names it where it came from ("zendesk:4512", "added:<email>:<time>"), so the
+    same message imported twice is one contact. `email` reads back lower-cased.
+    """
+
+    incident_id: str
+    key: str
+    email: str
+    name: str
+    channel: str | None
+    received_at: datetime
+    respond_by: datetime | None
+    event_id: int
+    answered_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ContactCounts:
+    """An incident's contacts at a moment: received, still waiting, waiting past the promise."""
+
+    received: int
+    waiting: int
+    overdue: int
+
+
 class Transaction(Protocol):
     """One command's writes; nothing is visible to others until the block ends cleanly."""
 
@@ -128,6 +156,14 @@ class Transaction(Protocol):
 
     def upsert_followups(self, followups: Iterable[Followup]) -> None:
         """Add follow-ups, or update those with the same incident and email (not added_at)."""
+        ...
+
+    def add_contacts(self, contacts: Sequence[Contact]) -> None:
+        """Add contacts; a key already there is an error (callers skip known keys first)."""
+        ...
+
+    def answer_contacts(self, incident_id: str, answers: Sequence[tuple[str, datetime]]) -> None:
+        """Stop the clock of each (email, at): its contacts received by then, still waiting."""
         ...
 
     def update_followup(
@@ -200,6 +236,21 @@ class Store(Protocol):
         self, emails: Sequence[str], *, since: datetime, before: datetime, exclude: str
     ) -> dict[str, int]:
         """Per email given: how many other incidents opened in [since, before) listed it."""
+        ...
+
+    def known_contacts(self, incident_id: str, keys: Sequence[str]) -> dict[str, int]:
+        """The keys given that an incident's contacts already have, each with its event id."""
+        ...
+
+    def waiting_contacts(
+        self, incident_id: str, *, limit: int | None = None, answered: bool = False
+    ) -> list[Contact]:
+        """An incident's contacts still waiting for a first response, oldest first; with
+        `answered`, those answered too."""
+        ...
+
+    def contact_counts(self, incident_id: str, *, now: datetime) -> ContactCounts:
+        """How many contacts an incident has, waiting, and waiting past their promise."""
         ...
 
     def close(self) -> None:

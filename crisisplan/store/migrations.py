@@ -85,6 +85,29 @@ MIGRATIONS: tuple[Migration, ...] = (
             ),
         },
     ),
+    Migration(
+        2,
+        "contacts: each customer message received, and its first-response clock",
+        (
+            # A derived index beside the log, as followups is: the `contact` events are the
+            # record. `key` (source and ticket id) makes an import resumable: a row whose
+            # key is here is already in. `answered_at` stops the clock.
+            """CREATE TABLE contacts (
+                incident_id TEXT NOT NULL REFERENCES incidents (id),
+                key TEXT NOT NULL,
+                email TEXT NOT NULL,
+                name TEXT NOT NULL,
+                channel TEXT,
+                received_at TEXT NOT NULL,
+                respond_by TEXT,
+                answered_at TEXT,
+                event_id INTEGER NOT NULL,
+                PRIMARY KEY (incident_id, key)
+            )""",
+            "CREATE INDEX contacts_waiting ON contacts (incident_id, answered_at, received_at)",
+            "CREATE INDEX contacts_by_email ON contacts (incident_id, email)",
+        ),
+    ),
 )
 
 

@@ -14,6 +14,7 @@ from typing import Any, Protocol, TypeVar
 
 from crisisplan.store.base import (
     Brief,
+    Contact,
     Event,
     Followup,
     IncidentRow,
@@ -105,6 +106,24 @@ def event_of(row: tuple[Any, ...]) -> Event:
 def brief_of(row: tuple[Any, ...]) -> Brief:
     """(id, incident_id, at, channel, payload, kind) columns as a Brief."""
     return (int(row[0]), row[1], decode_time(row[2]), row[3], decode_json(row[4]), row[5])
+
+
+CONTACT = "incident_id, key, email, name, channel, received_at, respond_by, event_id, answered_at"
+
+
+def contact_of(row: tuple[Any, ...]) -> Contact:
+    """A contacts row, columns as in CONTACT, as a record."""
+    return Contact(
+        incident_id=row[0],
+        key=row[1],
+        email=row[2],
+        name=row[3],
+        channel=row[4],
+        received_at=decode_time(row[5]),
+        respond_by=decode_optional_time(row[6]),
+        event_id=int(row[7]),
+        answered_at=decode_optional_time(row[8]),
+    )
 
 
 def followup_of(row: tuple[Any, ...]) -> Followup:

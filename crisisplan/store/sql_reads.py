@@ -6,15 +6,26 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from crisisplan.store.base import Brief, Event, Followup, IncidentRow, email_key, encode_time
+from crisisplan.store.base import (
+    Brief,
+    Contact,
+    ContactCounts,
+    Event,
+    Followup,
+    IncidentRow,
+    email_key,
+    encode_time,
+)
 from crisisplan.store.sql import (
     CHUNK,
+    CONTACT,
     EVENT,
     FOLLOWUP,
     INCIDENT,
     PAGE,
     SqlRunner,
     brief_of,
+    contact_of,
     decoded,
     event_of,
     followup_of,
@@ -149,3 +160,42 @@ class SqlReads:
             )
             found.update((email, int(count)) for email, count in rows)
         return {email: found.get(key, 0) for email, key in keys.items()}
+
+    def known_contacts(self, incident_id: str, keys: Sequence[str]) -> dict[str, int]:
+        """The keys given that an incident's contacts already have, each with its event id."""
+        found: dict[str, int] = {}
+        unique = sorted(set(keys))
+        for start in range(0, len(unique), CHUNK):
+            chunk = unique[start : start + CHUNK]
+            rows = self._sql.rows(
+                "SELECT key, event_id FROM contacts"
+                f" WHERE incident_id = ? AND key IN {marks(len(chunk))}",
+                [incident_id, *chunk],
+            )
+            found.update((str(key), int(event_id)) for key, event_id in rows)
+        return found
+
+    def waiting_contacts(
+        self, incident_id: str, *, limit: int | None = None, answered: bool = False
+    ) -> list[Contact]:
+        """An incident's contacts still waiting for a first response, oldest first; with
+        `answered`, those answered too."""
+        waiting = "" if answered else " AND answered_at IS NULL"
+        rows = self._sql.rows(
+            f"SELECT {CONTACT} FROM contacts WHERE incident_id = ?{waiting}"
+            " ORDER BY received_at, key LIMIT ?",
+            (incident_id, -1 if limit is None else limit),
+        )
+        return [decoded(contact_of, row, self._sql.location) for row in rows]
+
+    def contact_counts(self, incident_id: str, *, now: datetime) -> ContactCounts:
+        """How many contacts an incident has, waiting, and waiting past their promise."""
+        row = self._sql.one(
+            "SELECT COUNT(*),"
+            " COALESCE(SUM(CASE WHEN answered_at IS NULL THEN 1 ELSE 0 END), 0),"
+            " COALESCE(SUM(CASE WHEN answered_at IS NULL AND respond_by < ? THEN 1 ELSE 0 END), 0)"
+            " FROM contacts WHERE incident_id = ?",
+            (encode_time(now), incident_id),
+        )
+        received, waiting, overdue = row if row is not None else (0, 0, 0)
+        return ContactCounts(int(received), int(waiting), int(overdue))

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from crisisplan.store.base import (
+    Contact,
     Event,
     Followup,
     IncidentRow,
@@ -175,6 +176,41 @@ class SqlTransaction:
             " contacted_at = COALESCE(followups.contacted_at, excluded.contacted_at),"
             " done_at = excluded.done_at",
             rows,
+        )
+
+    def add_contacts(self, contacts: Sequence[Contact]) -> None:
+        """Add contacts; a key already there is an error (callers skip known keys first)."""
+        rows = []
+        for c in contacts:
+            self._require(c.incident_id)
+            rows.append(
+                (
+                    c.incident_id,
+                    c.key,
+                    email_key(c.email),
+                    c.name,
+                    c.channel,
+                    encode_time(c.received_at),
+                    encode_optional_time(c.respond_by),
+                    c.event_id,
+                    encode_optional_time(c.answered_at),
+                )
+            )
+        self._sql.run_many(
+            "INSERT INTO contacts (incident_id, key, email, name, channel, received_at,"
+            " respond_by, event_id, answered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+
+    def answer_contacts(self, incident_id: str, answers: Sequence[tuple[str, datetime]]) -> None:
+        """Stop the clock of each (email, at): its contacts received by then, still waiting."""
+        self._sql.run_many(
+            "UPDATE contacts SET answered_at = ? WHERE incident_id = ? AND email = ?"
+            " AND answered_at IS NULL AND received_at <= ?",
+            [
+                (encode_time(at), incident_id, email_key(email), encode_time(at))
+                for email, at in answers
+            ],
         )
 
     def update_followup(

@@ -55,6 +55,9 @@ def _summary(event: Event, *, brief: bool = False) -> str:
         text = f"{p.get('who')} via {p.get('how')}"
     if event.kind in ("followup_added", "followup_done"):
         text = f"{p.get('name', '')} <{p.get('email')}>".strip()
+    if event.kind == "contact":  # 20A: a customer's message received
+        who = p.get("customer") or {}
+        text = f"{who.get('name', '')} <{who.get('email')}>: {p.get('said', '')}"
     if event.kind == "review":
         text = f"report: {p.get('report') or 'none written'}"
     if brief and event.kind == "public_update" and p.get("message"):

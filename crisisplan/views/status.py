@@ -85,6 +85,7 @@ def show_status(s: Status, *, as_json: bool) -> None:
         console.print(_line(("Promises broken (no update by): ", "dim"), (broken, "bold red")))
     contacted = f" ({s.followups_contacted} contacted)" if s.followups_contacted else ""
     console.print(_line(("Follow-ups open: ", "dim"), f"{s.followups_open}{contacted}"))
+    _contacts(s)
     owners = ", ".join(f"{o['channel']}: {o['name'] or o['owner'] or 'NOBODY'}" for o in s.owners)
     console.print(_line(("Owners on duty: ", "dim"), owners))
     for step in (due.step for due in s.escalation_due):
@@ -96,6 +97,31 @@ def show_status(s: Status, *, as_json: bool) -> None:
     console.print(_line(("What now:", "bold")))
     for command in s.next_steps:
         console.print(_line("  ", command))
+
+
+def _contacts(s: Status) -> None:
+    """Customers who wrote in (20A): who has waited longest, how many past the promise."""
+    g = s.contacts
+    if g is None:
+        return
+    console = out()
+    late = f", {g.overdue} past the time promised" if g.overdue else ""
+    line = _line(("Customers waiting for a first answer: ", "dim"), f"{g.waiting} of {g.received}")
+    console.print(line.append_text(_line((late, "bold red"))) if late else line)
+    c = g.longest
+    if c is not None:
+        waited = human_minutes((s.now - c.received_at).total_seconds() / 60)
+        due = ""
+        if c.respond_by is not None:
+            left = (c.respond_by - s.now).total_seconds() / 60
+            due = f", promised by {show(c.respond_by, with_date=False)}"
+            late_by = f"late by {human_minutes(-left)}" if left < 0 else f"in {human_minutes(left)}"
+            due += f" ({late_by})"
+        console.print(
+            _line(
+                ("Waiting longest: ", "dim"), f"{c.name} <{c.email}> on {c.channel}, {waited}{due}"
+            )
+        )
 
 
 def show_start(d: StartDraft) -> None:
