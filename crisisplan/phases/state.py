@@ -140,7 +140,7 @@ def initial(payload: Mapping[str, Any], at: dt.datetime, who: str) -> IncidentSt
 
 
 # The payload fields `apply` reads, by kind of event: all a bulk run's one writing
-# process needs of the events its workers encode (`NewEvent.encoded_ahead`).
+# process needs of the events its workers encode (`NewEvent.shipped`).
 READS: dict[str, tuple[str, ...]] = {
     "public_update": ("message", "text", "eta", "next_update_at"),
     "reply": ("next_update_at",),
