@@ -92,6 +92,10 @@ def start(
         incident_id = core.commit_start(
             s.plan, s.store, prepared, post_update=post, at=s.at, who=who, update_text=update_text
         )
+    if prepared.held is not None:
+        from crisisplan.views.signoff import held_line
+
+        typer.echo(held_line(prepared.held), err=True)
     typer.echo(f"Recorded {incident_id}. Next: crisis status")
 
 

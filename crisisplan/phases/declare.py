@@ -13,9 +13,10 @@ from crisisplan.errors import CrisisError, UsageError
 from crisisplan.phases import state as st
 from crisisplan.phases.drafting import draft, incident_context
 from crisisplan.phases.during import check_choice, check_components
-from crisisplan.phases.record import event, record, record_in
+from crisisplan.phases.record import event, record_in
 
 if TYPE_CHECKING:
+    from crisisplan.phases.approvals import Held
     from crisisplan.playbook.loader import Plan
     from crisisplan.store import Store
 
@@ -46,6 +47,7 @@ class StartDraft:
     next_update_at: dt.datetime | None
     warnings: list[str] = field(default_factory=list)
     components: list[str] = field(default_factory=list)  # the plan's ids it affects
+    held: Held | None = None  # the first update waits for sign-off (phases/approvals.py)
 
 
 def check_start(plan: Plan, *, incident_type: str, severity: str, title: str) -> None:
@@ -233,8 +235,15 @@ def commit_start(
         text=update_text or fresh.update_text,
         next_update_at=st.iso(prepared.next_update_at) if prepared.next_update_at else None,
     )
+    from crisisplan.phases.approvals import held_after, held_instead
+
+    # `--yes` posts it, unless the type needs sign-off: then it waits for approval.
+    public = held_instead(plan, state.type, public)
     try:
-        record(store, incident_id, [public])
+        with store.transaction() as tx:
+            record_in(tx, incident_id, [public])
+            if public.kind != "public_update":
+                prepared.held = held_after(tx, incident_id, plan, state.type)
     except CrisisError as exc:
         raise unfinished(
             incident_id, "the first update was not posted", exc, state.summary

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from crisisplan.phases.signoff import statements_from_json, statements_to_json
 from crisisplan.phases.state_types import (
     ChannelFacts,
     ComponentFacts,
@@ -133,6 +134,7 @@ def from_json(data: Mapping[str, Any]) -> IncidentState:
         cause_suspected=bool(data.get("cause_suspected")),
         workaround=data.get("workaround"),
         facts_at=data.get("facts_at"),
+        statements=statements_from_json(data.get("statements")),
     )
 
 
@@ -173,6 +175,8 @@ def to_json(state: IncidentState) -> dict[str, Any]:
         data["workaround"] = state.workaround
     if state.facts_at is not None:
         data["facts_at"] = state.facts_at
+    if state.statements:
+        data["statements"] = statements_to_json(state.statements)
     return data
 
 

@@ -36,6 +36,7 @@ class Status:
     warnings: list[str] = field(default_factory=list)
     followups_contacted: int = 0  # open, and sent a message (`crisis send`)
     next_steps: list[str] = field(default_factory=list)
+    sign_off: list[dict[str, Any]] = field(default_factory=list)  # 20C: statements waiting
 
     @property
     def needs_attention(self) -> bool:
@@ -79,6 +80,7 @@ class Status:
             "warnings": self.warnings,
             "next_steps": self.next_steps,
             "needs_attention": self.needs_attention,
+            "sign_off": self.sign_off,
         }
 
 
@@ -134,7 +136,36 @@ def status(
         if owner["owner"] is None:
             result.warnings.append(f"Channel {owner['channel']} has no owner.")
     result.next_steps = _next_steps(result, several_open)
+    result.sign_off = sign_off(state)
     return result
+
+
+def sign_off(state: st.IncidentState) -> list[dict[str, Any]]:
+    """The statements waiting for sign-off, and whose (phases/approvals.py)."""
+    from crisisplan.phases.signoff import waiting
+
+    found = []
+    for s in waiting(state):
+        done = {a.role: a for a in s.approvals}
+        found.append(
+            {
+                "id": f"S{s.number}",
+                "channel": s.channel,
+                "final": s.final,
+                "drafted_at": to_text(st.parse(s.at)),
+                "drafted_by": s.who,
+                "needs": [
+                    {
+                        "role": role,
+                        "name": name,
+                        "approved_at": to_text(st.parse(done[role].at)) if role in done else None,
+                    }
+                    for role, name in zip(s.needs, s.names or s.needs, strict=False)
+                ],
+                "waiting_for": list(s.missing),
+            }
+        )
+    return found
 
 
 def _next_steps(s: Status, several_open: bool) -> list[str]:
