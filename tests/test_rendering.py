@@ -514,7 +514,8 @@ def test_any_customer_text_is_printed_as_data_and_never_run(value: str) -> None:
 
 
 def test_a_good_reply_template_passes_the_check() -> None:
-    assert check_template(template(REPLY, channels=("email", "twitter")), PLAYBOOK, now=NOW) == []
+    # On email: on twitter it is too long and does not funnel (tests/test_channel_limits.py).
+    assert check_template(template(REPLY, channels=("email",)), PLAYBOOK, now=NOW) == []
 
 
 def test_blocks_are_listed_in_order_with_their_file_lines() -> None:
