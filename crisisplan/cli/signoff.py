@@ -39,7 +39,7 @@ def approve(
     Only the person holding a role the plan names in `public_statement_needs` may approve,
     and only as that role. The approval records the hash of the exact words.
 
-    Example: CRISIS_AGENT=comms-legal crisis approve S1 --as comms-legal
+    Example: crisis approve S1 --as comms-legal
     """
     from crisisplan.cli.sessions import acting_on, drafting_session
     from crisisplan.phases.approvals import approve as record_approval
