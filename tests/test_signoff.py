@@ -10,9 +10,11 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import sqlite3
 from pathlib import Path
 from typing import Any
 
+import pexpect
 import pytest
 
 from tests.helpers import crisis, events, ok
@@ -267,3 +269,43 @@ def test_quillpay_breach_needs_the_risk_officer_and_the_cto(
         ok("approve", "S1", "--as", role)
     (posted,) = events("public_update")
     assert posted["payload"]["approved_by"] == ["risk-officer", "cto"]
+
+
+def test_words_edited_in_start_are_the_words_held_and_hashed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.test_start_pty import spawn
+
+    editor = tmp_path / "editor.sh"
+    editor.write_text("#!/bin/sh\nsed -i 's/We are investigating/We are looking into/' \"$1\"\n")
+    editor.chmod(0o755)
+    monkeypatch.setenv("EDITOR", str(editor))
+    child = spawn(*BREACH, "--summary", "Unusual sign-ins")
+    child.expect(r"Record this first status update for sign-off by comms-legal, head-of-eng\?")
+    child.sendline("y")
+    child.expect(r"Edit it first\? \[y/N\]")
+    child.sendline("y")
+    child.expect("Not posted: statement S1 waits for sign-off")
+    child.expect("Recorded INC-1")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    (held,) = events("statement_draft")
+    text = held["payload"]["text"]
+    assert text.startswith("We are looking into a possible security breach")
+    assert held["payload"]["text_sha256"] == hashlib.sha256(text.encode()).hexdigest()
+    assert events("public_update") == []
+
+
+def test_the_stored_state_keeps_the_statements_as_they_were() -> None:
+    from crisisplan.phases import state as st
+
+    declare_breach("--yes")
+    ok("reject", "S1", "--reason", "Too vague")
+    ok("update", "We closed the address")
+    with sqlite3.connect(".crisis/crisis.db") as conn:
+        (saved,) = conn.execute("SELECT state FROM incidents").fetchone()
+    state = st.from_json(json.loads(saved))
+    assert [(s.number, s.status) for s in state.statements] == [(1, "rejected"), (2, "waiting")]
+    assert state.statements[0].reason == "Too vague"
+    assert st.from_json(st.to_json(state)) == state
