@@ -193,7 +193,19 @@ def test_a_rejected_statement_is_never_published(monkeypatch: pytest.MonkeyPatch
     assert late.exit_code == 2
     assert "S1 was rejected by Ruth Adeyemi, general counsel" in late.stderr
     assert events("public_update") == []
-    assert status_json()["sign_off"] == []
+    (shown,) = status_json()["sign_off"]
+    assert (shown["status"], shown["reason"], shown["waiting_for"]) == (
+        "rejected",
+        "Say what customers must do first",
+        [],
+    )
+    assert (
+        "Rejected: S1 for status, by comms-legal: Say what customers must do first. Draft it "
+        "again with `crisis update ...`." in ok("status").stdout
+    )
+    as_(monkeypatch, "support-lead")
+    ok("update", "Reset your password now: we have signed every account out")
+    assert [s["id"] for s in status_json()["sign_off"]] == ["S2"]  # the rejection is answered
 
 
 def test_send_and_the_status_page_leave_a_held_statement_out_and_say_so(

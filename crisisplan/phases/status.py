@@ -142,14 +142,20 @@ def status(
 
 def sign_off(state: st.IncidentState) -> list[dict[str, Any]]:
     """The statements waiting for sign-off, and whose (phases/approvals.py)."""
-    from crisisplan.phases.signoff import waiting
-
     found = []
-    for s in waiting(state):
+    for s in state.statements:
+        # A rejected statement stays in view until something newer is drafted for its
+        # channel: the drafter must hear why.
+        later = any(o.number > s.number and o.channel == s.channel for o in state.statements)
+        if s.status != "waiting" and (s.status != "rejected" or later):
+            continue
         done = {a.role: a for a in s.approvals}
         found.append(
             {
                 "id": f"S{s.number}",
+                "status": s.status,
+                "reason": s.reason if s.status == "rejected" else None,
+                "rejected_by": s.settled_by if s.status == "rejected" else None,
                 "channel": s.channel,
                 "final": s.final,
                 "drafted_at": to_text(st.parse(s.at)),
@@ -162,7 +168,7 @@ def sign_off(state: st.IncidentState) -> list[dict[str, Any]]:
                     }
                     for role, name in zip(s.needs, s.names or s.needs, strict=False)
                 ],
-                "waiting_for": list(s.missing),
+                "waiting_for": list(s.missing) if s.status == "waiting" else [],
             }
         )
     return found

@@ -53,6 +53,15 @@ def show_sign_off(s: Status) -> None:
 
     console = out()
     for held in s.sign_off:
+        if held["status"] == "rejected":
+            console.print(
+                inert(
+                    f"Rejected: {held['id']} for {held['channel']}, by {held['rejected_by']}: "
+                    f"{held['reason']}. Draft it again with `crisis update ...`.",
+                    style="bold red",
+                )
+            )
+            continue
         waiting = [n for n in held["needs"] if n["approved_at"] is None]
         done = [n for n in held["needs"] if n["approved_at"] is not None]
         what = "final update" if held["final"] else "update"
