@@ -555,6 +555,8 @@ def test_the_check_catches_a_block_that_says_nothing_without_optional_values() -
         "{% if incident.eta %}Fixed by {{ incident.eta | clock }}.{% endif %}",
     )
     findings = check_template(template(body, channels=("email", "twitter")), PLAYBOOK, now=NOW)
+    # On twitter it is also too long and gives no funnel address: test_channel_limits.py.
+    findings = [f for f in findings if f.code not in ("template.too-long", "template.funnel")]
 
     assert [(f.code, str(f.location), f.message) for f in findings] == [
         (
