@@ -182,3 +182,21 @@ def test_check_audits_the_roles_that_sign_off_public_statements() -> None:
         "warning: 'security' statements wait for social's sign-off, but no escalation step "
         "calls social for 'security'; add one, so someone asks them." in result.stdout
     )
+
+
+def test_start_keeps_the_declaration_but_not_a_first_update_over_the_page_limit() -> None:
+    edit(
+        PLAN,
+        "    url: https://status.larkspur.example\n",
+        "    url: https://status.larkspur.example\n    limit: 100\n",
+    )
+    result = crisis(
+        "start", "-t", "outage", "-s", "major", "--title", "Logins", "--summary", "s", "--yes"
+    )
+    assert result.exit_code == 2
+    assert "INC-1 is declared; the first update was not drafted: the draft for status is " in (
+        result.stderr
+    )
+    assert "over the limit of 100 (its `limit:` at playbooks/example.yaml:" in result.stderr
+    assert len(events("incident_started")) == 1
+    assert events("public_update") == []

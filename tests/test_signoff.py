@@ -161,7 +161,8 @@ def test_a_new_draft_after_an_approval_needs_every_approval_again(
     as_(monkeypatch, "comms-legal")
     ok("approve", "S1", "--as", "comms-legal")
     as_(monkeypatch, "support-lead")
-    ok("update", "We have found how they got in, and closed it")  # the words change
+    redrafted = ok("update", "We have found how they got in, and closed it")  # new words
+    assert "It replaces S1: approvals of those words do not count for these." in (redrafted.stderr)
     as_(monkeypatch, "head-of-eng")
     stale = crisis("approve", "S1")
     assert stale.exit_code == 2

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from crisisplan.errors import UsageError
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from crisisplan.phases.people import Person
     from crisisplan.phases.state_types import Statement
     from crisisplan.playbook.loader import Plan
-    from crisisplan.store import IncidentRow, NewEvent, Store, Transaction
+    from crisisplan.store import Event, IncidentRow, NewEvent, Store, Transaction
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,7 @@ class Held:
 
     number: int
     needs: list[tuple[str, str]]  # (role id, person's name)
+    replaced: list[int] = field(default_factory=list)  # waiting ones it took the place of
 
     @property
     def id(self) -> str:
@@ -82,9 +83,11 @@ def held_instead(plan: Plan, incident_type: str, public: NewEvent) -> NewEvent:
 def held_after(tx: Transaction, incident_id: str, plan: Plan, incident_type: str) -> Held:
     """The statement just recorded in `tx`, as `held_instead` held it."""
     row = tx.incident(incident_id)
-    state = st.of(row) if row is not None else None
-    number = state.statements[-1].number if state and state.statements else 0
-    return Held(number, needs(plan, incident_type))
+    statements = st.of(row).statements if row is not None else ()
+    number = statements[-1].number if statements else 0
+    why = f"replaced by S{number}"
+    replaced = [s.number for s in statements if s.status == "replaced" and s.reason == why]
+    return Held(number, needs(plan, incident_type), replaced)
 
 
 def waiting_anywhere(store: Store) -> list[tuple[str, dict[str, Any]]]:
@@ -255,13 +258,13 @@ def _may_approve(held: Statement, role: str, person: Person, names: dict[str, st
         )
 
 
-def _draft_event(store: Store, incident_id: str, held: Statement) -> Any:
+def _draft_event(store: Store, incident_id: str, held: Statement) -> Event:
     """The statement's `statement_draft` event: the n-th, in the order they were recorded."""
     drafts = sorted(store.events(incident_id, kinds=("statement_draft",)), key=lambda e: e.id)
     return drafts[held.number - 1]
 
 
-def _publication(draft: Any, held: Statement, at: dt.datetime, roles: list[str]) -> NewEvent:
+def _publication(draft: Event, held: Statement, at: dt.datetime, roles: list[str]) -> NewEvent:
     """The public update the statement was drafted as, published now, naming its approvals."""
     kept = {
         k: v

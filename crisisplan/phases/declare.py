@@ -79,6 +79,16 @@ def prepare_start(
     open_now = store.incidents(open_only=True)
     predicted = f"INC-{max((r.number for r in store.incidents()), default=0) + 1}"
     draft_ = _drafts(plan, predicted, state, at, who)
+    from crisisplan.phases.channel_limits import check_fits
+
+    # The first update obeys its channel's limit and funnel, as `crisis update` does.
+    check_fits(
+        plan,
+        draft_.status_channel,
+        draft_.update_text,
+        template=draft_.update_template,
+        funnel=True,
+    )
     warnings = []
     if open_now:
         listed = ", ".join(f"{r.id} ({st.of(r).title})" for r in open_now)

@@ -18,16 +18,24 @@ def _who(role: str, name: str) -> str:
 def held_line(held: Held) -> str:
     """Where `start`, `update` and `resolve` say that their words are not public yet."""
     needed = " and ".join(_who(r, n) for r, n in held.needs)
-    return (
+    line = (
         f"Not posted: statement {held.id} waits for sign-off by {needed}. Nothing is public "
         f"until each runs `crisis approve {held.id} --as ROLE`."
     )
+    if held.replaced:
+        older = ", ".join(f"S{n}" for n in held.replaced)
+        line += f" It replaces {older}: approvals of those words do not count for these."
+    return line
 
 
 def held_json(held: Held | None) -> dict[str, Any] | None:
     if held is None:
         return None
-    return {"id": held.id, "needs": [{"role": r, "name": n} for r, n in held.needs]}
+    return {
+        "id": held.id,
+        "needs": [{"role": r, "name": n} for r, n in held.needs],
+        "replaces": [f"S{n}" for n in held.replaced],
+    }
 
 
 def not_published(waiting: list[tuple[str, dict[str, Any]]], *, where: str) -> list[str]:
