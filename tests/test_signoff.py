@@ -322,3 +322,13 @@ def test_the_stored_state_keeps_the_statements_as_they_were() -> None:
     assert [(s.number, s.status) for s in state.statements] == [(1, "rejected"), (2, "waiting")]
     assert state.statements[0].reason == "Too vague"
     assert st.from_json(st.to_json(state)) == state
+
+
+def test_the_plan_says_who_approves_public_words_and_each_channels_limit() -> None:
+    shown = " ".join(ok("plan", "--format", "md").stdout.split())
+    assert (
+        "Public statements need approval from Ruth Adeyemi, general counsel (comms-legal), "
+        "Hannah Berg (head-of-eng): every public update waits until each of them runs "
+        "\\`crisis approve\\` (docs/signoff.md)." in shown  # Markdown escapes the backticks
+    )
+    assert "funnel people to email; drafts of at most 280 characters" in shown
