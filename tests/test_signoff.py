@@ -332,3 +332,28 @@ def test_the_plan_says_who_approves_public_words_and_each_channels_limit() -> No
         "\\`crisis approve\\` (docs/signoff.md)." in shown  # Markdown escapes the backticks
     )
     assert "funnel people to email; drafts of at most 280 characters" in shown
+
+
+def test_two_approvers_at_the_same_moment_publish_the_statement_once() -> None:
+    import os
+    import subprocess
+
+    from tests.test_start_pty import crisis_command
+
+    declare_breach("--yes")
+    runs = [
+        subprocess.Popen(
+            [*crisis_command(), "approve", "S1"],
+            env={**os.environ, "CRISIS_AGENT": role},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for role in ("comms-legal", "head-of-eng")
+    ]
+    said = [run.communicate(timeout=60) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], said
+    assert sum("now published" in out for out, _ in said) == 1
+    assert len(events("approval")) == 2
+    (posted,) = events("public_update")
+    assert sorted(posted["payload"]["approved_by"]) == ["comms-legal", "head-of-eng"]
