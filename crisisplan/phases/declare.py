@@ -246,10 +246,15 @@ def commit_start(
         next_update_at=st.iso(prepared.next_update_at) if prepared.next_update_at else None,
     )
     from crisisplan.phases.approvals import held_after, held_instead
+    from crisisplan.phases.channel_limits import check_fits
 
     # `--yes` posts it, unless the type needs sign-off: then it waits for approval.
     public = held_instead(plan, state.type, public)
     try:
+        if update_text is not None:  # as the lead edited it: the channel's rules again
+            check_fits(
+                plan, public.channel, update_text, template=fresh.update_template, funnel=True
+            )
         with store.transaction() as tx:
             record_in(tx, incident_id, [public])
             if public.kind != "public_update":
