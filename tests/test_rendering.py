@@ -514,7 +514,8 @@ def test_any_customer_text_is_printed_as_data_and_never_run(value: str) -> None:
 
 
 def test_a_good_reply_template_passes_the_check() -> None:
-    assert check_template(template(REPLY, channels=("email", "twitter")), PLAYBOOK, now=NOW) == []
+    # On email: on twitter it is too long and does not funnel (tests/test_channel_limits.py).
+    assert check_template(template(REPLY, channels=("email",)), PLAYBOOK, now=NOW) == []
 
 
 def test_blocks_are_listed_in_order_with_their_file_lines() -> None:
@@ -554,6 +555,8 @@ def test_the_check_catches_a_block_that_says_nothing_without_optional_values() -
         "{% if incident.eta %}Fixed by {{ incident.eta | clock }}.{% endif %}",
     )
     findings = check_template(template(body, channels=("email", "twitter")), PLAYBOOK, now=NOW)
+    # On twitter it is also too long and gives no funnel address: test_channel_limits.py.
+    findings = [f for f in findings if f.code not in ("template.too-long", "template.funnel")]
 
     assert [(f.code, str(f.location), f.message) for f in findings] == [
         (

@@ -107,8 +107,10 @@ from crisisplan.cli import (  # noqa: E402  (each module registers its commands 
     records,
     replies,
     review,
+    signoff,
 )
 
 for module in (before, people, during, replies, language, records, after, review, public):
     module.register(app)
 contacts.register(app)
+signoff.register(app)  # 20C: approve, reject

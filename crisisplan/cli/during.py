@@ -84,7 +84,13 @@ def start(
         show_start(prepared)
         update_text = None
         if post is None:
-            post = ask.confirm("Post this first status update now?", flag="--yes or --no")
+            needs = pb.incident_types[incident_type].public_statement_needs
+            question = (
+                f"Record this first status update for sign-off by {', '.join(needs)}?"
+                if needs  # 20C: it is held until they approve, never posted now
+                else "Post this first status update now?"
+            )
+            post = ask.confirm(question, flag="--yes or --no")
             if post and ask.confirm(
                 "Edit it first?", flag="--yes (posts it unedited)", default=False
             ):
@@ -92,6 +98,10 @@ def start(
         incident_id = core.commit_start(
             s.plan, s.store, prepared, post_update=post, at=s.at, who=who, update_text=update_text
         )
+    if prepared.held is not None:
+        from crisisplan.views.signoff import held_line
+
+        typer.echo(held_line(prepared.held), err=True)
     typer.echo(f"Recorded {incident_id}. Next: crisis status")
 
 

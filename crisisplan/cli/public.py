@@ -51,9 +51,11 @@ def statuspage_build(
     Example: crisis statuspage build site/ --title "Larkspur status"
     """
     from crisisplan.clock import now
+    from crisisplan.phases.approvals import waiting_anywhere
     from crisisplan.phases.session import command_session
     from crisisplan.phases.statuspage import gather, publish
     from crisisplan.views.public import progress, show_built
+    from crisisplan.views.signoff import not_published
     from crisisplan.views.statuspage import render_site
     from crisisplan.views.statuspage_api import render_api
 
@@ -62,8 +64,11 @@ def statuspage_build(
         # not publish "no incidents".
         with command_session(db=db) as s:
             site = gather(s.store, now=now(), title=title, progress=advance)
+            held = waiting_anywhere(s.store)  # 20C: statements not yet signed off
         where = publish(directory, {**render_site(site), **render_api(site)})
     show_built(site, where)
+    for line in not_published(held, where="on the page"):
+        typer.echo(line, err=True)
 
 
 @contextmanager
@@ -134,9 +139,11 @@ def send(
     from crisisplan.cli.sessions import acting_on
     from crisisplan.clock import now
     from crisisplan.mail.smtp import settings_from_env
+    from crisisplan.phases.approvals import waiting_anywhere
     from crisisplan.phases.send import Options, send_drafts
     from crisisplan.phases.session import command_session
     from crisisplan.views.public import show_item, show_report
+    from crisisplan.views.signoff import not_published
 
     settings = settings_from_env()
     options = Options(yes, resend_uncertain, retry_failed, per_minute)
@@ -153,6 +160,7 @@ def send(
                 clock=now,
                 on_item=(lambda _i: None) if as_json else show_item,
             )
+            held = [(i, h) for i, h in waiting_anywhere(s.store) if i == report.incident]
         except KeyboardInterrupt:
             if not yes:
                 raise
@@ -161,5 +169,5 @@ def send(
                 hint="Run `crisis send --yes` again to send the rest. One cut off mid-send is "
                 "shown as uncertain, and sent again only with --resend-uncertain.",
             ) from None
-    show_report(report, as_json=as_json)
+    show_report(report, as_json=as_json, held=not_published(held, where="sent"))
     raise typer.Exit(1 if report.problem else 0)

@@ -15,6 +15,7 @@ from crisisplan.phases.during import check_choice, require_during
 from crisisplan.phases.record import event, record_in
 
 if TYPE_CHECKING:
+    from crisisplan.phases.approvals import Held
     from crisisplan.phases.replies import Draft
     from crisisplan.playbook.loader import Plan
     from crisisplan.store import IncidentRow, Store
@@ -31,6 +32,7 @@ class FinalUpdate:
     template: str
     text: str
     event_id: int | None = None
+    held: Held | None = None  # waits for sign-off (phases/approvals.py), not posted
 
 
 @dataclass
@@ -81,6 +83,7 @@ def resolve(
     Everything is drafted first, from the state the resolution leads to, then written in
     one transaction: either the incident is resolved with all of it, or nothing is.
     """
+    from crisisplan.phases.approvals import held_after, held_instead
     from crisisplan.phases.customers import Customer
     from crisisplan.phases.followups import ordered
     from crisisplan.phases.replies import Replier
@@ -127,23 +130,22 @@ def resolve(
         record_in(tx, row.id, [resolved, *stale])
         replier.record_in(tx, notices)
         if final is not None:
-            (posted,) = record_in(
-                tx,
-                row.id,
-                [
-                    event(
-                        "public_update",
-                        at,
-                        who,
-                        final.channel,
-                        message=(message or FINAL_MESSAGE).strip(),
-                        template=final.template,
-                        text=final.text,
-                        final=True,
-                    )
-                ],
+            public = event(
+                "public_update",
+                at,
+                who,
+                final.channel,
+                message=(message or FINAL_MESSAGE).strip(),
+                template=final.template,
+                text=final.text,
+                final=True,
             )
-            final.event_id = posted.id
+            public = held_instead(plan, after.type, public)  # sign-off first, if needed
+            (posted,) = record_in(tx, row.id, [public])
+            if public.kind == "public_update":
+                final.event_id = posted.id
+            else:
+                final.held = held_after(tx, row.id, plan, after.type)
     return Resolution(row.id, at, cause, impact, notices, final, warnings)
 
 

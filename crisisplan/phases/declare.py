@@ -13,9 +13,10 @@ from crisisplan.errors import CrisisError, UsageError
 from crisisplan.phases import state as st
 from crisisplan.phases.drafting import draft, incident_context
 from crisisplan.phases.during import check_choice, check_components
-from crisisplan.phases.record import event, record, record_in
+from crisisplan.phases.record import event, record_in
 
 if TYPE_CHECKING:
+    from crisisplan.phases.approvals import Held
     from crisisplan.playbook.loader import Plan
     from crisisplan.store import Store
 
@@ -46,6 +47,7 @@ class StartDraft:
     next_update_at: dt.datetime | None
     warnings: list[str] = field(default_factory=list)
     components: list[str] = field(default_factory=list)  # the plan's ids it affects
+    held: Held | None = None  # the first update waits for sign-off (phases/approvals.py)
 
 
 def check_start(plan: Plan, *, incident_type: str, severity: str, title: str) -> None:
@@ -77,6 +79,16 @@ def prepare_start(
     open_now = store.incidents(open_only=True)
     predicted = f"INC-{max((r.number for r in store.incidents()), default=0) + 1}"
     draft_ = _drafts(plan, predicted, state, at, who)
+    from crisisplan.phases.channel_limits import check_fits
+
+    # The first update obeys its channel's limit and funnel, as `crisis update` does.
+    check_fits(
+        plan,
+        draft_.status_channel,
+        draft_.update_text,
+        template=draft_.update_template,
+        funnel=True,
+    )
     warnings = []
     if open_now:
         listed = ", ".join(f"{r.id} ({st.of(r).title})" for r in open_now)
@@ -233,8 +245,20 @@ def commit_start(
         text=update_text or fresh.update_text,
         next_update_at=st.iso(prepared.next_update_at) if prepared.next_update_at else None,
     )
+    from crisisplan.phases.approvals import held_after, held_instead
+    from crisisplan.phases.channel_limits import check_fits
+
+    # `--yes` posts it, unless the type needs sign-off: then it waits for approval.
+    public = held_instead(plan, state.type, public)
     try:
-        record(store, incident_id, [public])
+        if update_text is not None:  # as the lead edited it: the channel's rules again
+            check_fits(
+                plan, public.channel, update_text, template=fresh.update_template, funnel=True
+            )
+        with store.transaction() as tx:
+            record_in(tx, incident_id, [public])
+            if public.kind != "public_update":
+                prepared.held = held_after(tx, incident_id, plan, state.type)
     except CrisisError as exc:
         raise unfinished(
             incident_id, "the first update was not posted", exc, state.summary

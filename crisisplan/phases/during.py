@@ -15,6 +15,7 @@ from crisisplan.phases.drafting import draft, incident_context
 from crisisplan.phases.record import event, record, record_in
 
 if TYPE_CHECKING:
+    from crisisplan.phases.approvals import Held
     from crisisplan.playbook.loader import Plan
     from crisisplan.store import IncidentRow, Store
 
@@ -76,6 +77,7 @@ class Posted:
     next_at: dt.datetime | None
     superseded: int = 0
     warnings: list[str] = field(default_factory=list)
+    held: Held | None = None  # waiting for sign-off, not posted (phases/approvals.py)
 
 
 def check_components(plan: Plan, ids: Sequence[str]) -> list[str]:
@@ -108,6 +110,8 @@ def post_update(
 ) -> Posted:
     """Record a public update rendered through `status_update`, with the facts known now,
     in one transaction; the clock restarts and unsent during-phase drafts are superseded."""
+    from crisisplan.phases.approvals import held_after, held_instead
+    from crisisplan.phases.channel_limits import check_fits
     from crisisplan.phases.send_stale import superseding, when
 
     require_during(row)
@@ -140,30 +144,40 @@ def post_update(
     template, text = draft(
         plan, "status_update", incident=context, agent=who, now=at, channel_id=channel
     )
+    check_fits(plan, channel, text, template=template, funnel=True)
     events = [event("summary_changed", at, who, summary=message.strip())]
     if known:
         events.append(event("facts_changed", at, who, **known))
-    events.append(
-        event(
-            "public_update",
-            at,
-            who,
-            channel,
-            message=message.strip(),
-            template=template,
-            text=text,
-            eta=st.iso(eta) if eta else None,
-            next_update_at=st.iso(next_at) if next_at else None,
-            **named,
-        )
+    public = event(
+        "public_update",
+        at,
+        who,
+        channel,
+        message=message.strip(),
+        template=template,
+        text=text,
+        eta=st.iso(eta) if eta else None,
+        next_update_at=st.iso(next_at) if next_at else None,
+        **named,
     )
+    public = held_instead(plan, state.type, public)  # the type may need sign-off first
+    events.append(public)
+    held = None
     with store.transaction() as tx:
-        stale = superseding(
-            store, row.id, at=at, who=who, reason=f"superseded by the public update at {when(at)}"
-        )
+        stale = []
+        if public.kind == "public_update":  # drafts are superseded when words go out
+            stale = superseding(
+                store,
+                row.id,
+                at=at,
+                who=who,
+                reason=f"superseded by the public update at {when(at)}",
+            )
         record_in(tx, row.id, events + stale)
+        if public.kind != "public_update":
+            held = held_after(tx, row.id, plan, state.type)
     count = sum(len(e.payload["drafts"]) for e in stale)
-    return Posted(text, next_at, count, warnings)
+    return Posted(text, next_at, count, warnings, held)
 
 
 def _facts_payload(facts: Facts, state: st.IncidentState) -> dict[str, Any]:

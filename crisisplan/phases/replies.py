@@ -309,5 +309,9 @@ def reply_one(
     draft = replier.draft(who, previous_incidents=previous)
     if edit is not None:
         draft = replier.relint(draft, edit(draft.text))
+    from crisisplan.phases.channel_limits import check_fits
+
+    # Over the channel's limit, the words as drafted (or edited) cannot be posted there.
+    check_fits(replier.plan, draft.channel, draft.text, template=draft.template, funnel=False)
     replier.record([draft])
     return draft

@@ -16,6 +16,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from crisisplan.phases import signoff
 from crisisplan.phases.contact_clock import contact_changes
 from crisisplan.phases.state_json import (
     PublicGlance,
@@ -234,6 +235,12 @@ def apply(
         changes.update(phase="during", resolved_at=None)
     elif kind == "contact":
         changes.update(contact_changes(state, when))
+    elif kind == "statement_draft":  # 20C, sign-off (phases/signoff.py)
+        changes.update(signoff.drafted(state, when, who, channel, payload))
+    elif kind == "approval":
+        changes.update(signoff.approved(state, when, who, payload))
+    elif kind == "rejection":
+        changes.update(signoff.rejected(state, when, who, payload))
     return _changed(state, changes)
 
 

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from crisisplan.phases.signoff import statements_from_json, statements_to_json
 from crisisplan.phases.state_types import (
     ChannelFacts,
     ComponentFacts,
@@ -135,6 +136,7 @@ def from_json(data: Mapping[str, Any]) -> IncidentState:
         facts_at=data.get("facts_at"),
         first_contact_at=data.get("first_contact_at"),
         last_contact_at=data.get("last_contact_at"),
+        statements=statements_from_json(data.get("statements")),
     )
 
 
@@ -178,6 +180,8 @@ def to_json(state: IncidentState) -> dict[str, Any]:
     if state.first_contact_at is not None:  # 20A contacts
         data["first_contact_at"] = state.first_contact_at
         data["last_contact_at"] = state.last_contact_at
+    if state.statements:
+        data["statements"] = statements_to_json(state.statements)
     return data
 
 

@@ -112,6 +112,45 @@ class Escalation:
 
 
 @dataclass(frozen=True)
+class Approval:
+    """A role's sign-off of a statement's text: who, as which role, when, and the text's hash."""
+
+    role: str
+    who: str
+    at: str
+    text_sha256: str
+
+
+@dataclass(frozen=True)
+class Statement:
+    """Public words held until the plan's roles sign them off (`public_statement_needs`).
+
+    `number` is the id users type (S1, S2, ...); `status` is "waiting", "published",
+    "rejected" or "replaced" (a newer draft for the same channel took its place).
+    """
+
+    number: int
+    at: str
+    who: str
+    channel: str | None
+    text_sha256: str
+    needs: tuple[str, ...]  # role ids, in the plan's order
+    names: tuple[str, ...] = ()  # their people's names, as the plan gave them then
+    final: bool = False  # the final update `resolve` drafted
+    approvals: tuple[Approval, ...] = ()
+    status: str = "waiting"
+    settled_at: str | None = None
+    settled_by: str | None = None
+    reason: str | None = None  # a rejection's, or what replaced it
+
+    @property
+    def missing(self) -> tuple[str, ...]:
+        """The roles whose sign-off is still missing, in the plan's order."""
+        done = {a.role for a in self.approvals}
+        return tuple(r for r in self.needs if r not in done)
+
+
+@dataclass(frozen=True)
 class IncidentState:
     """Where an incident stands, as its events so far leave it."""
 
@@ -145,3 +184,5 @@ class IncidentState:
     # store's contacts, not state: an import brings hundreds of thousands.
     first_contact_at: str | None = None
     last_contact_at: str | None = None
+    # 20C, sign-off: public statements held until the plan's roles approve (phases/signoff.py)
+    statements: tuple[Statement, ...] = ()

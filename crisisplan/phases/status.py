@@ -38,6 +38,7 @@ class Status:
     followups_contacted: int = 0  # open, and sent a message (`crisis send`)
     next_steps: list[str] = field(default_factory=list)
     contacts: Glance | None = None  # 20A: customers who wrote in, and their clocks
+    sign_off: list[dict[str, Any]] = field(default_factory=list)  # 20C: statements waiting
 
     @property
     def needs_attention(self) -> bool:
@@ -84,6 +85,7 @@ class Status:
             "next_steps": self.next_steps,
             "needs_attention": self.needs_attention,
             "contacts": self.contacts.as_json(self.now) if self.contacts else None,
+            "sign_off": self.sign_off,
         }
 
 
@@ -139,7 +141,42 @@ def status(
         if owner["owner"] is None:
             result.warnings.append(f"Channel {owner['channel']} has no owner.")
     result.next_steps = _next_steps(result, several_open)
+    result.sign_off = sign_off(state)
     return result
+
+
+def sign_off(state: st.IncidentState) -> list[dict[str, Any]]:
+    """The statements waiting for sign-off, and whose (phases/approvals.py)."""
+    found = []
+    for s in state.statements:
+        # A rejected statement stays in view until something newer is drafted for its
+        # channel: the drafter must hear why.
+        later = any(o.number > s.number and o.channel == s.channel for o in state.statements)
+        if s.status != "waiting" and (s.status != "rejected" or later):
+            continue
+        done = {a.role: a for a in s.approvals}
+        found.append(
+            {
+                "id": f"S{s.number}",
+                "status": s.status,
+                "reason": s.reason if s.status == "rejected" else None,
+                "rejected_by": s.settled_by if s.status == "rejected" else None,
+                "channel": s.channel,
+                "final": s.final,
+                "drafted_at": to_text(st.parse(s.at)),
+                "drafted_by": s.who,
+                "needs": [
+                    {
+                        "role": role,
+                        "name": name,
+                        "approved_at": to_text(st.parse(done[role].at)) if role in done else None,
+                    }
+                    for role, name in zip(s.needs, s.names or s.needs, strict=False)
+                ],
+                "waiting_for": list(s.missing) if s.status == "waiting" else [],
+            }
+        )
+    return found
 
 
 def _next_steps(s: Status, several_open: bool) -> list[str]:

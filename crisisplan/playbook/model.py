@@ -76,6 +76,10 @@ class Company(Frozen):
     support_hours: Text | None = None
 
 
+# A draft's length limit in characters by channel kind, unless the channel sets `limit:`.
+DEFAULT_LIMITS: dict[str, int] = {"social": 280}
+
+
 class Channel(Frozen):
     kind: ChannelKind
     purpose: ChannelPurpose
@@ -84,6 +88,17 @@ class Channel(Frozen):
     url: Text | None = None
     funnel_to: Id | None = None
     first_response_minutes: Minutes | None = None
+    limit: Annotated[int, Field(gt=0, le=100_000)] | None = None  # characters
+
+    @property
+    def max_length(self) -> int | None:
+        """The most characters a draft for this channel may have: `limit`, else its kind's."""
+        return self.limit or DEFAULT_LIMITS.get(self.kind)
+
+    @property
+    def reach(self) -> str | None:
+        """Where people are sent when funnelled here: the address, else the URL."""
+        return self.address or self.url
 
 
 class EscalationStep(Frozen):

@@ -54,6 +54,8 @@ def outline(playbook: Playbook, *, disabled_reasons: bool = True) -> tuple[str, 
             details.append(f"funnel people to {ch.funnel_to}")
         if ch.first_response_minutes:
             details.append(f"first response within {_minutes(ch.first_response_minutes)}")
+        if ch.max_length:
+            details.append(f"drafts of at most {ch.max_length:,} characters")
         channel_rows.append((cid, ch.kind, ch.purpose, who(ch.owner), "; ".join(details)))
     sections.append(
         Section(
@@ -126,7 +128,10 @@ def outline(playbook: Playbook, *, disabled_reasons: bool = True) -> tuple[str, 
             paras.append(f"Starts at severity {typ.default_severity}.")
         if typ.public_statement_needs:
             approvers = ", ".join(who(r) for r in typ.public_statement_needs)
-            paras.append(f"Public statements need approval from {approvers}.")
+            paras.append(
+                f"Public statements need approval from {approvers}: every public update "
+                "waits until each of them runs `crisis approve` (docs/signoff.md)."
+            )
         sections.append(
             Section(f"Incident type: {tid}", paragraphs=paras, bullets=list(typ.checklist))
         )

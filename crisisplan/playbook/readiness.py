@@ -8,6 +8,7 @@ from collections.abc import Callable
 from crisisplan.errors import Location
 from crisisplan.playbook.findings import Finding, Level
 from crisisplan.playbook.model import DETECTION_KINDS, PURPOSES, Loc, Playbook
+from crisisplan.playbook.signoff_audit import sign_off_gaps
 
 
 def audit(
@@ -116,6 +117,7 @@ def audit(
             )
     findings.extend(_staleness(playbook, locate, today))
     findings.extend(_acknowledgement(playbook, locate))  # 20A contacts
+    findings.extend(sign_off_gaps(playbook, locate))  # 20C: who approves public words
     return findings
 
 

@@ -86,6 +86,7 @@ def _int(value: object) -> int | None:
 def _checked(template: Template, playbook: Playbook, *, now: dt.datetime | None) -> list[Finding]:
     # Imported here: an unchanged library is answered from the cache without Jinja or lint.
     from crisisplan.templating import matrix
+    from crisisplan.templating.channel_fit import channel_fit
     from crisisplan.templating.render import RenderError, block_lines, build_context, syntax_tree
     from crisisplan.templating.variables import sample_parts
 
@@ -139,6 +140,7 @@ def _checked(template: Template, playbook: Playbook, *, now: dt.datetime | None)
             seen.setdefault(key, found)  # type: ignore[arg-type]
     findings += seen.values()
     findings += _contradictions(template, playbook, channels or [None], base)
+    findings += channel_fit(template, playbook, now=now)  # 20C: limits and funnels
     return list(dict.fromkeys(findings + unknown))
 
 

@@ -25,6 +25,7 @@ def show_resolution(r: Resolution, *, output: Path | None, as_json: bool) -> Non
     from crisisplan.phases.draft_files import write_draft_files
     from crisisplan.terminal.console import display_warning, err, inert, out
     from crisisplan.views.drafts import show_draft
+    from crisisplan.views.signoff import held_json, held_line
 
     files = write_draft_files(
         output, r.notices, noun=("resolved notice", "resolved notices"), rerun=_IN_THE_LOG
@@ -38,7 +39,7 @@ def show_resolution(r: Resolution, *, output: Path | None, as_json: bool) -> Non
                 "resolved_at": to_text(r.resolved_at),
                 "cause": r.cause,
                 "impact": r.impact,
-                "final_update": final and vars(final),
+                "final_update": final and {**vars(final), "held": held_json(final.held)},
                 "notices": [
                     {
                         "event_id": d.event_id,
@@ -57,7 +58,8 @@ def show_resolution(r: Resolution, *, output: Path | None, as_json: bool) -> Non
         return
     console = out()
     if final is not None:
-        console.print(inert(f"── Final public update on {final.channel}", style="bold"))
+        heading = "Final update (waiting for sign-off)" if final.held else "Final public update"
+        console.print(inert(f"── {heading} on {final.channel}", style="bold"))
         console.print(inert(final.text.rstrip("\n")))
     for d, path in zip(r.notices, files, strict=True):
         show_draft(d, path, heading=f"Resolved notice for {d.customer.name} <{d.customer.email}>")
@@ -69,10 +71,12 @@ def show_resolution(r: Resolution, *, output: Path | None, as_json: bool) -> Non
             f"Resolved {r.incident_id} at {show(r.resolved_at)}. Drafted {n} resolved "
             f"notice{'' if n == 1 else 's'} for the follow-up list"
             + (f" (files in {output})" if output and n else "")
-            + (f"; posted the final update on {final.channel}" if final else "")
+            + (f"; posted the final update on {final.channel}" if final and not final.held else "")
             + ". Next: crisis apologize"
         )
     )
+    if final is not None and final.held is not None:
+        err().print(inert(held_line(final.held)))
 
 
 def show_apologies(r: Apologies, *, output: Path | None, as_json: bool) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
@@ -57,7 +57,8 @@ def show_item(item: Item) -> None:
     out().print(inert(line + (f": {item.reason}" if item.reason else ""), style=style))
 
 
-def show_report(report: Report, *, as_json: bool) -> None:
+def show_report(report: Report, *, as_json: bool, held: Sequence[str] = ()) -> None:
+    """Each draft's fate, then counts; `held`: statements waiting for sign-off, not sent."""
     from collections import Counter
     from dataclasses import asdict
 
@@ -82,6 +83,7 @@ def show_report(report: Report, *, as_json: bool) -> None:
         }
         document.update({g: [asdict(i) for i in report.of(g)] for g in groups})
         document["counts"] = {g: len(report.of(g)) for g in groups}
+        document["held_for_sign_off"] = list(held)
         print_json(document)
         return
     console = err()
@@ -112,6 +114,8 @@ def show_report(report: Report, *, as_json: bool) -> None:
     console.print(inert(f"{report.incident}: " + ", ".join(parts) + "."))
     if report.stopped:
         console.print(inert(f"Stopped: {report.stopped}. Run again to send the rest."), style="red")
+    for line in held:
+        console.print(inert(line))
     if report.dry_run and would:
         console.print(inert("Nothing was sent; run with --yes to send."))
 

@@ -92,6 +92,10 @@ def show_status(s: Status, *, as_json: bool) -> None:
         console.print(
             _line(("Escalation due: ", "yellow"), f"{step.name} ({step.who}): {step.how}")
         )
+    if s.sign_off:
+        from crisisplan.views.signoff import show_sign_off
+
+        show_sign_off(s)
     for warning in s.warnings:
         console.print(_line(("Warning: ", "bold yellow"), warning))
     console.print(_line(("What now:", "bold")))
@@ -187,7 +191,7 @@ def _promised(promises: list[st.Promise]) -> str:
 def show_update(posted: Posted, *, incident_id: str) -> None:
     """The update as posted on stdout; when the next one is due, and warnings, on stderr."""
     out().print(inert(posted.text.rstrip("\n")))
-    if posted.next_at:
+    if posted.next_at and posted.held is None:
         typer.echo(f"Recorded on {incident_id}. Next update due {show(posted.next_at)}.", err=True)
     if posted.superseded:
         typer.echo(
@@ -197,3 +201,7 @@ def show_update(posted: Posted, *, incident_id: str) -> None:
         )
     for warning in posted.warnings:
         typer.echo(f"Warning: {warning}", err=True)
+    if posted.held is not None:
+        from crisisplan.views.signoff import held_line
+
+        typer.echo(held_line(posted.held), err=True)
