@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from crisisplan.errors import CrisisError, Location, UsageError
+from crisisplan.phases import promise_ledger
 from crisisplan.phases import state as st
 from crisisplan.phases.drafting import incident_context
 from crisisplan.phases.during import check_choice, require_during
@@ -140,6 +141,13 @@ def resolve(
                         template=final.template,
                         text=final.text,
                         final=True,
+                        promises=promise_ledger.for_public(
+                            plan,
+                            final.template,
+                            channel=final.channel,
+                            state=after,
+                            next_update_at=None,
+                        ),
                     )
                 ],
             )

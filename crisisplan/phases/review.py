@@ -233,6 +233,8 @@ def _promises(
     """Made, kept, broken, still open; the resolution keeps what was not yet due."""
     counts = {"made": 0, "kept": 0, "broken": 0, "open": 0}
     for p in state.promises:
+        if p.kind != "next_update" or p.due is None:
+            continue  # the other kinds are counted by kind: `promises_by_kind`
         counts["made"] += 1
         due = st.parse(p.due)
         if p.kept_at or (not p.broken_at and resolved is not None and due >= resolved):

@@ -133,6 +133,7 @@ def from_json(data: Mapping[str, Any]) -> IncidentState:
         cause_suspected=bool(data.get("cause_suspected")),
         workaround=data.get("workaround"),
         facts_at=data.get("facts_at"),
+        milestones=dict(data.get("milestones") or {}),
     )
 
 
@@ -154,7 +155,7 @@ def to_json(state: IncidentState) -> dict[str, Any]:
         ),
         "first_public_update_at": state.first_public_update_at,
         "first_reply_at": state.first_reply_at,
-        "promises": [as_data(p) for p in state.promises],
+        "promises": [promise_json(p) for p in state.promises],
         "escalated": [as_data(e) for e in state.escalated],
         "counts": dict(state.counts),
         "cause": state.cause,
@@ -173,6 +174,21 @@ def to_json(state: IncidentState) -> dict[str, Any]:
         data["workaround"] = state.workaround
     if state.facts_at is not None:
         data["facts_at"] = state.facts_at
+    if state.milestones:
+        data["milestones"] = dict(state.milestones)
+    return data
+
+
+_PROMISE_DEFAULTS = {"kind": "next_update", "to": "public", "count": 1}
+
+
+def promise_json(promise: Promise) -> dict[str, Any]:
+    """A promise as the store keeps it: fields at their default left out, so an update
+    promise is stored as it always was."""
+    data = dataclasses.asdict(promise)
+    for name in ("kind", "to", "count", "made_by", "kept_by", "days"):
+        if data[name] == _PROMISE_DEFAULTS.get(name):
+            del data[name]
     return data
 
 
