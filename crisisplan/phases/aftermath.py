@@ -9,13 +9,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from crisisplan.errors import CrisisError, Location, UsageError
-from crisisplan.phases import promise_ledger
+from crisisplan.phases import promise_ledger, promise_report
 from crisisplan.phases import state as st
 from crisisplan.phases.drafting import incident_context
 from crisisplan.phases.during import check_choice, require_during
 from crisisplan.phases.record import event, record_in
 
 if TYPE_CHECKING:
+    from crisisplan.phases.promise_report import Made
     from crisisplan.phases.replies import Draft
     from crisisplan.playbook.loader import Plan
     from crisisplan.store import IncidentRow, Store
@@ -45,6 +46,7 @@ class Resolution:
     notices: list[Draft]
     final_update: FinalUpdate | None
     warnings: list[str] = field(default_factory=list)
+    open_promises: list[Made] = field(default_factory=list)  # to individuals, not yet kept
 
     @property
     def has_errors(self) -> bool:
@@ -152,7 +154,9 @@ def resolve(
                 ],
             )
             final.event_id = posted.id
-    return Resolution(row.id, at, cause, impact, notices, final, warnings)
+    ledger = promise_report.ledger(store.events(row.id, kinds=promise_report.KINDS), at)
+    still_open = ledger.open_to_individuals()
+    return Resolution(row.id, at, cause, impact, notices, final, warnings, still_open)
 
 
 def _required(value: str, flag: str, what: str) -> str:

@@ -206,3 +206,32 @@ def for_public(
         return None
     declared = template.front.promises
     return made(declared, to=channel or "public", state=state, next_update_at=next_update_at)
+
+
+def status_ledger(state: IncidentState, now: dt.datetime) -> dict[str, list[Promise]]:
+    """The promises besides update times, for `status`: those with a time still ahead
+    (soonest first), those waiting on the fix, and broken ones (their time passed, or
+    kept too late)."""
+    found: dict[str, list[Promise]] = {"due": [], "when_fixed": [], "broken": []}
+    for p in state.promises:
+        if p.kind == "next_update" or p.kept_at:
+            continue
+        if p.broken_at or (p.due is not None and parse(p.due) < now):
+            found["broken"].append(p)
+        elif p.due is None:
+            found["when_fixed"].append(p)
+        else:
+            found["due"].append(p)
+    found["due"].sort(key=lambda p: p.due or "")
+    return found
+
+
+def status_json(ledger: dict[str, list[Promise]]) -> dict[str, list[dict[str, Any]]]:
+    """The `promise_ledger` key of `status --json`."""
+    from crisisplan.clock import to_text
+
+    def entry(p: Promise) -> dict[str, Any]:
+        due = to_text(parse(p.due)) if p.due else None
+        return {"kind": p.kind, "to": p.to, "count": p.count, "due": due, "made_by": p.made_by}
+
+    return {name: [entry(p) for p in found] for name, found in ledger.items()}
