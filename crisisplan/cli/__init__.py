@@ -101,6 +101,7 @@ from crisisplan.cli import (  # noqa: E402  (each module registers its commands 
     before,
     during,
     language,
+    milestones,
     people,
     public,
     records,
@@ -110,3 +111,4 @@ from crisisplan.cli import (  # noqa: E402  (each module registers its commands 
 
 for module in (before, people, during, replies, language, records, after, review, public):
     module.register(app)
+milestones.register(app)

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from crisisplan.clock import to_text
+from crisisplan.clock import show
 from crisisplan.errors import UsageError
 from crisisplan.phases import state as st
 from crisisplan.phases.milestones import ALL, RECORDED
@@ -45,30 +45,30 @@ def record_milestone(
         )
     if at > now:
         raise UsageError(
-            f"--at {to_text(at)} is in the future; a milestone is recorded once it is reached.",
+            f"--at {show(at)} is in the future; a milestone is recorded once it is reached.",
             hint="Leave --at out for now, or give a time that has passed.",
         )
     with store.transaction() as tx:
         current = tx.incident(row.id) or row
         state = st.of(current)
+        previous = state.milestones.get(name)
+        if previous is not None and not again:
+            raise UsageError(
+                f"{row.id} was already {name} at {show(st.parse(previous))}; "
+                "each milestone is recorded once.",
+                hint=f"To move it, run: crisis milestone {name} --at TIME --again.",
+            )
         if at < st.parse(state.started_at):
             raise UsageError(
-                f"--at {to_text(at)} is before {row.id} was declared "
-                f"({to_text(st.parse(state.started_at))}).",
+                f"--at {show(at)} is before {row.id} was declared "
+                f"({show(st.parse(state.started_at))}).",
                 hint="Give a time after the declaration, like --at 03:10 or --at -20m.",
             )
         if state.resolved_at is not None and at > st.parse(state.resolved_at):
             raise UsageError(
-                f"--at {to_text(at)} is after {row.id} was resolved "
-                f"({to_text(st.parse(state.resolved_at))}).",
+                f"--at {show(at)} is after {row.id} was resolved "
+                f"({show(st.parse(state.resolved_at))}).",
                 hint="Give a time before the resolution.",
-            )
-        previous = state.milestones.get(name)
-        if previous is not None and not again:
-            raise UsageError(
-                f"{row.id} was already {name} at {to_text(st.parse(previous))}; "
-                "each milestone is recorded once.",
-                hint=f"To move it, run: crisis milestone {name} --at TIME --again.",
             )
         (written,) = record_in(
             tx, row.id, [event("milestone", at, who, name=name, moved_from=previous)]

@@ -12,9 +12,11 @@ from crisisplan.phases.state_json import parse
 if TYPE_CHECKING:
     from rich.text import Text
 
+    from crisisplan.phases.milestone_record import Reached
     from crisisplan.phases.promise_report import Made
     from crisisplan.phases.review import Figures
     from crisisplan.phases.state_types import Promise
+    from crisisplan.store import IncidentRow
 
 # A kind of promise as a support lead says it.
 SAID: dict[str, str] = {
@@ -113,7 +115,7 @@ def figure_lines(f: Figures) -> list[tuple[str, str]]:
             continue  # "Promises of an update" says it
         lines.append(
             (
-                f"Promises: {said(kind, None).replace(' within', '')}",
+                f"Promises: {SAID[kind].replace(' within', '')}",
                 f"{c['made']} made: {c['kept']} kept, {c['broken']} broken"
                 + (f", {c['open']} still open" if c["open"] else ""),
             )
@@ -134,3 +136,39 @@ def review_md(f: Figures) -> Iterator[str]:
             f"| {kind} | {c['made']} | {c['kept']} | {c['broken']} | {c['open']} "
             f"| {shown or '-'} |\n"
         )
+
+
+# --- milestone -----------------------------------------------------------------------------
+
+
+def show_milestone(row: IncidentRow, reached: Reached, *, as_json: bool) -> None:
+    """The milestone recorded, and how long after the declaration it came."""
+    import typer
+
+    from crisisplan.clock import to_text
+    from crisisplan.phases import milestones
+    from crisisplan.phases import state as st
+
+    state = st.of(row)
+    minutes = milestones.minutes_to(state).get(milestones.TIME_TO[reached.name])
+    if as_json:
+        from crisisplan.views.json_out import print_json
+
+        moved = to_text(parse(reached.moved_from)) if reached.moved_from else None
+        print_json(
+            {
+                "incident": row.id,
+                "milestone": reached.name,
+                "at": to_text(reached.at),
+                "moved_from": moved,
+                "event_id": reached.event_id,
+                "minutes_since_declared": minutes,
+                "milestones": {
+                    k: to_text(parse(v)) if v else None for k, v in milestones.times(state).items()
+                },
+            }
+        )
+        return
+    after = f" ({human_minutes(minutes)} after it was declared)" if minutes is not None else ""
+    moved = f"; moved from {show(parse(reached.moved_from))}" if reached.moved_from else ""
+    typer.echo(f"{row.id} {reached.name} at {show(reached.at)}{after}{moved}.")
