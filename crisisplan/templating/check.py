@@ -95,7 +95,6 @@ def _checked(template: Template, playbook: Playbook, *, now: dt.datetime | None)
     except RenderError as exc:
         return [_from_error(exc)]
     findings = _structure(template, blocks) + _companies(template, playbook)
-    findings += promise_words(template, read)
     channels: list[str | None] = [c for c in template.front.channels if c in playbook.channels]
     unknown = [
         Finding(
@@ -140,6 +139,8 @@ def _checked(template: Template, playbook: Playbook, *, now: dt.datetime | None)
             seen.setdefault(key, found)  # type: ignore[arg-type]
     findings += seen.values()
     findings += _contradictions(template, playbook, channels or [None], base)
+    if not any(f.level == "error" for f in findings):  # a broken block may hide the time
+        findings += promise_words(template, read)
     return list(dict.fromkeys(findings + unknown))
 
 
