@@ -151,7 +151,14 @@ def test_the_recorded_review_keeps_the_write_up_and_the_report_names_the_event()
     report = Path("review.md").read_text(encoding="utf-8")
     assert "### Promises by kind" in report
     assert "| writeup_within_days | 1 |" in report
-    assert review["payload"]["figures"]["promises_by_kind"]["writeup_within_days"]["made"] == 1
+    figures = json.loads(ok("review", "--json").stdout)["figures"]
+    assert figures["promises_by_kind"]["writeup_within_days"] == {
+        "made": 1,
+        "kept": 1,
+        "broken": 0,
+        "open": 0,
+    }
+    assert figures["promises_kept_by"]["writeup_within_days"] == [review["id"]]
 
 
 def test_an_unknown_promise_kind_is_an_error_at_its_place() -> None:

@@ -149,6 +149,7 @@ def review_json(f: Figures, answers: Answers, *, report: Path | None, event_id: 
             "replies": f.replies,
             "escalations": f.escalations,
             "keep": [dataclasses.asdict(k) for k in f.keep],
+            "promises_by_kind": f.promises_by_kind,
             "promises_kept_by": f.promises_kept_by,
             "milestones": {k: to_text(parse(v)) if v else None for k, v in f.milestones.items()},
         },
