@@ -3,6 +3,7 @@ and the trend across incidents, read from each incident's derived state."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 import sqlite3
@@ -175,3 +176,22 @@ def test_the_trend_on_quillpay_filters_by_type_and_names_an_unknown_one(
     assert unknown.exit_code == 2
     assert "no incident of type 'outage' is in the log" in unknown.stderr
     assert "Types in the log: payments-down." in unknown.stderr
+
+
+@pytest.mark.usefixtures("example")
+def test_a_move_backfilled_earlier_still_wins_when_the_log_is_folded_by_time() -> None:
+    from crisisplan.phases import state as st
+
+    ok("milestone", "identified", "--at", "-30m")
+    ok("milestone", "identified", "--at", "-45m", "--again")
+    started, *rest = events()  # by time: the move comes before what it moved
+    at = dt.datetime.fromisoformat
+    folded = st.initial(started["payload"], at(started["at"]), started["who"])
+    for e in rest:
+        folded = st.apply(
+            folded, e["kind"], at(e["at"]), e["who"], e["channel"], e["payload"], e["id"]
+        )
+
+    assert folded.milestones == milestones()
+    earliest = min(at(e["at"]) for e in events("milestone"))
+    assert at(milestones()["identified"]) == earliest

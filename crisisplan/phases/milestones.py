@@ -25,8 +25,16 @@ TIME_TO: dict[str, str] = {
 
 
 def reached(state: IncidentState, when: str, payload: Mapping[str, Any]) -> dict[str, str]:
-    """The milestones after a `milestone` event: its name now stands at its time."""
-    return {**state.milestones, str(payload["name"]): when}
+    """The milestones after a `milestone` event: its name now stands at its time.
+
+    A first recording never moves one already set: folding the log by time, a move
+    backfilled earlier (`--again`, which records `moved_from`) comes before the recording
+    it moved, and must still win.
+    """
+    name = str(payload["name"])
+    if name in state.milestones and "moved_from" not in payload:
+        return dict(state.milestones)
+    return {**state.milestones, name: when}
 
 
 def times(state: IncidentState) -> dict[str, str | None]:
