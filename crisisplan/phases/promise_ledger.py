@@ -82,30 +82,47 @@ def changes(
     payload: Mapping[str, Any],
     event_id: int | None,
 ) -> dict[str, Any]:
-    """What an event changes in the ledger, after the reducer's own changes `so_far`."""
+    """What an event changes in the ledger, after the reducer's own changes `so_far`.
+
+    Cheap for the common case, a bulk run's ten thousand replies sharing one promise:
+    nothing is copied unless something changes.
+    """
     before: tuple[Promise, ...] = so_far.get("promises", state.promises)
-    promises = list(before)
-    if kind in ("reply", "public_update"):
-        _tag_updates(promises, kind, when, channel, event_id)
-    for entry in payload.get("promises") or ():
-        if entry.get("kind") != "next_update":
-            _add(promises, kind, when, channel, entry, event_id)
     resolved_at = so_far.get("resolved_at", state.resolved_at)
+    settles = kind in ("resolved", "reopened", "review") or (
+        kind in (*PERSONAL, "public_update") and resolved_at is not None and when >= resolved_at
+    )
+    made = [e for e in payload.get("promises") or () if e.get("kind") != "next_update"]
+    retag = before is not state.promises and kind in ("reply", "public_update")
+    if not (settles or made or retag):
+        return {}
+    promises = list(before)
+    if retag:  # the reducer made or kept an update promise: name this event
+        _tag_updates(promises, kind, when, channel, event_id)
+    for entry in made:
+        _add(promises, kind, when, channel, entry, event_id)
     if kind == "resolved":
         promises = [_on_resolved(p, when, event_id) for p in promises]
     elif kind == "reopened":
         promises = [_on_reopened(p) for p in promises]
-    elif kind in PERSONAL and resolved_at and when >= resolved_at:
+    elif kind in PERSONAL and settles:
         promises = [
             _kept_if(p, "contact_when_fixed", "customers", when, event_id) for p in promises
         ]
-    elif kind == "public_update" and resolved_at and when >= resolved_at:
+    elif kind == "public_update" and settles:
         promises = [_kept_if(p, "contact_when_fixed", None, when, event_id) for p in promises]
     elif kind == "review":
         promises = [_kept_if(p, "writeup_within_days", "any", when, event_id) for p in promises]
-    if promises == list(before):
-        return {}
     return {"promises": tuple(promises)}
+
+
+def _with(p: Promise, **changed: Any) -> Promise:
+    """`dataclasses.replace` without its checks, as `state._changed` does: a bulk run
+    bumps a shared promise's count once per reply."""
+    new = object.__new__(Promise)
+    new.__dict__.update(p.__dict__)
+    new.__dict__.update(changed)
+    return new
 
 
 def is_open(p: Promise) -> bool:
@@ -140,7 +157,7 @@ def _add(
     due, days = entry.get("due"), entry.get("days")
     for i, p in enumerate(promises):
         if is_open(p) and (p.kind, p.to, p.due, p.days) == (entry["kind"], to, due, days):
-            promises[i] = dataclasses.replace(p, count=p.count + 1)
+            promises[i] = _with(p, count=p.count + 1)
             return
     promises.append(
         Promise(
