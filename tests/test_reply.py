@@ -208,7 +208,9 @@ def test_the_incident_state_after_a_bulk_run_is_the_one_its_recorded_events_lead
     at = dt.datetime.fromisoformat
     folded = st.initial(started["payload"], at(started["at"]), started["who"])
     for e in rest:
-        folded = st.apply(folded, e["kind"], at(e["at"]), e["who"], e["channel"], e["payload"])
+        # With its id: the promise ledger names the events that made and kept each promise.
+        payload = e["payload"]
+        folded = st.apply(folded, e["kind"], at(e["at"]), e["who"], e["channel"], payload, e["id"])
     with sqlite3.connect(".crisis/crisis.db") as conn:
         (saved,) = conn.execute("SELECT state FROM incidents").fetchone()
     assert folded.counts["reply"] == 5000

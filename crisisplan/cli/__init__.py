@@ -102,6 +102,7 @@ from crisisplan.cli import (  # noqa: E402  (each module registers its commands 
     contacts,
     during,
     language,
+    milestones,
     people,
     public,
     records,
@@ -114,3 +115,4 @@ for module in (before, people, during, replies, language, records, after, review
     module.register(app)
 contacts.register(app)
 signoff.register(app)  # 20C: approve, reject
+milestones.register(app)

@@ -35,6 +35,21 @@ def review(
         bool,
         typer.Option("--replace", help="Record over a review already recorded (both are kept)."),
     ] = False,
+    trend: Annotated[
+        bool,
+        typer.Option(
+            "--trend",
+            help="Across incidents: median and worst time to acknowledge, identify, mitigate "
+            "and resolve per type, and repeat-affected customers. Records nothing.",
+        ),
+    ] = False,
+    last: Annotated[
+        int, typer.Option("--last", help="With --trend: the last N incidents of each type.")
+    ] = 10,
+    type_: Annotated[
+        str | None,
+        typer.Option("--type", help="With --trend: only this incident type.", show_default=False),
+    ] = None,
     as_json: JsonOpt = False,
     at: AtOpt = None,
     as_: AsOpt = None,
@@ -49,8 +64,14 @@ def review(
     asking. Otherwise (--json, or no terminal) it only shows the figures and records
     nothing. Recording a second time shows what changes and needs --replace.
 
+    With --trend it compares incidents instead: see docs/promises.md.
+
     Example: crisis review --answers review-answers.yaml
     """
+    if trend:
+        from crisisplan.cli.milestones import show_trend
+
+        return show_trend(last=last, incident_type=type_, output=output, as_json=as_json, db=db)
     _run(
         answers_file=answers,
         output=output,

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from crisisplan.errors import CrisisError, Location, UsageError
+from crisisplan.phases import promise_ledger, promise_report
 from crisisplan.phases import state as st
 from crisisplan.phases.drafting import incident_context
 from crisisplan.phases.during import check_choice, require_during
@@ -16,6 +17,7 @@ from crisisplan.phases.record import event, record_in
 
 if TYPE_CHECKING:
     from crisisplan.phases.approvals import Held
+    from crisisplan.phases.promise_report import Made
     from crisisplan.phases.replies import Draft
     from crisisplan.playbook.loader import Plan
     from crisisplan.store import IncidentRow, Store
@@ -46,6 +48,7 @@ class Resolution:
     notices: list[Draft]
     final_update: FinalUpdate | None
     warnings: list[str] = field(default_factory=list)
+    open_promises: list[Made] = field(default_factory=list)  # to individuals, not yet kept
 
     @property
     def has_errors(self) -> bool:
@@ -139,6 +142,9 @@ def resolve(
                 template=final.template,
                 text=final.text,
                 final=True,
+                promises=promise_ledger.for_public(
+                    plan, final.template, channel=final.channel, state=after, next_update_at=None
+                ),
             )
             public = held_instead(plan, after.type, public)  # sign-off first, if needed
             (posted,) = record_in(tx, row.id, [public])
@@ -146,7 +152,9 @@ def resolve(
                 final.event_id = posted.id
             else:
                 final.held = held_after(tx, row.id, plan, after.type)
-    return Resolution(row.id, at, cause, impact, notices, final, warnings)
+    ledger = promise_report.ledger(store.events(row.id, kinds=promise_report.KINDS), at)
+    still_open = ledger.open_to_individuals()
+    return Resolution(row.id, at, cause, impact, notices, final, warnings, still_open)
 
 
 def _required(value: str, flag: str, what: str) -> str:

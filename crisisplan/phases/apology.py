@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from crisisplan.errors import UsageError
 from crisisplan.phases import state as st
@@ -146,7 +146,10 @@ def apologize(
     if apologies:
         with store.transaction() as tx:
             check_resolved(tx.incident(row.id) or row)  # another lead may have reopened it
-            written = record_in(tx, row.id, [_event(a, at, who) for a in apologies])
+            events = [
+                _event(a, at, who, replier.promises_for(a.draft.customer.email)) for a in apologies
+            ]
+            written = record_in(tx, row.id, events)
         for a, e in zip(apologies, written, strict=True):
             a.draft.event_id = e.id
     return Apologies(row.id, apologies, len(entries) - len(todo))
@@ -225,7 +228,9 @@ def _individual_email(state: st.IncidentState) -> str | None:
     return next(iter(email + individual), None)
 
 
-def _event(a: Apology, at: dt.datetime, who: str) -> NewEvent:
+def _event(
+    a: Apology, at: dt.datetime, who: str, promises: list[dict[str, Any]] | None
+) -> NewEvent:
     from crisisplan.phases.drafting import recorded_blocks
     from crisisplan.phases.replies import brief_findings
     from crisisplan.store import NewEvent
@@ -251,5 +256,6 @@ def _event(a: Apology, at: dt.datetime, who: str) -> NewEvent:
             "ready": a.ready,
             "forced": a.forced,
             "findings": brief_findings(d.findings),
+            **({"promises": promises} if promises else {}),
         },
     )

@@ -67,8 +67,11 @@ def plan_outline(explicit: Path | None) -> tuple[str, list[Section]]:
     """The plan's title and sections, for `crisis plan` to lay out as text, md or html."""
     from crisisplan.playbook.loader import find_playbook, load_plan
     from crisisplan.playbook.outline import outline
+    from crisisplan.playbook.promise_outline import plan_sections
 
-    return outline(load_plan(find_playbook(explicit)).playbook)
+    plan = load_plan(find_playbook(explicit))
+    title, sections = outline(plan.playbook)
+    return title, sections + plan_sections(plan.templates)
 
 
 def example_files() -> list[tuple[str, bytes]]:

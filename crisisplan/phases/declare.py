@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from crisisplan.errors import CrisisError, UsageError
+from crisisplan.phases import promise_ledger
 from crisisplan.phases import state as st
 from crisisplan.phases.drafting import draft, incident_context
 from crisisplan.phases.during import check_choice, check_components
@@ -244,6 +245,13 @@ def commit_start(
         template=fresh.update_template,
         text=update_text or fresh.update_text,
         next_update_at=st.iso(prepared.next_update_at) if prepared.next_update_at else None,
+        promises=promise_ledger.for_public(
+            plan,
+            fresh.update_template,
+            channel=prepared.status_channel,
+            state=state,
+            next_update_at=st.iso(prepared.next_update_at) if prepared.next_update_at else None,
+        ),
     )
     from crisisplan.phases.approvals import held_after, held_instead
     from crisisplan.phases.channel_limits import check_fits

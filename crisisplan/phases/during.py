@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from crisisplan.errors import UsageError
+from crisisplan.phases import promise_ledger
 from crisisplan.phases import state as st
 from crisisplan.phases.drafting import draft, incident_context
 from crisisplan.phases.record import event, record, record_in
@@ -158,6 +159,13 @@ def post_update(
         text=text,
         eta=st.iso(eta) if eta else None,
         next_update_at=st.iso(next_at) if next_at else None,
+        promises=promise_ledger.for_public(
+            plan,
+            template,
+            channel=channel,
+            state=state,
+            next_update_at=st.iso(next_at) if next_at else None,
+        ),
         **named,
     )
     public = held_instead(plan, state.type, public)  # the type may need sign-off first

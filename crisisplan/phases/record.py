@@ -24,7 +24,7 @@ def record_in(tx: Transaction, incident_id: str, events: Sequence[NewEvent]) -> 
     """As `record`, inside a transaction the caller holds."""
     row = _incident(tx, incident_id)
     written = [tx.append(incident_id, new) for new in events]
-    _save_state(tx, row, written)
+    _save_state(tx, row, written, [e.id for e in written])
     return written
 
 
@@ -32,7 +32,7 @@ def record_all(tx: Transaction, incident_id: str, events: Sequence[NewEvent]) ->
     """As `record_in`, for a bulk run's thousands of events: only their ids come back."""
     row = _incident(tx, incident_id)
     ids = tx.append_all(incident_id, events)
-    _save_state(tx, row, events)
+    _save_state(tx, row, events, ids)
     return ids
 
 
@@ -43,11 +43,13 @@ def _incident(tx: Transaction, incident_id: str) -> IncidentRow:
     return row
 
 
-def _save_state(tx: Transaction, row: IncidentRow, events: Sequence[Event | NewEvent]) -> None:
+def _save_state(
+    tx: Transaction, row: IncidentRow, events: Sequence[Event | NewEvent], ids: Sequence[int]
+) -> None:
     """Save the state the events lead to from the incident's current one."""
     state = st.of(row)
-    for e in events:
-        state = st.apply(state, e.kind, e.at, e.who, e.channel, e.payload)
+    for e, event_id in zip(events, ids, strict=True):
+        state = st.apply(state, e.kind, e.at, e.who, e.channel, e.payload, event_id)
     tx.save_state(row.id, st.to_json(state), is_open=state.phase != "closed")
     stop_clocks(tx, row.id, state, events)  # a reply or a message sent answers a contact
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from crisisplan.errors import UsageError
 from crisisplan.language.lint import Severity, lint
+from crisisplan.phases import promise_ledger
 from crisisplan.phases import state as st
 from crisisplan.phases.customers import Customer
 from crisisplan.phases.drafting import incident_context, recorded_blocks
@@ -67,6 +68,7 @@ class Replier:
     _base: dict[str, Any] = field(init=False)
     _next_at: dt.datetime | None = field(init=False)
     _phase: str = field(init=False)
+    _promises: list[dict[str, Any]] = field(init=False)  # what every draft promises
     # Only the customer and compensation differ between this replier's drafts.
     _memo: Memo = field(init=False)
 
@@ -93,6 +95,15 @@ class Replier:
             # Overdue already: promise a fresh cadence from now rather than a time gone by.
             every, _ = st.cadence(state)
             self._next_at = self.at + dt.timedelta(minutes=every or 0)
+        self._promises = (
+            promise_ledger.made(
+                self._template.front.promises,
+                to="",
+                state=state,
+                next_update_at=st.iso(self._next_at) if self._next_at else None,
+            )
+            or []
+        )
         incident = incident_context(self.row.id, state, next_update_at=self._next_at)
         self._base = build_context(
             playbook=pb,
@@ -197,6 +208,10 @@ class Replier:
         if self.followup:
             tx.upsert_followups(self._followup(d.customer) for d in drafts)
 
+    def promises_for(self, email: str) -> list[dict[str, Any]] | None:
+        """What a draft to this customer promises, for its event (promise_ledger.py)."""
+        return [{**p, "to": email} for p in self._promises] or None
+
     def _followup(self, c: Customer) -> Followup:
         return Followup(
             incident_id=self.row.id,
@@ -231,6 +246,7 @@ class Replier:
             ),
             next_update_at=st.iso(self._next_at) if self._next_at else None,
             phase=self._phase,  # a during-phase draft goes stale with newer public words
+            promises=self.promises_for(c.email),
         )
 
 

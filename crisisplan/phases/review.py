@@ -6,11 +6,12 @@ import datetime as dt
 import hashlib
 import heapq
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from crisisplan.clock import to_text
 from crisisplan.errors import UsageError
+from crisisplan.phases import milestones, promise_report
 from crisisplan.phases import state as st
 
 if TYPE_CHECKING:
@@ -84,6 +85,11 @@ class Figures:
     replies: dict[str, Any]
     escalations: list[dict[str, Any]]
     keep: list[Keep]
+    # 20B: the promise ledger by kind, the events that kept them, the milestones' times
+    promises_by_kind: dict[str, dict[str, int]] = field(default_factory=dict)
+    promises_kept_by: dict[str, list[int]] = field(default_factory=dict)
+    milestones: dict[str, str | None] = field(default_factory=dict)
+    time_to: dict[str, float | None] = field(default_factory=dict)
 
     @property
     def judged(self) -> list[Interval]:
@@ -107,6 +113,9 @@ class Figures:
             "apologies": self.apologies,
             "replies": self.replies["drafted"],
             "escalations": len(self.escalations),
+            # Not the promises by kind: recording this review keeps the write-up promised,
+            # so a second review would always differ from the first.
+            "time_to": self.time_to,
         }
 
 
@@ -136,7 +145,11 @@ def figures(store: Store, row: IncidentRow, *, now: dt.datetime) -> Figures:
     replies = _Replies(row.id)
     escalations: list[dict[str, Any]] = []
     apologies: dict[str, bool] = {}  # the latest draft for each customer says if it is ready
-    for e in store.events(row.id, kinds=KINDS):
+    ledger = promise_report.Ledger()
+    for e in store.events(row.id, kinds=(*KINDS, "review")):
+        ledger.add(e)
+        if e.kind == "review":
+            continue
         if e.kind == "reply":
             replies.add(e)
         elif e.kind == "escalated":
@@ -180,7 +193,22 @@ def figures(store: Store, row: IncidentRow, *, now: dt.datetime) -> Figures:
         replies=replies.counts(),
         escalations=escalations,
         keep=replies.keep(),
+        promises_by_kind=ledger.close(now).by_kind(),
+        promises_kept_by=_kept_by(ledger),
+        milestones=milestones.times(state),
+        time_to=milestones.minutes_to(state),
     )
+
+
+def _kept_by(ledger: promise_report.Ledger) -> dict[str, list[int]]:
+    """For each kind, the events that kept its promises, in log order."""
+    found: dict[str, list[int]] = {}
+    for m in ledger.made:
+        if m.outcome == "kept" and m.kept_by is not None:
+            ids = found.setdefault(m.kind, [])
+            if m.kept_by not in ids:
+                ids.append(m.kept_by)
+    return found
 
 
 def _since(start: dt.datetime, when: str | None) -> float | None:
@@ -233,6 +261,8 @@ def _promises(
     """Made, kept, broken, still open; the resolution keeps what was not yet due."""
     counts = {"made": 0, "kept": 0, "broken": 0, "open": 0}
     for p in state.promises:
+        if p.kind != "next_update" or p.due is None:
+            continue  # the other kinds are counted by kind: `promises_by_kind`
         counts["made"] += 1
         due = st.parse(p.due)
         if p.kept_at or (not p.broken_at and resolved is not None and due >= resolved):

@@ -16,7 +16,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from crisisplan.phases import signoff
+from crisisplan.phases import milestones, promise_ledger, signoff
 from crisisplan.phases.contact_clock import contact_changes
 from crisisplan.phases.state_json import (
     PublicGlance,
@@ -150,7 +150,10 @@ READS: dict[str, tuple[str, ...]] = {
     "summary_changed": ("summary",),
     "facts_changed": ("cause", "suspected", "impact", "workaround"),
     "resolved": ("cause", "impact"),
+    "milestone": ("name",),
 }
+for _kind in ("public_update", "reply", "apology"):  # the promise ledger reads these too
+    READS[_kind] = (*READS.get(_kind, ()), "promises")
 
 
 def _changed(state: IncidentState, changes: dict[str, Any]) -> IncidentState:
@@ -171,8 +174,10 @@ def apply(
     who: str,
     channel: str | None,
     payload: Mapping[str, Any],
+    event_id: int | None = None,
 ) -> IncidentState:
-    """The state after one event; never mutates its input."""
+    """The state after one event; never mutates its input. `event_id`, when known, is
+    what the promise ledger names as the event that made or kept a promise."""
     changes: dict[str, Any] = {"counts": {**state.counts, kind: state.counts.get(kind, 0) + 1}}
     when = iso(at)
     # Events can be backfilled with --at: what is "current" moves only forward in time.
@@ -241,6 +246,9 @@ def apply(
         changes.update(signoff.approved(state, when, who, payload))
     elif kind == "rejection":
         changes.update(signoff.rejected(state, when, who, payload))
+    elif kind == "milestone":
+        changes["milestones"] = milestones.reached(state, when, payload)
+    changes.update(promise_ledger.changes(state, changes, kind, when, channel, payload, event_id))
     return _changed(state, changes)
 
 
@@ -263,8 +271,9 @@ def _settle(promises: tuple[Promise, ...], at: dt.datetime) -> tuple[Promise, ..
     """A public update keeps every open promise made before it: on time, or late (broken)."""
     settled = []
     for promise in promises:
-        if promise.kept_at is None and promise.broken_at is None and parse(promise.made_at) < at:
-            if at <= parse(promise.due):
+        made_before = promise.kind == "next_update" and parse(promise.made_at) < at
+        if promise.kept_at is None and promise.broken_at is None and made_before:
+            if at <= parse(promise.due or promise.made_at):
                 promise = dataclasses.replace(promise, kept_at=iso(at))
             else:
                 promise = dataclasses.replace(promise, broken_at=iso(at))
@@ -275,7 +284,10 @@ def _settle(promises: tuple[Promise, ...], at: dt.datetime) -> tuple[Promise, ..
 def _promise(promises: tuple[Promise, ...], due: str, made_at: str) -> tuple[Promise, ...]:
     """Register the promise of an update by `due`; replies promising the same time share it."""
     due = iso(parse(due))
-    if any(p.due == due and p.kept_at is None and p.broken_at is None for p in promises):
+    if any(
+        p.kind == "next_update" and p.due == due and p.kept_at is None and p.broken_at is None
+        for p in promises
+    ):
         return promises
     return (*promises, Promise(due=due, made_at=made_at, kept_at=None, broken_at=None))
 
@@ -308,6 +320,8 @@ def promises_view(state: IncidentState, now: dt.datetime) -> Promises:
     """Promises still due, broken ones, and kept ones."""
     due, broken, kept = [], [], []
     for p in state.promises:
+        if p.kind != "next_update" or p.due is None:
+            continue  # the other kinds: promise_ledger.py and views/promises.py
         if p.kept_at:
             kept.append(p)
         elif p.broken_at or parse(p.due) < now:

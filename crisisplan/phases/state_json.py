@@ -137,6 +137,7 @@ def from_json(data: Mapping[str, Any]) -> IncidentState:
         first_contact_at=data.get("first_contact_at"),
         last_contact_at=data.get("last_contact_at"),
         statements=statements_from_json(data.get("statements")),
+        milestones=dict(data.get("milestones") or {}),
     )
 
 
@@ -158,7 +159,7 @@ def to_json(state: IncidentState) -> dict[str, Any]:
         ),
         "first_public_update_at": state.first_public_update_at,
         "first_reply_at": state.first_reply_at,
-        "promises": [as_data(p) for p in state.promises],
+        "promises": [promise_json(p) for p in state.promises],
         "escalated": [as_data(e) for e in state.escalated],
         "counts": dict(state.counts),
         "cause": state.cause,
@@ -182,6 +183,21 @@ def to_json(state: IncidentState) -> dict[str, Any]:
         data["last_contact_at"] = state.last_contact_at
     if state.statements:
         data["statements"] = statements_to_json(state.statements)
+    if state.milestones:
+        data["milestones"] = dict(state.milestones)
+    return data
+
+
+_PROMISE_DEFAULTS = {"kind": "next_update", "to": "public", "count": 1}
+
+
+def promise_json(promise: Promise) -> dict[str, Any]:
+    """A promise as the store keeps it: fields at their default left out, so an update
+    promise is stored as it always was."""
+    data = dataclasses.asdict(promise)
+    for name in ("kind", "to", "count", "made_by", "kept_by", "days"):
+        if data[name] == _PROMISE_DEFAULTS.get(name):
+            del data[name]
     return data
 
 

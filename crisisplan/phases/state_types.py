@@ -94,12 +94,24 @@ class PublicUpdate:
 
 @dataclass(frozen=True)
 class Promise:
-    """An update promised by `due`; kept or broken once a public update settles it."""
+    """A promise the incident's words made, by `due`; kept or broken once an event settles it.
 
-    due: str
+    `next_update` promises come from the update time a draft names; the other kinds from
+    a template's declared `promises:` (docs/promises.md). Promises to customers are one
+    entry per kind and time, `count` drafts making it: the log's draft events name each
+    person. `due` is None while it waits on the resolution (contact when fixed, write-up).
+    """
+
+    due: str | None
     made_at: str
     kept_at: str | None
     broken_at: str | None
+    kind: str = "next_update"
+    to: str = "public"  # "public", a channel id, or "customers"
+    made_by: int | None = None  # the event id of the first draft that made it
+    kept_by: int | None = None  # the event id that kept it
+    count: int = 1
+    days: int | None = None  # working days after the resolution, for a write-up
 
 
 @dataclass(frozen=True)
@@ -186,3 +198,6 @@ class IncidentState:
     last_contact_at: str | None = None
     # 20C, sign-off: public statements held until the plan's roles approve (phases/signoff.py)
     statements: tuple[Statement, ...] = ()
+    # 20B, promises and milestones: milestone name -> when (ISO), as the latest `milestone`
+    # event of each name sets it; "declared" and "resolved" are started_at and resolved_at.
+    milestones: Mapping[str, str] = field(default_factory=dict)

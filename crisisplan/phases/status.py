@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from crisisplan.clock import to_text
+from crisisplan.phases import promise_ledger
 from crisisplan.phases import state as st
 
 if TYPE_CHECKING:
@@ -39,6 +40,9 @@ class Status:
     next_steps: list[str] = field(default_factory=list)
     contacts: Glance | None = None  # 20A: customers who wrote in, and their clocks
     sign_off: list[dict[str, Any]] = field(default_factory=list)  # 20C: statements waiting
+    # 20B: promises besides update times (due soon, waiting on the fix, broken), milestones
+    ledger: dict[str, list[st.Promise]] = field(default_factory=dict)
+    milestones: dict[str, str] = field(default_factory=dict)
 
     @property
     def needs_attention(self) -> bool:
@@ -86,6 +90,8 @@ class Status:
             "needs_attention": self.needs_attention,
             "contacts": self.contacts.as_json(self.now) if self.contacts else None,
             "sign_off": self.sign_off,
+            "promise_ledger": promise_ledger.status_json(self.ledger),
+            "milestones": {k: when(st.parse(v)) for k, v in self.milestones.items()},
         }
 
 
@@ -134,6 +140,8 @@ def status(
         followups_open=followups_open,
         escalation_due=escalation_due,
         followups_contacted=followups_contacted,
+        ledger=promise_ledger.status_ledger(state, now),
+        milestones=dict(state.milestones),
     )
     if state.phase == "during" and state.last_public_update is None:
         result.warnings.append("No public update yet: customers are waiting for word from us.")

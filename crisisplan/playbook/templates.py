@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from crisisplan.playbook.model import Id, Purpose, Text
+from crisisplan.playbook.promises import PromiseDecl, promise_decl
 
 # An email's subject line: itself a template, rendered onto one line.
 Subject = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
@@ -30,6 +31,10 @@ class FrontMatter(BaseModel):
     sections: list[Id] = Field(default_factory=list)
     description: Text | None = None
     subject: Subject | None = None
+    # What the words promise, so the ledger can hold the team to it (docs/promises.md).
+    promises: list[Annotated[PromiseDecl, BeforeValidator(promise_decl)]] = Field(
+        default_factory=list
+    )
 
 
 class Template(BaseModel):

@@ -58,7 +58,11 @@ def explain(model: type[BaseModel], detail: ErrorDetails, doc: YamlDoc) -> tuple
     clause = _clause(kind, ctx, loc) or _lower_first(
         re.sub(r"^Input should be", "must be", detail["msg"])
     )
-    got = "" if kind in ("missing", "string_too_short", "too_short") else f", got {shown(value)}"
+    got = (
+        ""
+        if kind in ("missing", "string_too_short", "too_short", "promise_kind", "promise_days")
+        else f", got {shown(value)}"
+    )
     if value is None and kind.endswith("_type"):
         clause, got = "has no value", ""
     return doc.locate(loc), f"{_subject(loc)} {clause}{got}{_did_you_mean(kind, ctx, value)}"

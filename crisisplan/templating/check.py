@@ -141,6 +141,8 @@ def _checked(template: Template, playbook: Playbook, *, now: dt.datetime | None)
     findings += seen.values()
     findings += _contradictions(template, playbook, channels or [None], base)
     findings += channel_fit(template, playbook, now=now)  # 20C: limits and funnels
+    if not any(f.level == "error" for f in findings):  # a broken block may hide the time
+        findings += promise_words(template, read)
     return list(dict.fromkeys(findings + unknown))
 
 
@@ -229,6 +231,27 @@ def _companies(template: Template, playbook: Playbook) -> list[Finding]:
             )
         )
     return findings
+
+
+# A declared promise the words cannot make without this field of `incident`.
+_PROMISE_READS = {"next_update": "next_update_at", "fix_by": "eta"}
+
+
+def promise_words(template: Template, read: dict[str, set[str]]) -> list[Finding]:
+    """A template that declares it promises an update (or a fix) by a time, but whose
+    words never say that time: the ledger would hold the team to a promise nobody read."""
+    said = read.get("incident", set())
+    return [
+        Finding(
+            "warning",
+            "template.promise-unsaid",
+            f"the front matter declares `{p.kind}`, but the words never use "
+            f"`incident.{_PROMISE_READS[p.kind]}`: say the time, or drop the promise.",
+            Location(template.path, 1),  # the front matter starts the file
+        )
+        for p in template.front.promises
+        if p.kind in _PROMISE_READS and not said & {_PROMISE_READS[p.kind], "*"}
+    ]
 
 
 def _structure(template: Template, blocks: dict[str, int]) -> list[Finding]:

@@ -25,6 +25,7 @@ def show_resolution(r: Resolution, *, output: Path | None, as_json: bool) -> Non
     from crisisplan.phases.draft_files import write_draft_files
     from crisisplan.terminal.console import display_warning, err, inert, out
     from crisisplan.views.drafts import show_draft
+    from crisisplan.views.promises import resolve_lines
     from crisisplan.views.signoff import held_json, held_line
 
     files = write_draft_files(
@@ -53,6 +54,7 @@ def show_resolution(r: Resolution, *, output: Path | None, as_json: bool) -> Non
                     for d, path in zip(r.notices, files, strict=True)
                 ],
                 "warnings": r.warnings,
+                "open_promises": [m.as_json() for m in r.open_promises],
             }
         )
         return
@@ -65,6 +67,8 @@ def show_resolution(r: Resolution, *, output: Path | None, as_json: bool) -> Non
         show_draft(d, path, heading=f"Resolved notice for {d.customer.name} <{d.customer.email}>")
     for warning in r.warnings:
         display_warning(warning)
+    for line in resolve_lines(r.open_promises):
+        err().print(inert(line))
     n = len(r.notices)
     err().print(
         inert(

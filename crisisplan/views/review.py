@@ -8,7 +8,10 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from crisisplan.clock import human_minutes, show, to_text
+from crisisplan.phases.state_json import parse
 from crisisplan.terminal.console import inert, out, visible
+from crisisplan.views.promises import figure_lines as ledger_lines
+from crisisplan.views.promises import review_md as ledger_md
 from crisisplan.views.records import md, timeline_md
 
 if TYPE_CHECKING:
@@ -83,6 +86,7 @@ def figure_lines(f: Figures) -> list[tuple[str, str]]:
             f"{p['made']} made: {p['kept']} kept, {p['broken']} broken"
             + (f", {p['open']} still due" if p["open"] else ""),
         ),
+        *ledger_lines(f),
         (
             "Follow-ups",
             f"{fu['added']} added: {fu['contacted']} contacted, {fu['open']} still open",
@@ -145,6 +149,9 @@ def review_json(f: Figures, answers: Answers, *, report: Path | None, event_id: 
             "replies": f.replies,
             "escalations": f.escalations,
             "keep": [dataclasses.asdict(k) for k in f.keep],
+            "promises_by_kind": f.promises_by_kind,
+            "promises_kept_by": f.promises_kept_by,
+            "milestones": {k: to_text(parse(v)) if v else None for k, v in f.milestones.items()},
         },
     }
 
@@ -190,6 +197,7 @@ def report_md(
     for label, value in figure_lines(f):
         yield f"| {label} | {md(value)} |\n"
     yield from _cadence_md(f)
+    yield from ledger_md(f)
     yield from _replies_md(f)
     yield from _escalations_md(f)
     yield from _keep_md(f)

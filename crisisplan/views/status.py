@@ -9,6 +9,7 @@ import typer
 from crisisplan.clock import human_minutes, show
 from crisisplan.phases import state as st
 from crisisplan.terminal.console import inert, out
+from crisisplan.views.promises import status_lines
 
 if TYPE_CHECKING:
     from rich.text import Text
@@ -83,6 +84,8 @@ def show_status(s: Status, *, as_json: bool) -> None:
     if s.promises_broken:
         broken = _promised(s.promises_broken)
         console.print(_line(("Promises broken (no update by): ", "dim"), (broken, "bold red")))
+    for line in status_lines(s.ledger, s.milestones, s.now):  # views/promises.py
+        console.print(line)
     contacted = f" ({s.followups_contacted} contacted)" if s.followups_contacted else ""
     console.print(_line(("Follow-ups open: ", "dim"), f"{s.followups_open}{contacted}"))
     _contacts(s)
