@@ -11,6 +11,7 @@ import stat
 import subprocess
 import sys
 import time
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -209,7 +210,7 @@ def test_the_incident_state_after_a_bulk_run_is_the_one_its_recorded_events_lead
     folded = st.initial(started["payload"], at(started["at"]), started["who"])
     for e in rest:
         folded = st.apply(folded, e["kind"], at(e["at"]), e["who"], e["channel"], e["payload"])
-    with sqlite3.connect(".crisis/crisis.db") as conn:
+    with closing(sqlite3.connect(".crisis/crisis.db")) as conn:
         (saved,) = conn.execute("SELECT state FROM incidents").fetchone()
     assert folded.counts["reply"] == 5000
     assert st.to_json(folded) == json.loads(saved)
