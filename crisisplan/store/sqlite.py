@@ -222,7 +222,7 @@ def open_sqlite(
         probe.close()
     conn = connect(path, location, hints, busy_timeout, read_only=False)
     try:
-        use_wal(conn, location, hints)
+        use_wal(conn, location, hints, busy_timeout)
         migrate(conn, location, hints, registry, busy_timeout)
     except BaseException:
         conn.close()

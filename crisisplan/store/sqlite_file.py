@@ -4,7 +4,9 @@ connecting with the pragmas that make every commit durable, and migrating it."""
 from __future__ import annotations
 
 import os
+import random
 import stat
+import time
 from pathlib import Path
 
 import apsw
@@ -12,6 +14,7 @@ import apsw
 from crisisplan.store import migrations
 from crisisplan.store.errors import Hints, LogError
 from crisisplan.store.sqlite_errors import (
+    BUSY,
     CANTOPEN,
     MEANINGS,
     NOTADB,
@@ -170,14 +173,27 @@ def check_identity(
     )
 
 
-def use_wal(conn: apsw.Connection, location: str, hints: Hints) -> None:
-    """Switch the file to SQLite's write-ahead log, or refuse it."""
-    try:
-        mode = str(_one_value(conn, "PRAGMA journal_mode"))
-        if mode.lower() != "wal":
-            mode = str(_one_value(conn, "PRAGMA journal_mode = WAL"))
-    except apsw.Error as exc:
-        raise translate(exc, location, hints, kept=None) from exc
+def use_wal(conn: apsw.Connection, location: str, hints: Hints, busy_timeout: float) -> None:
+    """Switch the file to SQLite's write-ahead log, or refuse it.
+
+    The switch needs the file to itself and, unlike every other statement, does not wait
+    on the busy timeout: several agents starting on a brand-new log at once would all but
+    one fail at once. So it is tried again, with short random pauses, until it is done or
+    the busy timeout has passed.
+    """
+    deadline = time.monotonic() + busy_timeout
+    pause = 0.002
+    while True:
+        try:
+            mode = str(_one_value(conn, "PRAGMA journal_mode"))
+            if mode.lower() != "wal":
+                mode = str(_one_value(conn, "PRAGMA journal_mode = WAL"))
+            break
+        except apsw.Error as exc:
+            if primary(exc) != BUSY or time.monotonic() + pause > deadline:
+                raise translate(exc, location, hints, kept=None, busy_timeout=busy_timeout) from exc
+        time.sleep(random.uniform(pause / 2, pause))  # apart, so that they do not collide again
+        pause = min(pause * 2, 0.05)
     if mode.lower() != "wal":
         raise LogError(
             f"{location} cannot use SQLite's write-ahead log (journal mode {mode}).",
