@@ -106,7 +106,9 @@ from crisisplan.cli import (  # noqa: E402  (each module registers its commands 
     records,
     replies,
     review,
+    watch,
 )
 
 for module in (before, people, during, replies, language, records, after, review, public):
     module.register(app)
+watch.register(app)

@@ -9,6 +9,7 @@ what SQLite's error codes mean to the user (sqlite_errors.py).
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -31,6 +32,7 @@ from crisisplan.store.sqlite_file import (
     use_wal,
 )
 
+_CHANGE_POLL = 0.15  # seconds between looks for another connection's commit
 _OLDEST_SQLITE = (3, 24, 0)  # INSERT ... ON CONFLICT DO UPDATE; row values need only 3.15
 
 
@@ -111,6 +113,7 @@ class SqliteStore(SqlReads):
         self._on_commit = on_commit
         self.location = location
         self.read_only = read_only
+        self._seen_version: int | None = None  # PRAGMA data_version, for wait_for_change
 
     @property
     def committed(self) -> bool:
@@ -149,6 +152,29 @@ class SqliteStore(SqlReads):
         if self._conn.in_transaction:
             with suppress(apsw.Error):
                 self._conn.execute("ROLLBACK")
+
+    def wait_for_change(self, timeout: float) -> bool:
+        """Block until another connection commits a change to the log, or `timeout`
+        seconds pass; True when something changed. Cheap while idle."""
+        # PRAGMA data_version changes when another connection commits to the file, not
+        # when this one does. Asked on the connection kept open, a few times a second,
+        # it costs a look at the WAL index: no file is read, no lock waited on.
+        deadline = time.monotonic() + timeout
+        if self._seen_version is None:  # the first call: changes are seen from now on
+            self._seen_version = self._data_version()
+        while True:
+            version = self._data_version()
+            if version != self._seen_version:
+                self._seen_version = version
+                return True
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            time.sleep(min(_CHANGE_POLL, left))
+
+    def _data_version(self) -> int:
+        row = self._runner.one("PRAGMA data_version")
+        return 0 if row is None else int(row[0])
 
     def close(self) -> None:
         """Close the connection; closing twice is harmless."""
