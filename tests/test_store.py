@@ -862,3 +862,27 @@ def test_a_log_kept_busy_past_the_timeout_is_reported_as_locked() -> None:
         "Nothing was recorded."
     )
     assert caught.value.exit_code == 2
+
+
+# --- Waiting for another agent's write (crisis watch) ----------------------------------
+
+
+def test_a_watcher_wakes_when_another_agent_writes_and_sleeps_otherwise() -> None:
+    with open_store("log.db") as store:
+        incident = start_incident(store)
+    with open_store("log.db", create=False) as watcher, open_store("log.db") as agent:
+        started = time.monotonic()
+        assert watcher.wait_for_change(0.3) is False  # nothing written: it waits it out
+        assert time.monotonic() - started >= 0.3
+
+        with agent.transaction() as tx:
+            tx.append(incident, note(minutes(1), "from another terminal"))
+        started = time.monotonic()
+        assert watcher.wait_for_change(5) is True
+        assert time.monotonic() - started < 0.5  # seen at the next look, not at the timeout
+        assert watcher.count_events(incident) == 1
+
+        assert watcher.wait_for_change(0.2) is False  # that write is seen once
+        with watcher.transaction() as tx:  # its own writes are not another agent's
+            tx.append(incident, note(minutes(2), "from the watcher"))
+        assert watcher.wait_for_change(0.2) is False

@@ -96,7 +96,8 @@ def frame(screen: WatchScreen, *, width: int) -> Group:
     )
     for f in screen.followups:
         tier = f" [{f.tier}]" if f.tier else ""
-        lines.append(_line("  ", f"{f.name} <{f.email}>{tier}", (f"  {f.note or ''}", "dim")))
+        note = [(f"  {f.note}", "dim")] if f.note else []
+        lines.append(_line("  ", f"{f.name} <{f.email}>{tier}", *note))
     lines.append(_line(("Ctrl-C to leave; the screen follows every write to the log.", "dim")))
     return Group(*lines)
 
