@@ -118,16 +118,3 @@ def test_the_state_commands_print_json_a_program_can_read() -> None:
     timeline = json.loads(ok("timeline", "--json").stdout)
     assert [e["kind"] for e in timeline["events"]][:1] == ["incident_started"]
     assert json.loads(ok("timeline", "--format", "json").stdout) == timeline
-
-
-def test_the_version_names_the_sqlite_the_log_runs_on_and_that_it_is_the_bundled_one() -> None:
-    # A team can tell its log is past SQLite's WAL-reset fix (3.51.3), whatever Python links.
-    import apsw
-
-    said = ok("--version").stdout.strip()
-
-    assert said.startswith("crisis ")
-    found = re.search(r"SQLite (\d+)\.(\d+)\.(\d+), bundled with apsw ([\d.]+)\)$", said)
-    assert found, said
-    assert tuple(int(n) for n in found.groups()[:3]) >= (3, 51, 3)
-    assert found.group(4) == apsw.apsw_version()
