@@ -100,7 +100,9 @@ def test_another_agents_note_shows_within_a_second_and_idle_it_sleeps() -> None:
         )
         written = time.monotonic()
         child.expect_exact("note Failover to eu-west done", timeout=5)
-        assert time.monotonic() - written < 1.0
+        shown_after = time.monotonic() - written
+        print(f"\ncrisis watch showed another process's note {shown_after:.2f} s after it exited")
+        assert shown_after < 1.0
 
         # Idle: ten seconds of a ticking clock and a sleeping poll, read as it is drawn.
         child.expect(pexpect.TIMEOUT, timeout=0.5)
@@ -109,7 +111,7 @@ def test_another_agents_note_shows_within_a_second_and_idle_it_sleeps() -> None:
         while time.monotonic() - started < 10:
             child.expect(pexpect.TIMEOUT, timeout=0.5)
         share = (cpu_seconds(child.pid) - used) / (time.monotonic() - started)
-        print(f"\ncrisis watch idle: {share:.2%} of a core over 10 s")
+        print(f"crisis watch idle: {share:.2%} of a core over 10 s")
         assert share < 0.02
 
         child.sendintr()  # Ctrl-C
