@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,9 @@ def ok(*args: str) -> Result:
 
 def events(kind: str | None = None, db: Path = DB) -> list[dict[str, Any]]:
     """The events in the log, oldest first, with payloads decoded."""
-    with sqlite3.connect(db) as conn:
+    # Python's sqlite3 is another SQLite than the store's (apsw's): in one process the two
+    # do not see each other's locks, so a look through it is closed before the CLI runs again.
+    with closing(sqlite3.connect(db)) as conn:
         conn.row_factory = sqlite3.Row
         rows = conn.execute("SELECT * FROM events ORDER BY at, id").fetchall()
     found = [dict(r) | {"payload": json.loads(r["payload"])} for r in rows]

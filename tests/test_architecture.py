@@ -143,9 +143,9 @@ SHARED = _wings("errors", "clock", "files", "interrupts", "inert_text")
 RULES = [
     Rule(
         "cli-no-sql-jinja-yaml",
-        "cli/ imports no sqlite3, jinja2 or yaml (the CLI knows nothing of SQL, Jinja or YAML)",
+        "cli/ imports no apsw, jinja2 or yaml (the CLI knows nothing of SQL, Jinja or YAML)",
         _wings("cli"),
-        ("sqlite3", "jinja2", "yaml"),
+        ("apsw", "jinja2", "yaml"),
     ),
     Rule(
         "phases-below-the-terminal",
@@ -206,6 +206,21 @@ RULES = [
         "(it sends what it is given)",
         _wings("mail"),
         (*CORE, *_wings("cli", "views", "phases", "store", "terminal")),
+    ),
+    Rule(
+        "sqlite-through-apsw-in-the-store",
+        "only store/ talks to SQLite, and through apsw, never Python's sqlite3 (apsw bundles "
+        "an SQLite past the WAL-reset fix, and two SQLite libraries in one process do not "
+        "see each other's locks)",
+        (),
+        ("sqlite3", "apsw"),
+        except_in=_wings("store"),
+    ),
+    Rule(
+        "store-uses-no-stdlib-sqlite3",
+        "store/ opens SQLite through apsw, never Python's sqlite3 (see above)",
+        _wings("store"),
+        ("sqlite3",),
     ),
 ]
 

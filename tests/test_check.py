@@ -751,12 +751,20 @@ def test_the_command_list_is_what_the_help_test_walks() -> None:
     assert {"init", "check", "plan", "start", "status"} <= set(paths)
 
 
-def test_version_names_python_and_sqlite() -> None:
+def test_version_names_python_and_the_bundled_sqlite_past_the_wal_reset_fix() -> None:
+    # A team can tell its log is past SQLite's WAL-reset fix (3.51.3), whatever Python links.
+    import apsw
+
     result = ok("--version")
 
-    assert re.fullmatch(
-        r"crisis \d+\.\d+\.\d+ \(Python \d+\.\d+\.\d+\w*, SQLite \d+\.\d+\.\d+\)\n", result.stdout
+    found = re.fullmatch(
+        r"crisis \d+\.\d+\.\d+ \(Python \d+\.\d+\.\d+\w*, "
+        r"SQLite (\d+)\.(\d+)\.(\d+), bundled with apsw ([\d.]+)\)\n",
+        result.stdout,
     )
+    assert found, result.stdout
+    assert tuple(int(n) for n in found.groups()[:3]) >= (3, 51, 3)
+    assert found.group(4) == apsw.apsw_version()
 
 
 def test_turning_off_a_rule_that_does_not_exist_is_an_error(team: Path) -> None:

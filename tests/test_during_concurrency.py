@@ -9,6 +9,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -33,7 +34,7 @@ def writer(count: int) -> subprocess.Popen[str]:
 
 
 def note_events() -> list[tuple[int, str]]:
-    with sqlite3.connect(DB) as conn:
+    with closing(sqlite3.connect(DB)) as conn:
         return conn.execute(
             "SELECT id, json_extract(payload, '$.text') FROM events WHERE kind = 'note'"
         ).fetchall()
@@ -72,7 +73,7 @@ def test_a_terminal_killed_mid_write_leaves_every_confirmed_note_and_no_half_eve
         out, _ = proc.communicate(timeout=30)
         lines = out.split("\n")
         confirmed += [int(x) for x in lines[:-1] if x]  # a last line cut short is no promise
-        with sqlite3.connect(DB) as conn:
+        with closing(sqlite3.connect(DB)) as conn:
             assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         ids = {i for i, _ in note_events()}
         assert set(confirmed) <= ids

@@ -11,6 +11,7 @@ import stat
 import subprocess
 import sys
 import time
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -211,7 +212,7 @@ def test_the_incident_state_after_a_bulk_run_is_the_one_its_recorded_events_lead
         # With its id: the promise ledger names the events that made and kept each promise.
         payload = e["payload"]
         folded = st.apply(folded, e["kind"], at(e["at"]), e["who"], e["channel"], payload, e["id"])
-    with sqlite3.connect(".crisis/crisis.db") as conn:
+    with closing(sqlite3.connect(".crisis/crisis.db")) as conn:
         (saved,) = conn.execute("SELECT state FROM incidents").fetchone()
     assert folded.counts["reply"] == 5000
     assert st.to_json(folded) == json.loads(saved)

@@ -12,6 +12,7 @@ import ssl
 import subprocess
 import time
 from collections import Counter
+from contextlib import closing
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
@@ -48,7 +49,7 @@ def emails(document: dict[str, Any], group: str) -> list[str]:
 
 
 def contacted() -> dict[str, str | None]:
-    with sqlite3.connect(DB) as conn:
+    with closing(sqlite3.connect(DB)) as conn:
         return dict(conn.execute("SELECT email, contacted_at FROM followups").fetchall())
 
 

@@ -13,6 +13,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -90,7 +91,7 @@ def received(box: Mailbox) -> Counter[str]:
 
 
 def log_is_whole() -> None:
-    with sqlite3.connect(DB) as conn:
+    with closing(sqlite3.connect(DB)) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         sent = conn.execute(
             "SELECT json_extract(payload, '$.draft'), COUNT(*) FROM events "
@@ -221,7 +222,7 @@ def test_ctrl_c_midway_says_what_is_kept_and_the_next_run_sends_the_rest_once(
         "Stopped sending; each message the server accepted is recorded as sent.",
         "sent again only with --resend-uncertain",
     )
-    with sqlite3.connect(DB) as conn:
+    with closing(sqlite3.connect(DB)) as conn:
         sent = conn.execute("SELECT COUNT(*) FROM events WHERE kind = 'sent'").fetchone()[0]
     assert mailbox.count() >= 40 and sent < 150, "not stopped part way"
     assert sent <= mailbox.count() <= sent + 1  # at most the one in flight unrecorded

@@ -17,6 +17,7 @@ HELP_MUST_NOT_IMPORT = [
     "pydantic",
     "yaml",
     "sqlite3",
+    "apsw",
     "crisisplan.playbook.model",
     "crisisplan.playbook.loader",
     "crisisplan.templating.render",

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
+import apsw
 import pytest
 
 from crisisplan import interrupts
@@ -73,6 +74,18 @@ def pragma(path: Path, name: str) -> object:
 
 
 # --- Creating the log ------------------------------------------------------------------
+
+
+def trace(store: Store, callback: Callable[[str], object] | None) -> None:
+    """Call `callback` with each statement the store's connection is about to run."""
+    assert isinstance(store, SqliteStore)
+
+    def each(_cursor: object, sql: str, _bindings: object) -> bool:
+        assert callback is not None
+        callback(sql)
+        return True  # run it
+
+    store._conn.exec_trace = None if callback is None else each
 
 
 def test_first_use_creates_a_log_only_its_owner_can_read() -> None:
@@ -175,14 +188,14 @@ def test_events_stream_in_pages_keeping_time_order_across_page_boundaries() -> N
         expected = sorted(written, key=lambda e: (e.at, e.id))
         assert isinstance(store, SqliteStore)
         queries: list[str] = []
-        store._conn.set_trace_callback(queries.append)  # watch what reaches SQLite
+        trace(store, queries.append)  # watch what reaches SQLite
 
         stream = store.events(incident)
         assert [next(stream) for _ in range(3)] == expected[:3]
         assert len(queries) == 1  # one page of 500 so far, not all 1,234 rows
         assert [*expected[:3], *stream] == expected
         assert len(queries) == 3
-        store._conn.set_trace_callback(None)
+        trace(store, None)
 
         assert list(store.events(incident)) == expected
         assert list(itertools.islice(store.events(incident), 3)) == expected[:3]
@@ -288,10 +301,10 @@ def test_ctrl_c_as_the_commit_runs_comes_after_it_once_the_record_is_noted() -> 
     with open_store("log.db") as store:
         incident = start_incident(store)
     with open_store("log.db") as store:  # as in a fresh `crisis` process
-        store._conn.set_trace_callback(ctrl_c_at_commit)
+        trace(store, ctrl_c_at_commit)
         with pytest.raises(KeyboardInterrupt), store.transaction() as tx:
             tx.append(incident, note(T0, "first"))
-        store._conn.set_trace_callback(None)
+        trace(store, None)
         assert store.count_events(incident) == 1
         assert store.committed
         with pytest.raises(KeyboardInterrupt):  # and Ctrl-C stops things at once again
@@ -644,13 +657,13 @@ def test_the_newer_log_message_says_what_to_do() -> None:
     assert caught.value.hint == "Upgrade crisis."
 
 
-def test_a_python_with_too_old_an_sqlite_is_told_so(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sqlite3, "sqlite_version_info", (3, 22, 0))
-    monkeypatch.setattr(sqlite3, "sqlite_version", "3.22.0")
+def test_an_apsw_built_on_too_old_an_sqlite_is_told_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    # apsw's wheels bundle a current SQLite; one built against an old system SQLite does not.
+    monkeypatch.setattr(apsw, "sqlite_lib_version", lambda: "3.22.0")
     with pytest.raises(StoreError) as caught:
         open_store("log.db")
     assert caught.value.message == (
-        "This crisis needs SQLite 3.24.0 or newer to use log.db; this Python has SQLite 3.22.0."
+        "This crisis needs SQLite 3.24.0 or newer to use log.db; it runs on SQLite 3.22.0."
     )
     assert not Path("log.db").exists()
 
@@ -834,7 +847,10 @@ def test_a_write_that_fails_after_the_command_recorded_says_what_is_kept() -> No
 def test_a_log_kept_busy_past_the_timeout_is_reported_as_locked() -> None:
     with open_store("log.db") as store:
         incident = start_incident(store)
-    other = sqlite3.connect("log.db", isolation_level=None)
+    # Through the same SQLite as the store: two SQLite libraries in one process do not see
+    # each other's locks (POSIX locks belong to the process), so Python's own sqlite3
+    # could not stand in for another process here.
+    other = apsw.Connection("log.db")
     other.execute("BEGIN IMMEDIATE")  # another process in the middle of a long write
     try:
         with open_sqlite("log.db", busy_timeout=0.3) as store:
@@ -853,3 +869,27 @@ def test_a_log_kept_busy_past_the_timeout_is_reported_as_locked() -> None:
         "Nothing was recorded."
     )
     assert caught.value.exit_code == 2
+
+
+# --- Waiting for another agent's write (crisis watch) ----------------------------------
+
+
+def test_a_watcher_wakes_when_another_agent_writes_and_sleeps_otherwise() -> None:
+    with open_store("log.db") as store:
+        incident = start_incident(store)
+    with open_store("log.db", create=False) as watcher, open_store("log.db") as agent:
+        started = time.monotonic()
+        assert watcher.wait_for_change(0.3) is False  # nothing written: it waits it out
+        assert time.monotonic() - started >= 0.3
+
+        with agent.transaction() as tx:
+            tx.append(incident, note(minutes(1), "from another terminal"))
+        started = time.monotonic()
+        assert watcher.wait_for_change(5) is True
+        assert time.monotonic() - started < 0.5  # seen at the next look, not at the timeout
+        assert watcher.count_events(incident) == 1
+
+        assert watcher.wait_for_change(0.2) is False  # that write is seen once
+        with watcher.transaction() as tx:  # its own writes are not another agent's
+            tx.append(incident, note(minutes(2), "from the watcher"))
+        assert watcher.wait_for_change(0.2) is False

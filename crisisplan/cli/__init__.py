@@ -109,6 +109,7 @@ from crisisplan.cli import (  # noqa: E402  (each module registers its commands 
     replies,
     review,
     signoff,
+    watch,
 )
 
 for module in (before, people, during, replies, language, records, after, review, public):
@@ -116,3 +117,4 @@ for module in (before, people, during, replies, language, records, after, review
 contacts.register(app)
 signoff.register(app)  # 20C: approve, reject
 milestones.register(app)
+watch.register(app)

@@ -88,14 +88,16 @@ def open_store(
         raise LogError(
             f"{shown} is not a database this crisis can use.", path=shown, hint=hints.not_a_database
         )
-    # sqlite3 is imported only when a command needs the log.
+    # apsw (and SQLite) is imported only when a command needs the log.
     from crisisplan.store.sqlite import open_sqlite
 
     return open_sqlite(Path(text), create=create, hints=hints, on_commit=on_commit)
 
 
 def sqlite_version() -> str:
-    """The SQLite library a local log runs on, for `crisis --version`."""
-    import sqlite3
+    """The SQLite library a local log runs on, for `crisis --version`: "3.54.1, bundled
+    with apsw 3.54.1.0", or which SQLite of the system apsw was built against."""
+    import apsw
 
-    return sqlite3.sqlite_version
+    where = "bundled with" if apsw.using_amalgamation else "the system's, through"
+    return f"{apsw.sqlite_lib_version()}, {where} apsw {apsw.apsw_version()}"

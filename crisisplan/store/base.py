@@ -253,6 +253,11 @@ class Store(Protocol):
         """How many contacts an incident has, waiting, and waiting past their promise."""
         ...
 
+    def wait_for_change(self, timeout: float) -> bool:
+        """Block until another connection commits a change to the log, or `timeout`
+        seconds pass; True when something changed. Cheap while idle."""
+        ...
+
     def close(self) -> None:
         """Release the database; closing twice is harmless."""
         ...

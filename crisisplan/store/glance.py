@@ -11,16 +11,19 @@ def incident_titles(target: str) -> list[tuple[str, str]]:
     path = Path(target).expanduser()
     if "://" in target or not path.is_file():
         return []
-    import sqlite3
     from contextlib import closing
+
+    import apsw
 
     try:
         uri = f"{path.absolute().as_uri()}?mode=ro"
-        with closing(sqlite3.connect(uri, uri=True, timeout=0.1)) as db:
+        flags = apsw.SQLITE_OPEN_READONLY | apsw.SQLITE_OPEN_URI
+        with closing(apsw.Connection(uri, flags=flags)) as db:
+            db.set_busy_timeout(100)
             rows = db.execute(
                 "SELECT id, json_extract(state, '$.title') FROM incidents"
                 " ORDER BY is_open DESC, number DESC"
             ).fetchall()
-    except sqlite3.Error:
+    except apsw.Error:
         return []
     return [(str(i), str(title or "")) for i, title in rows]

@@ -9,12 +9,14 @@ what SQLite's error codes mean to the user (sqlite_errors.py).
 from __future__ import annotations
 
 import os
-import sqlite3
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
+
+import apsw
 
 from crisisplan.interrupts import held
 from crisisplan.store import migrations
@@ -30,16 +32,17 @@ from crisisplan.store.sqlite_file import (
     use_wal,
 )
 
+_CHANGE_POLL = 0.15  # seconds between looks for another connection's commit
 _OLDEST_SQLITE = (3, 24, 0)  # INSERT ... ON CONFLICT DO UPDATE; row values need only 3.15
 
 
 class _SqliteRunner:
-    """Runs portable SQL on a sqlite3 connection; database errors become LogErrors."""
+    """Runs portable SQL on an apsw connection; database errors become LogErrors."""
 
     row_lock = ""  # BEGIN IMMEDIATE already holds the whole database's write lock
 
     def __init__(
-        self, conn: sqlite3.Connection, location: str, busy_timeout: float, hints: Hints
+        self, conn: apsw.Connection, location: str, busy_timeout: float, hints: Hints
     ) -> None:
         self.conn = conn
         self.location = location
@@ -48,12 +51,12 @@ class _SqliteRunner:
         self.writing = False
         self.committed = False  # a transaction of this store has committed a change
 
-    def _execute(self, sql: str, params: Sequence[Any], *, many: bool = False) -> sqlite3.Cursor:
+    def _execute(self, sql: str, params: Sequence[Any], *, many: bool = False) -> apsw.Cursor:
         try:
             if many:
                 return self.conn.executemany(sql, params)
             return self.conn.execute(sql, params)
-        except sqlite3.Error as exc:
+        except apsw.Error as exc:
             kept = self.committed if self.writing else None
             raise translate(
                 exc, self.location, self.hints, kept=kept, busy_timeout=self.busy_timeout
@@ -78,7 +81,8 @@ class _SqliteRunner:
 
     def run(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Run a statement; how many rows it changed."""
-        return self._execute(sql, params).rowcount
+        self._execute(sql, params)
+        return self.conn.changes()
 
     def run_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         """Run a statement once for each row of parameters."""
@@ -86,14 +90,8 @@ class _SqliteRunner:
 
     def insert(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Run an INSERT into a table with a generated id; the new row's id."""
-        new_id = self._execute(sql, params).lastrowid
-        if new_id is None:  # sqlite3 sets it after every INSERT; this is for the type checker
-            raise LogError(
-                f"{self.location} gave no id for a new row.{not_recorded(self.committed)}",
-                path=self.location,
-                kept=self.committed,
-            )
-        return new_id
+        self._execute(sql, params)
+        return self.conn.last_insert_rowid()
 
 
 class SqliteStore(SqlReads):
@@ -101,7 +99,7 @@ class SqliteStore(SqlReads):
 
     def __init__(
         self,
-        conn: sqlite3.Connection,
+        conn: apsw.Connection,
         location: str,
         *,
         read_only: bool,
@@ -115,6 +113,7 @@ class SqliteStore(SqlReads):
         self._on_commit = on_commit
         self.location = location
         self.read_only = read_only
+        self._seen_version: int | None = None  # PRAGMA data_version, for wait_for_change
 
     @property
     def committed(self) -> bool:
@@ -133,12 +132,12 @@ class SqliteStore(SqlReads):
             # IMMEDIATE takes the write lock now, so a read-modify-write inside waits its
             # turn (busy timeout) instead of failing with SQLITE_BUSY at its first write.
             self._runner.run("BEGIN IMMEDIATE")
-            changes = self._conn.total_changes
+            changes = self._conn.total_changes()
             try:
                 yield SqlTransaction(self._runner)
                 with held():  # so what Ctrl-C says was kept is what was kept
                     self._runner.run("COMMIT")
-                    if self._conn.total_changes != changes:
+                    if self._conn.total_changes() != changes:
                         self._runner.committed = True
                         if self._on_commit is not None:
                             self._on_commit()
@@ -151,8 +150,31 @@ class SqliteStore(SqlReads):
     def _rollback(self) -> None:
         # SQLite may have rolled back by itself (disk full); closing would finish it anyway.
         if self._conn.in_transaction:
-            with suppress(sqlite3.Error):
+            with suppress(apsw.Error):
                 self._conn.execute("ROLLBACK")
+
+    def wait_for_change(self, timeout: float) -> bool:
+        """Block until another connection commits a change to the log, or `timeout`
+        seconds pass; True when something changed. Cheap while idle."""
+        # PRAGMA data_version changes when another connection commits to the file, not
+        # when this one does. Asked on the connection kept open, a few times a second,
+        # it costs a look at the WAL index: no file is read, no lock waited on.
+        deadline = time.monotonic() + timeout
+        if self._seen_version is None:  # the first call: changes are seen from now on
+            self._seen_version = self._data_version()
+        while True:
+            version = self._data_version()
+            if version != self._seen_version:
+                self._seen_version = version
+                return True
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            time.sleep(min(_CHANGE_POLL, left))
+
+    def _data_version(self) -> int:
+        row = self._runner.one("PRAGMA data_version")
+        return 0 if row is None else int(row[0])
 
     def close(self) -> None:
         """Close the connection; closing twice is harmless."""
@@ -185,12 +207,13 @@ def open_sqlite(
     """
     path = Path(path).expanduser()
     location = str(path)
-    if sqlite3.sqlite_version_info < _OLDEST_SQLITE:
+    library = apsw.sqlite_lib_version()
+    if tuple(int(part) for part in library.split(".")[:3]) < _OLDEST_SQLITE:
         raise LogError(
             f"This crisis needs SQLite {'.'.join(map(str, _OLDEST_SQLITE))} or newer to use "
-            f"{location}; this Python has SQLite {sqlite3.sqlite_version}.",
+            f"{location}; it runs on SQLite {library}.",
             path=location,
-            hint="Install crisis with a newer Python (any official 3.11+ build will do).",
+            hint="Reinstall crisis so that it gets apsw's wheel, which bundles a current SQLite.",
         )
     registry = migrations.MIGRATIONS
     migrations.check_registry(registry)
@@ -225,7 +248,7 @@ def open_sqlite(
         probe.close()
     conn = connect(path, location, hints, busy_timeout, read_only=False)
     try:
-        use_wal(conn, location, hints)
+        use_wal(conn, location, hints, busy_timeout)
         migrate(conn, location, hints, registry, busy_timeout)
     except BaseException:
         conn.close()

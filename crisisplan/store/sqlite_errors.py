@@ -4,7 +4,8 @@ person at the terminal, and what they can do."""
 from __future__ import annotations
 
 import errno
-import sqlite3
+
+import apsw
 
 from crisisplan.store.errors import Hints, LogError, not_recorded
 
@@ -49,21 +50,27 @@ _UNEXPECTED = (
 )
 
 
-def primary(exc: sqlite3.Error) -> int | None:
-    """The primary result code of an sqlite3 error, if it has one."""
-    code = getattr(exc, "sqlite_errorcode", None)
-    return code & 0xFF if isinstance(code, int) else None
+def primary(exc: apsw.Error) -> int | None:
+    """The primary result code of an SQLite error, if it has one."""
+    code = getattr(exc, "result", None)
+    return code & 0xFF if isinstance(code, int) and code >= 0 else None
+
+
+def extended(exc: apsw.Error) -> int | None:
+    """The extended result code of an SQLite error, if it has one."""
+    code = getattr(exc, "extendedresult", None)
+    return code if isinstance(code, int) and code >= 0 else None
 
 
 def translate(
-    exc: sqlite3.Error,
+    exc: apsw.Error,
     location: str,
     hints: Hints,
     *,
     kept: bool | None,
     busy_timeout: float = BUSY_TIMEOUT,
 ) -> LogError:
-    """An sqlite3 error -> an error that says what happened to the file and what to do.
+    """An SQLite error -> an error that says what happened to the file and what to do.
 
     `kept` is None outside a write, else whether this store's earlier writes are kept.
     """

@@ -4,18 +4,23 @@ connecting with the pragmas that make every commit durable, and migrating it."""
 from __future__ import annotations
 
 import os
-import sqlite3
+import random
 import stat
+import time
 from pathlib import Path
+
+import apsw
 
 from crisisplan.store import migrations
 from crisisplan.store.errors import Hints, LogError
 from crisisplan.store.sqlite_errors import (
+    BUSY,
     CANTOPEN,
     MEANINGS,
     NOTADB,
     READONLY,
     READONLY_DIRECTORY,
+    extended,
     not_sqlite_error,
     os_error,
     primary,
@@ -73,44 +78,56 @@ def _create(path: Path, location: str, hints: Hints) -> None:
 
 def connect(
     path: Path, location: str, hints: Hints, busy_timeout: float, *, read_only: bool
-) -> sqlite3.Connection:
+) -> apsw.Connection:
     """A connection with the busy timeout and the pragmas every one of ours has."""
     try:
         if read_only:
             conn = _connect_read_only(path, busy_timeout)
         else:
-            conn = sqlite3.connect(path, isolation_level=None, timeout=busy_timeout)
-        conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+            conn = _open(str(path), _READ_WRITE, busy_timeout)
         conn.execute("PRAGMA foreign_keys = ON")
         # FULL: NORMAL keeps the file consistent but may lose the last commits on power
         # loss, and the log is the record apologies are built from.
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA mmap_size = 0")  # no mmap with several writing processes
-    except sqlite3.Error as exc:
+    except apsw.Error as exc:
         raise translate(exc, location, hints, kept=None, busy_timeout=busy_timeout) from exc
     return conn
 
 
-def _connect_read_only(path: Path, busy_timeout: float) -> sqlite3.Connection:
-    uri = path.resolve().as_uri()
-    conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, isolation_level=None, timeout=busy_timeout)
+# apsw, unlike the sqlite3 module, never begins a transaction by itself: every one of
+# ours is begun and ended by the store, as the durability notes ask.
+_READ_WRITE = apsw.SQLITE_OPEN_READWRITE | apsw.SQLITE_OPEN_CREATE
+_READ_ONLY_URI = apsw.SQLITE_OPEN_READONLY | apsw.SQLITE_OPEN_URI
+
+
+def _open(name: str, flags: int, busy_timeout: float) -> apsw.Connection:
+    conn = apsw.Connection(name, flags=flags)
     try:
-        conn.execute("PRAGMA user_version").fetchone()  # the first read opens the WAL index
-    except sqlite3.Error as exc:
+        conn.set_busy_timeout(int(busy_timeout * 1000))
+    except BaseException:
         conn.close()
-        code = getattr(exc, "sqlite_errorcode", None)
-        no_wal = not Path(f"{path}-wal").exists()
-        if not (no_wal and (code == READONLY_DIRECTORY or primary(exc) == CANTOPEN)):
-            raise
-        # A read-only folder without a -wal file: no one can be writing (a writer needs
-        # that file there), so the file may be read as immutable.
-        conn = sqlite3.connect(
-            f"{uri}?immutable=1", uri=True, isolation_level=None, timeout=busy_timeout
-        )
+        raise
     return conn
 
 
-def _identity(conn: sqlite3.Connection) -> tuple[int, int, int]:
+def _connect_read_only(path: Path, busy_timeout: float) -> apsw.Connection:
+    uri = path.resolve().as_uri()
+    conn = _open(f"{uri}?mode=ro", _READ_ONLY_URI, busy_timeout)
+    try:
+        conn.execute("PRAGMA user_version").fetchone()  # the first read opens the WAL index
+    except apsw.Error as exc:
+        conn.close()
+        no_wal = not Path(f"{path}-wal").exists()
+        if not (no_wal and (extended(exc) == READONLY_DIRECTORY or primary(exc) == CANTOPEN)):
+            raise
+        # A read-only folder without a -wal file: no one can be writing (a writer needs
+        # that file there), so the file may be read as immutable.
+        conn = _open(f"{uri}?immutable=1", _READ_ONLY_URI, busy_timeout)
+    return conn
+
+
+def _identity(conn: apsw.Connection) -> tuple[int, int, int]:
     def value(sql: str) -> int:
         row = conn.execute(sql).fetchone()
         return int(row[0]) if row else 0
@@ -123,7 +140,7 @@ def _identity(conn: sqlite3.Connection) -> tuple[int, int, int]:
 
 
 def check_identity(
-    conn: sqlite3.Connection, location: str, hints: Hints, known: int, *, in_transaction: bool
+    conn: apsw.Connection, location: str, hints: Hints, known: int, *, in_transaction: bool
 ) -> int:
     """Raise unless the file is ours (or brand-new) and no newer than we know; its version."""
     try:
@@ -135,7 +152,7 @@ def check_identity(
                 app_id, version, objects = _identity(conn)
             finally:
                 conn.execute("COMMIT")
-    except sqlite3.Error as exc:
+    except apsw.Error as exc:
         raise translate(exc, location, hints, kept=None) from exc
     if app_id == migrations.APPLICATION_ID:
         if version > known:
@@ -156,14 +173,27 @@ def check_identity(
     )
 
 
-def use_wal(conn: sqlite3.Connection, location: str, hints: Hints) -> None:
-    """Switch the file to SQLite's write-ahead log, or refuse it."""
-    try:
-        mode = str(conn.execute("PRAGMA journal_mode").fetchone()[0])
-        if mode.lower() != "wal":
-            mode = str(conn.execute("PRAGMA journal_mode = WAL").fetchone()[0])
-    except sqlite3.Error as exc:
-        raise translate(exc, location, hints, kept=None) from exc
+def use_wal(conn: apsw.Connection, location: str, hints: Hints, busy_timeout: float) -> None:
+    """Switch the file to SQLite's write-ahead log, or refuse it.
+
+    The switch needs the file to itself and, unlike every other statement, does not wait
+    on the busy timeout: several agents starting on a brand-new log at once would all but
+    one fail at once. So it is tried again, with short random pauses, until it is done or
+    the busy timeout has passed.
+    """
+    deadline = time.monotonic() + busy_timeout
+    pause = 0.002
+    while True:
+        try:
+            mode = str(_one_value(conn, "PRAGMA journal_mode"))
+            if mode.lower() != "wal":
+                mode = str(_one_value(conn, "PRAGMA journal_mode = WAL"))
+            break
+        except apsw.Error as exc:
+            if primary(exc) != BUSY or time.monotonic() + pause > deadline:
+                raise translate(exc, location, hints, kept=None, busy_timeout=busy_timeout) from exc
+        time.sleep(random.uniform(pause / 2, pause))  # apart, so that they do not collide again
+        pause = min(pause * 2, 0.05)
     if mode.lower() != "wal":
         raise LogError(
             f"{location} cannot use SQLite's write-ahead log (journal mode {mode}).",
@@ -172,8 +202,13 @@ def use_wal(conn: sqlite3.Connection, location: str, hints: Hints) -> None:
         )
 
 
+def _one_value(conn: apsw.Connection, sql: str) -> object:
+    row = conn.execute(sql).fetchone()
+    return None if row is None else row[0]
+
+
 def migrate(
-    conn: sqlite3.Connection,
+    conn: apsw.Connection,
     location: str,
     hints: Hints,
     registry: tuple[migrations.Migration, ...],
@@ -200,7 +235,7 @@ def migrate(
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 raise
-        except sqlite3.Error as exc:
+        except apsw.Error as exc:
             if primary(exc) in (*MEANINGS, READONLY, NOTADB):
                 raise translate(exc, location, hints, kept=None, busy_timeout=busy_timeout) from exc
             raise LogError(
