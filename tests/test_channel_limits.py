@@ -200,3 +200,24 @@ def test_start_keeps_the_declaration_but_not_a_first_update_over_the_page_limit(
     assert "over the limit of 100 (its `limit:` at playbooks/example.yaml:" in result.stderr
     assert len(events("incident_started")) == 1
     assert events("public_update") == []
+
+
+def test_a_bulk_reply_skips_a_customer_whose_draft_is_over_the_limit_and_drafts_the_rest() -> None:
+    # One long note among hundreds of customers: the lead hears which row, and the rest go.
+    email = "    address: help@larkspur.example\n"
+    edit(PLAN, email, email + "    limit: 2000\n")
+    start_outage("--yes")
+    rows = [
+        f"Customer {n},c{n}@example.com,Their checkout page shows error {n} since 02:40" for n in range(900)
+    ]
+    rows[400] = "Bo Chen,bo@example.com," + "My invoices are missing. " * 80  # line 402
+    Path("customers.csv").write_text("name,email,note\n" + "\n".join(rows) + "\n")
+    assert Path("customers.csv").stat().st_size > 64_000  # drafted by the worker processes
+    result = crisis("reply", "--customers", "customers.csv", "-o", "drafts")
+    assert result.exit_code == 1
+    assert "customers.csv:402: the draft is " in result.stderr
+    assert "over email's limit of 2,000 (shorten the name or note); row skipped." in result.stderr
+    drafted = {e["payload"]["customer"]["email"] for e in events("reply")}
+    assert len(drafted) == 899 and "bo@example.com" not in drafted
+    assert len(list(Path("drafts").iterdir())) == 899
+    assert all(len(e["payload"]["text"].strip()) <= 2000 for e in events("reply"))

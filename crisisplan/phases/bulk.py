@@ -30,6 +30,7 @@ from crisisplan.phases.bulk_workers import (
     worker_lost,
     worker_starts,
 )
+from crisisplan.phases.channel_limits import channel_limit, over_limit
 from crisisplan.phases.customers import BadRow, Customer
 from crisisplan.phases.replies import Draft, batched, file_name
 from crisisplan.phases.state import READS
@@ -60,9 +61,9 @@ class Drafted(NamedTuple):
     words: str  # what the file holds: the text, with controls and bidi made visible
 
 
-# A batch's drafts (each a Drafted as a tuple), and the first error writing the files
-# handed with it (see `_work`).
-Done = tuple[list[tuple[Any, ...]], CrisisError | None]
+# A batch's drafts (each a Drafted as a tuple, or why the channel refuses it), and the first
+# error writing the files handed with it (see `_work`).
+Done = tuple[list[tuple[Any, ...] | str], CrisisError | None]
 
 
 @dataclass
@@ -131,11 +132,15 @@ def draft_all(
             raise
         if failed is not None:
             raise failed  # an earlier batch's file could not be written
-        drafted = [Drafted._make(d) for d in shipped]
-        drafts = [
-            Draft(c, replier.template, replier.channel_id, d.text, d.findings)
-            for c, d in zip(customers, drafted, strict=True)
-        ]
+        drafted: list[Drafted] = []
+        drafts: list[Draft] = []
+        for c, d in zip(customers, shipped, strict=True):
+            if isinstance(d, str):  # longer than the channel allows: refused, as a bad row
+                counts.bad += 1
+                on_bad(BadRow(c.line or 0, d))
+                continue
+            drafted.append(Drafted._make(d))
+            drafts.append(Draft(c, replier.template, replier.channel_id, d[0], d[1]))
         # The log first: a file never stands for a draft the log does not hold. Ctrl-C
         # waits until the batch is counted and shown, so a stopped run's count, files and
         # output all match what the log holds (pressed twice, it stops at once).
@@ -280,10 +285,11 @@ def _work(recorded: Files, chunk: Batch) -> Done:
     return _draft_chunk(chunk), failed
 
 
-def _draft_chunk(chunk: Batch) -> list[tuple[Any, ...]]:
+def _draft_chunk(chunk: Batch) -> list[tuple[Any, ...] | str]:
     assert _JOB is not None
     replier = _JOB.replier
-    drafted: list[tuple[Any, ...]] = []
+    limit = channel_limit(replier.plan, replier.channel_id)
+    drafted: list[tuple[Any, ...] | str] = []
     for customer, previous in chunk:
         try:
             d = replier.draft(customer, previous_incidents=previous)
@@ -291,6 +297,10 @@ def _draft_chunk(chunk: Batch) -> list[tuple[Any, ...]]:
             where = f"It failed for the customer on line {customer.line} of the CSV."
             exc.hint = f"{exc.hint} {where}" if exc.hint else where
             raise
+        if limit is not None and len(d.text.strip()) > limit:
+            # Refused like a bad row: one long name or note must not stop thousands.
+            drafted.append(over_limit(replier.channel_id, d.text, limit))
+            continue
         name = file_name(customer, customer.line or 0)
         event = replier.event(d).shipped(keep=READS["reply"])
         # A tuple, not a Drafted: the results are pickled back to the run, and a plain

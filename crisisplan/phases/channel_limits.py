@@ -55,6 +55,21 @@ def check_fits(
         )
 
 
+def channel_limit(plan: Plan, channel_id: str | None) -> int | None:
+    """The most characters a draft for the channel may have, if it has a limit."""
+    channel = plan.playbook.channels.get(channel_id or "")
+    return None if channel is None else channel.max_length
+
+
+def over_limit(channel_id: str | None, text: str, limit: int) -> str:
+    """Why a bulk run refuses a draft longer than its channel allows, for its warning."""
+    length = len(text.strip())
+    return (
+        f"the draft is {length:,} characters, {length - limit:,} over {channel_id}'s limit of "
+        f"{limit:,} (shorten the name or note)"
+    )
+
+
 def _template_place(plan: Plan, template_id: str) -> Location | None:
     template = plan.templates.get(template_id)
     return Location(template.path, template.body_line) if template is not None else None
