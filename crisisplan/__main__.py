@@ -15,6 +15,10 @@ def main() -> None:
     try:
         from crisisplan.cli import app
 
+        if "_CRISIS_COMPLETE" in os.environ:  # a <TAB>: build only what it completes
+            from crisisplan.cli.completion import only_the_command_completed
+
+            only_the_command_completed(app, dict(os.environ))
         app(prog_name="crisis")
     except KeyboardInterrupt:  # while the commands load, before one runs
         sys.stderr.write("Interrupted; nothing was recorded.\n")

@@ -141,3 +141,27 @@ def test_show_completion_prints_a_script_for_bash_zsh_and_fish(
         result = crisis("--show-completion", shell)
         assert result.exit_code == 0
         assert marker in result.stdout and re.search(r"_CRISIS_COMPLETE", result.stdout)
+
+
+def test_a_tab_after_the_command_builds_that_command_alone() -> None:
+    # Typer builds every command's options before completing anything; a <TAB> after the
+    # command's name needs only that command's (bash passes COMP_WORDS, zsh and fish the
+    # whole line), and the command's name itself needs them all.
+    import copy
+
+    from crisisplan.cli import app
+    from crisisplan.cli.completion import only_the_command_completed
+
+    def kept(**environ: str) -> tuple[int, list[str]]:
+        trimmed = copy.copy(app)
+        only_the_command_completed(trimmed, environ)
+        return len(trimmed.registered_commands), [str(g.name) for g in trimmed.registered_groups]
+
+    every = (len(app.registered_commands), [str(g.name) for g in app.registered_groups])
+    assert kept(COMP_WORDS="crisis update --incident ", COMP_CWORD="3") == (1, [])
+    assert kept(COMP_WORDS="crisis up", COMP_CWORD="1") == every
+    assert kept(_TYPER_COMPLETE_ARGS="crisis statuspage b") == (0, ["statuspage"])
+    assert kept(_TYPER_COMPLETE_ARGS="crisis statuspage") == every  # still typing its name
+    assert kept(_TYPER_COMPLETE_ARGS="crisis nope --") == every  # no such command: as before
+    assert kept(_TYPER_COMPLETE_ARGS='crisis note "open quote') == (1, [])
+    assert app.registered_commands and every[0] > 20  # the app itself is untouched
