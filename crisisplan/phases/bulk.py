@@ -45,6 +45,7 @@ if TYPE_CHECKING:
 
 # Below this many bytes of CSV a pool costs more to start than it saves.
 POOL_MIN_BYTES = 64_000
+IN_FLIGHT = 2  # batches the workers have to draft while this process records one
 
 Batch = list[tuple[Customer, int]]  # customers with their count of earlier incidents
 Files = list[tuple[str, str]]  # recorded drafts' files to write: name, words
@@ -156,7 +157,9 @@ def draft_all(
 
     try:
         with fewer_collections(), _drafter(job, pool=csv_size >= POOL_MIN_BYTES) as submit:
-            pending: tuple[Callable[[], Done], list[Customer], int] | None = None
+            # Batches submitted and not yet recorded, oldest first. Two stay in flight while
+            # this process records: with one, the workers waited on it, a third of the run.
+            pending: deque[tuple[Callable[[], Done], list[Customer], int]] = deque()
             for batch in batched(read):
                 good: list[Customer] = []
                 for item in batch:
@@ -179,11 +182,11 @@ def draft_all(
                 handed.append(waiting[:])
                 waiting.clear()
                 wait = submit([(c, history.get(c.email, 0)) for c in good], handed[-1])
-                if pending is not None:
-                    finish(*pending)  # record batch k while the workers draft batch k + 1
-                pending = (wait, good, len(batch))
-            if pending is not None:
-                finish(*pending)
+                pending.append((wait, good, len(batch)))
+                if len(pending) > IN_FLIGHT:
+                    finish(*pending.popleft())  # record batch k while workers draft k + 1, k + 2
+            while pending:
+                finish(*pending.popleft())
             if waiting:  # the last batch's files
                 handed.append(waiting[:])
                 waiting.clear()
