@@ -113,12 +113,15 @@ def test_reading_a_log_that_does_not_exist_creates_nothing() -> None:
     assert not Path("nowhere").exists()
 
 
-def test_a_postgresql_url_is_refused_for_now_without_showing_the_password() -> None:
+def test_a_postgresql_server_that_is_down_is_named_without_its_password() -> None:
     with pytest.raises(StoreError) as caught:
-        open_store("postgresql://support:s3cret@db.example.com/crisis")
+        open_store("postgresql://support:s3cret@127.0.0.1:1/crisis")  # nothing listens there
     message = str(caught.value)
-    assert message.startswith("PostgreSQL support is not available in this version yet")
-    assert "s3cret" not in message
+    assert message.startswith(
+        "Cannot reach the PostgreSQL server of postgresql://support:***@127.0.0.1:1/crisis"
+    )
+    assert "nothing was recorded" in message
+    assert "s3cret" not in message + str(caught.value.hint)
     assert caught.value.exit_code == 2
     with pytest.raises(StoreError, match="not a database this crisis can use"):
         open_store("mysql://db.example.com/crisis")
@@ -529,7 +532,8 @@ def test_a_new_migration_is_applied_once_when_an_older_log_is_opened(
 ) -> None:
     with open_store("log.db") as store:
         incident = start_incident(store, title="Before the upgrade")
-    tags = Migration(2, "tags", ("CREATE TABLE tags (incident_id TEXT NOT NULL, tag TEXT)",))
+    new = migrations.latest_version(migrations.MIGRATIONS) + 1
+    tags = Migration(new, "tags", ("CREATE TABLE tags (incident_id TEXT NOT NULL, tag TEXT)",))
     monkeypatch.setattr(migrations, "MIGRATIONS", (*migrations.MIGRATIONS, tags))
 
     for _ in range(2):  # a second open must not run it again (CREATE TABLE would fail)
@@ -537,22 +541,24 @@ def test_a_new_migration_is_applied_once_when_an_older_log_is_opened(
             row = store.incident(incident)
             assert row is not None
             assert row.state == {"title": "Before the upgrade"}
-    assert pragma(Path("log.db"), "user_version") == 2
+    assert pragma(Path("log.db"), "user_version") == new
     assert query(Path("log.db"), "SELECT COUNT(*) FROM tags") == [(0,)]
 
 
 def test_a_migration_that_fails_leaves_the_log_as_it_was(monkeypatch: pytest.MonkeyPatch) -> None:
     with open_store("log.db") as store:
         start_incident(store)
-    broken = Migration(2, "broken", ("CREATE TABLE half (x TEXT)", "CREATE TABLE oops (x NOPE("))
+    new = migrations.latest_version(migrations.MIGRATIONS) + 1
+    broken = Migration(new, "broken", ("CREATE TABLE half (x TEXT)", "CREATE TABLE oops (x NOPE("))
     with monkeypatch.context() as patch:
         patch.setattr(migrations, "MIGRATIONS", (*migrations.MIGRATIONS, broken))
         with pytest.raises(StoreError) as caught:
             open_store("log.db")
     assert caught.value.message == (
-        "Could not bring log.db up to schema 2 (incomplete input); it was left at schema 1."
+        f"Could not bring log.db up to schema {new} (incomplete input); it was left at"
+        f" schema {new - 1}."
     )
-    assert pragma(Path("log.db"), "user_version") == 1
+    assert pragma(Path("log.db"), "user_version") == new - 1
     assert query(Path("log.db"), "SELECT name FROM sqlite_master WHERE name = 'half'") == []
     with open_store("log.db") as store:
         assert [i.id for i in store.incidents()] == ["INC-1"]
@@ -610,7 +616,7 @@ def _newer_crisis(path: Path) -> None:
         (_damaged_sqlite, "log.db"),
         (_other_application, "is an SQLite database of another application"),
         (_other_application_with_its_id, "is an SQLite database of another application"),
-        (_newer_crisis, "was written by a newer crisis (schema 7; this one reads up to 1)"),
+        (_newer_crisis, "was written by a newer crisis (schema 7; this one reads up to 2)"),
     ],
 )
 def test_a_file_that_is_not_our_log_is_refused_and_left_byte_for_byte_untouched(

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from crisisplan.store import open_store
+from crisisplan.store import migrations, open_store
 
 WRITER = Path(__file__).with_name("store_writer.py")
 
@@ -85,7 +85,9 @@ def test_four_agents_starting_on_a_brand_new_log_at_once_all_get_their_incident(
     conn = sqlite3.connect(db)
     try:
         assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
-        assert conn.execute("PRAGMA user_version").fetchone() == (1,)
+        assert conn.execute("PRAGMA user_version").fetchone() == (
+            migrations.latest_version(migrations.MIGRATIONS),
+        )
     finally:
         conn.close()
 

@@ -191,6 +191,11 @@ class Store(Protocol):
         """Per email given: how many other incidents opened in [since, before) listed it."""
         ...
 
+    def wait_for_change(self, timeout: float) -> bool:
+        """Block until another connection commits a change to the log, or `timeout`
+        seconds pass; True when something changed. Cheap while idle."""
+        ...
+
     def close(self) -> None:
         """Release the database; closing twice is harmless."""
         ...

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -115,6 +116,7 @@ class SqliteStore(SqlReads):
         self._on_commit = on_commit
         self.location = location
         self.read_only = read_only
+        self._seen_version: tuple[Any, ...] | None = None
 
     @property
     def committed(self) -> bool:
@@ -153,6 +155,22 @@ class SqliteStore(SqlReads):
         if self._conn.in_transaction:
             with suppress(sqlite3.Error):
                 self._conn.execute("ROLLBACK")
+
+    def wait_for_change(self, timeout: float) -> bool:
+        """Block until another connection commits a change to the log, or `timeout`
+        seconds pass; True when something changed. Cheap while idle."""
+        # PRAGMA data_version moves when another connection commits: one cheap read a tick.
+        deadline = time.monotonic() + timeout
+        while True:
+            version = self._runner.one("PRAGMA data_version")
+            if self._seen_version is not None and version != self._seen_version:
+                self._seen_version = version
+                return True
+            self._seen_version = version
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            time.sleep(min(0.1, left))
 
     def close(self) -> None:
         """Close the connection; closing twice is harmless."""
