@@ -131,6 +131,10 @@ class PgServer:
         self.psql(f"CREATE DATABASE {name}")
         return self.url(name)
 
+    def drop_database(self, url: str) -> None:
+        """Drop a database create_database made, whoever is still connected to it."""
+        self.psql(f"DROP DATABASE IF EXISTS {url.rsplit('/', 1)[1]} WITH (FORCE)")
+
     def psql(self, sql: str, database: str = "postgres") -> str:
         """Run SQL with the server's own psql; its unaligned output."""
         proc = subprocess.run(
@@ -193,12 +197,14 @@ else:
             stop_server(server)
 
     @pytest.fixture(params=["sqlite", "postgresql"])
-    def db_target(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    def db_target(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
         """Where this test's incident log is: the default file in the test's folder, or a
         fresh PostgreSQL database that $CRISIS_DB points every command at."""
         if request.param == "sqlite":
-            return ".crisis/crisis.db"
+            yield ".crisis/crisis.db"
+            return
         server: PgServer = request.getfixturevalue("postgres_server")
         target = server.create_database()
         monkeypatch.setenv("CRISIS_DB", target)
-        return target
+        yield target
+        server.drop_database(target)
