@@ -75,11 +75,13 @@ def _version(value: bool) -> None:
     if value:
         import platform
 
-        from crisisplan.store import sqlite_version
+        from crisisplan.store import psycopg_version, sqlite_version
 
         typer.echo(
             f"crisis {__version__} (Python {platform.python_version()}, SQLite {sqlite_version()})"
         )
+        if (psycopg := psycopg_version()) is not None:
+            typer.echo(f"PostgreSQL driver: psycopg {psycopg}")
         raise typer.Exit()
 
 
@@ -99,6 +101,7 @@ def _root(
 from crisisplan.cli import (  # noqa: E402  (each module registers its commands on `app`)
     after,
     before,
+    db,
     during,
     language,
     people,
@@ -110,3 +113,4 @@ from crisisplan.cli import (  # noqa: E402  (each module registers its commands 
 
 for module in (before, people, during, replies, language, records, after, review, public):
     module.register(app)
+db.register(app)

@@ -30,6 +30,15 @@ import psycopg
 
 from crisisplan.interrupts import held
 from crisisplan.store import migrations
+from crisisplan.store.base import (
+    Event,
+    Followup,
+    IncidentRow,
+    email_key,
+    encode_json,
+    encode_optional_time,
+    encode_time,
+)
 from crisisplan.store.errors import PLAIN_HINTS, Hints, LogError
 from crisisplan.store.postgres_errors import (
     changed_meanwhile,
@@ -39,6 +48,7 @@ from crisisplan.store.postgres_errors import (
     statement_error,
     unknown_outcome,
 )
+from crisisplan.store.sql import EVENT, INCIDENT
 from crisisplan.store.sql_reads import SqlReads
 from crisisplan.store.sql_writes import SqlTransaction
 
@@ -361,6 +371,68 @@ class PostgresStore(SqlReads):
             "server_version": f"PostgreSQL {row[1]}",
             "size_bytes": int(row[2]),
         }
+
+    def import_log(
+        self, incidents: list[IncidentRow], events: Iterator[Event], followups: list[Followup]
+    ) -> None:
+        """A whole log into this empty one, in one transaction, ids and times kept."""
+        with self.transaction():
+            sql = self._runner
+            sql.run_many(
+                f"INSERT INTO incidents ({INCIDENT}) VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    (
+                        r.id,
+                        r.number,
+                        encode_time(r.opened_at),
+                        int(r.is_open),
+                        encode_json(r.state),
+                        encode_time(r.updated_at),
+                    )
+                    for r in incidents
+                ),
+            )
+            sql.run_many(
+                f"INSERT INTO events ({EVENT}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    (
+                        e.id,
+                        e.incident_id,
+                        e.kind,
+                        encode_time(e.at),
+                        encode_time(e.recorded_at),
+                        e.who,
+                        e.channel,
+                        encode_json(e.payload),
+                    )
+                    for e in events
+                ),
+            )
+            sql.run_many(
+                "INSERT INTO followups (incident_id, email, email_as_given, name, tier,"
+                " open_case, note, added_at, contacted_at, done_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    (
+                        f.incident_id,
+                        email_key(f.email),
+                        f.email,
+                        f.name,
+                        f.tier,
+                        int(f.open_case),
+                        f.note,
+                        encode_time(f.added_at),
+                        encode_optional_time(f.contacted_at),
+                        encode_optional_time(f.done_at),
+                    )
+                    for f in followups
+                ),
+            )
+            # New events go on after the copied ones.
+            sql.one(
+                "SELECT setval(pg_get_serial_sequence('events', 'id'),"
+                " (SELECT COALESCE(MAX(id), 0) + 1 FROM events), false)"
+            )
 
     def close(self) -> None:
         """Close the connection; closing twice is harmless."""
