@@ -202,3 +202,46 @@ def test_the_events_log_refuses_updates_and_deletes_on_the_server_too(shared: st
                 conn.execute(sql.encode())
     assert Counter(e["kind"] for e in events()) == {"note": 1}
     assert os.environ["CRISIS_DB"] == shared
+
+
+def test_a_team_moves_its_local_log_to_the_shared_server_verified(
+    postgres_server: PgServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ok("init", ".")
+    start_outage("--yes")
+    ok("note", "Failover did not trigger")
+    ok("followup", "add", "--customer", "Ada Park", "--email", "Ada@Example.com", "--open-case")
+    local = events()
+    url = postgres_server.create_database("moved")
+
+    copied = ok("db", "copy", "--from", ".crisis/crisis.db", "--to", url)
+    assert f"Copied 1 incidents, {len(local)} events, 1 follow-ups" in copied.stdout
+    assert "Verified: same counts, events checksum sha256:" in copied.stdout
+
+    with monkeypatch.context() as env:
+        env.setenv("CRISIS_DB", url)  # every terminal now points at the shared log
+        assert [(e["id"], e["kind"], e["payload"]) for e in events()] == [
+            (e["id"], e["kind"], e["payload"]) for e in local
+        ]
+        assert "ada@example.com" in ok("followup", "list").stdout.lower()
+        ok("note", "Now on the shared log")
+        assert events("note")[-1]["id"] == max(e["id"] for e in local) + 1
+        info = ok("db", "info").stdout
+        assert "Backend:   postgresql" in info and "Schema:    2" in info
+        assert "Server:    PostgreSQL 15" in info
+
+    again = crisis("db", "copy", "--from", ".crisis/crisis.db", "--to", url)
+    assert again.exit_code == 2  # it holds more now: another log, refused
+    assert "already holds another incident log" in again.stderr
+    assert "nothing was copied" in again.stderr
+
+
+def test_copying_again_into_the_same_log_changes_nothing(postgres_server: PgServer) -> None:
+    ok("init", ".")
+    start_outage("--yes")
+    url = postgres_server.create_database("twice")
+    ok("db", "copy", "--from", ".crisis/crisis.db", "--to", url)
+    again = ok("db", "copy", "--from", ".crisis/crisis.db", "--to", url)
+    assert "already holds this log" in again.stdout
+    info = ok("db", "info", "--json", "--db", ".crisis/crisis.db").stdout
+    assert '"backend": "sqlite"' in info and '"incidents": 1' in info

@@ -9,7 +9,7 @@ import typer
 from crisisplan.cli.options import DbOpt, JsonOpt
 
 db_app = typer.Typer(
-    help="The incident log itself: what it is, and moving it to a shared PostgreSQL.\n\n"
+    help="What the incident log is; move it to a shared server.\n\n"
     "Example: crisis db copy --from .crisis/crisis.db --to postgresql://crisis@db.internal/crisis",
     no_args_is_help=True,
 )
@@ -17,7 +17,7 @@ db_app = typer.Typer(
 
 @db_app.command("info")
 def info(db: DbOpt = None, as_json: JsonOpt = False) -> None:
-    """Show the log's backend, schema version, server version and size.
+    """Show the backend, schema, server version and size.
 
     Example: crisis db info --db postgresql://crisis@db.internal/crisis
     """
@@ -32,7 +32,10 @@ def copy(
     source: Annotated[str, typer.Option("--from", help="The local log to copy (an SQLite file).")],
     target: Annotated[str, typer.Option("--to", help="The empty shared log: a postgresql:// URL.")],
 ) -> None:
-    """Copy a local log, incidents and all, to a shared one, and verify the copy.
+    """Copy a local log to a shared one, verified.
+
+    Incidents, events and follow-ups keep their ids; both logs are then compared by their
+    counts and a checksum of every event. The target must be empty (or already this log).
 
     Example: crisis db copy --from .crisis/crisis.db --to postgresql://crisis@db.internal/crisis
     """
