@@ -16,7 +16,8 @@ from common import BIG, CRISIS, ROOT, SMALL, Result, median_wall, seed
 
 sys.path.insert(0, str(ROOT / "tests"))
 
-import postgres as server  # noqa: E402  (tests/postgres.py: initdb, pg_ctl, a free port)
+# tests/postgres.py: initdb, pg_ctl, a free port (found through the path set above)
+import postgres as server
 
 
 def shared_log(runs: int, work: Path) -> list[Result]:
