@@ -755,7 +755,9 @@ def test_version_names_python_and_sqlite() -> None:
     result = ok("--version")
 
     assert re.fullmatch(
-        r"crisis \d+\.\d+\.\d+ \(Python \d+\.\d+\.\d+\w*, SQLite \d+\.\d+\.\d+\)\n", result.stdout
+        r"crisis \d+\.\d+\.\d+ \(Python \d+\.\d+\.\d+\w*, SQLite \d+\.\d+\.\d+\)\n"
+        r"(PostgreSQL driver: psycopg \d+\.\d+\.\d+\n)?",  # where the [postgres] extra is in
+        result.stdout,
     )
 
 

@@ -45,11 +45,15 @@ def default_target(explicit: str | None) -> str:
 
 
 def _without_password(url: str) -> str:
+    # libpq takes a password in the user part or as ?password=...; neither is shown.
     parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-    return parts._replace(netloc=netloc).geturl()
+    if parts.password is not None:
+        netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+        parts = parts._replace(netloc=netloc)
+    if "password=" in parts.query:
+        query = re.sub(r"(^|&)password=[^&]*", r"\1password=***", parts.query)
+        parts = parts._replace(query=query)
+    return parts.geturl()
 
 
 def open_store(
