@@ -10,9 +10,9 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Protocol
+from pathlib import Path
 
-from crisisplan.store.base import Event, Followup, IncidentRow, Store, encode_json, encode_time
+from crisisplan.store.base import Event, Store, encode_json, encode_time
 from crisisplan.store.errors import LogError
 
 
@@ -34,14 +34,6 @@ class Copied:
     target: str
     tally: Tally
     already_there: bool
-
-
-class Importer(Protocol):
-    """A store that can take a whole log at once, ids kept (the PostgreSQL backend)."""
-
-    def import_log(
-        self, incidents: list[IncidentRow], events: Iterator[Event], followups: list[Followup]
-    ) -> None: ...
 
 
 def _events(store: Store) -> Iterator[Event]:
@@ -91,6 +83,7 @@ def copy_log(source: Store, target: Store) -> Copied:
             path=target.location,
             hint="Copy into an empty database.",
         )
+    # Only the PostgreSQL store takes a whole log at once, ids kept (`import_log`).
     importer = getattr(target, "import_log", None)
     if importer is None:
         raise LogError(
@@ -128,8 +121,6 @@ class LogInfo:
 
 def log_info(store: Store) -> LogInfo:
     """The facts of an open log (opening it brought its schema up to date)."""
-    from pathlib import Path
-
     from crisisplan.store import sqlite_version
     from crisisplan.store.migrations import MIGRATIONS, latest_version
 
