@@ -73,6 +73,7 @@ def test_a_server_restarted_during_2000_notes_keeps_every_confirmed_note_once(
     absent = {line.removeprefix("failed ").split(":")[0] for line in failed}
     assert not absent & set(stored.values())  # every failed note is absent
     print(f"\nrestart x2 during 2000 notes: {len(confirmed)} confirmed, {len(failed)} failed")
+    print("\n".join(sorted({line.split(": ", 1)[1] for line in failed})))
 
 
 def test_a_lost_reply_to_commit_does_not_record_the_note_twice(

@@ -37,7 +37,13 @@ _CREDENTIALS = ("password", "authentication", "role", "permission denied for dat
 
 
 def _said(exc: BaseException, password: str | None) -> str:
-    text = " ".join(str(exc).split())
+    """What libpq or the server said, in short: its first line, past the chain of
+    "connection to server at ... failed:" prefixes, without FATAL/ERROR."""
+    lines = str(exc).strip().splitlines() or [type(exc).__name__]
+    text = lines[0].rsplit(" failed: ", 1)[-1]
+    for level in ("FATAL:", "ERROR:"):
+        text = text.removeprefix(level)
+    text = " ".join(text.split())
     if password:
         text = text.replace(password, "***")
     return text.rstrip(".")
