@@ -246,3 +246,16 @@ def test_copying_again_into_the_same_log_changes_nothing(postgres_server: PgServ
     assert "already holds this log" in again.stdout
     info = ok("db", "info", "--json", "--db", ".crisis/crisis.db").stdout
     assert '"backend": "sqlite"' in info and '"incidents": 1' in info
+
+
+def test_a_copy_goes_to_a_postgresql_url_only_and_creates_nothing_else() -> None:
+    ok("init", ".")
+    start_outage("--yes")
+    result = crisis("db", "copy", "--from", ".crisis/crisis.db", "--to", "other.db")
+    assert result.exit_code == 2
+    assert "--to other.db is not a PostgreSQL URL; nothing was copied." in result.stderr
+    assert not Path("other.db").exists()
+    missing = crisis("db", "copy", "--from", "nowhere.db", "--to", "postgresql://x@127.0.0.1:1/x")
+    assert missing.exit_code == 2
+    assert "There is no incident log at nowhere.db" in missing.stderr
+    assert not Path("nowhere.db").exists()
