@@ -259,3 +259,50 @@ def test_a_copy_goes_to_a_postgresql_url_only_and_creates_nothing_else() -> None
     assert missing.exit_code == 2
     assert "There is no incident log at nowhere.db" in missing.stderr
     assert not Path("nowhere.db").exists()
+
+
+def test_a_connection_cut_mid_write_is_replayed_and_the_events_keep_their_ids(
+    shared: str,
+) -> None:
+    with open_store(shared) as store:
+        with store.transaction() as tx:
+            incident = tx.new_incident(opened_at=datetime.now(UTC), state={"notes": 0})
+        with store.transaction() as tx:
+            row = tx.incident(incident)
+            assert row is not None
+            first = tx.append(incident, note("before the cut"))
+            pid = store._runner.conn.info.backend_pid  # type: ignore[attr-defined]
+            with psycopg.connect(shared, autocommit=True) as admin:  # a failover, say
+                admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+            second = tx.append(incident, note("after the cut"))
+            tx.save_state(incident, {"notes": 2}, is_open=True)
+        stored = list(store.events(incident))
+        assert [(e.id, e.payload["text"]) for e in stored] == [
+            (first.id, "before the cut"),
+            (second.id, "after the cut"),
+        ]
+        row = store.incident(incident)
+        assert row is not None and row.state == {"notes": 2}
+
+
+def test_a_cut_connection_whose_incident_changed_meanwhile_records_nothing_and_says_so(
+    shared: str,
+) -> None:
+    with open_store(shared) as store, open_store(shared) as other:
+        with store.transaction() as tx:
+            incident = tx.new_incident(opened_at=datetime.now(UTC), state={"notes": 0})
+        with pytest.raises(StoreError) as caught, store.transaction() as tx:
+            tx.incident(incident)
+            tx.append(incident, note("mine"))
+            pid = store._runner.conn.info.backend_pid  # type: ignore[attr-defined]
+            with psycopg.connect(shared, autocommit=True) as admin:
+                admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+            with other.transaction() as theirs:  # another agent gets in first
+                theirs.append(incident, note("theirs"))
+                theirs.save_state(incident, {"notes": 1}, is_open=True)
+            tx.append(incident, note("mine, after the cut"))
+        assert str(caught.value).startswith(
+            f"Lost the connection to {shared} mid-write, and the incident changed before it"
+            " was back. This change was not recorded"
+        )
+        assert [e.payload["text"] for e in store.events(incident)] == ["theirs"]
