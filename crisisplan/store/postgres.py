@@ -39,7 +39,7 @@ from crisisplan.store.base import (
     encode_optional_time,
     encode_time,
 )
-from crisisplan.store.errors import PLAIN_HINTS, Hints, LogError
+from crisisplan.store.errors import PLAIN_HINTS, Hints, LogError, not_recorded
 from crisisplan.store.postgres_errors import (
     changed_meanwhile,
     connect_error,
@@ -187,7 +187,7 @@ class _PgRunner:
     def _unicode(self, exc: UnicodeEncodeError) -> LogError:
         return LogError(
             f"Cannot store text that is not valid Unicode ({exc.object[exc.start : exc.end]!a})"
-            f" in {self.location}. Nothing was recorded by this change.",
+            f" in {self.location}.{not_recorded(self.committed)}",
             path=self.location,
             hint="Check the character encoding of the terminal or the file (UTF-8 expected).",
             kept=self.committed,
@@ -203,21 +203,32 @@ class _PgRunner:
         self.reconnected += 1
 
     def _recover(self, exc: psycopg.Error) -> None:
-        """The transaction was lost: begin it again on a live connection and replay it."""
+        """The transaction was lost: begin it again on a live connection and replay it,
+        TRIES times at most (the server may go away again meanwhile)."""
         journal = self.journal or []
-        self._reconnect(exc)
-        self.rollback()
-        try:
-            self._begin()
-            for step in journal:
-                replaying = step.result if step.kind == "insert" else None
-                if self._do(step.kind, step.sql, step.params, replaying) != step.result:
-                    raise _Changed
-        except _Changed:
-            self.rollback()
-            raise changed_meanwhile(self.location, kept=self.committed) from exc
-        finally:
-            self.journal = journal
+        for _ in range(TRIES):
+            try:
+                self._reconnect(exc)
+                self.rollback()
+                self._begin()
+                for step in journal:
+                    replaying = step.result if step.kind == "insert" else None
+                    if self._do(step.kind, step.sql, step.params, replaying) != step.result:
+                        raise _Changed
+            except _Changed:
+                self.rollback()
+                raise changed_meanwhile(self.location, kept=self.committed) from exc
+            except psycopg.Error as again:
+                if not is_transient(again):
+                    self.journal = journal
+                    raise self._error(again) from again
+                exc = again
+                continue
+            else:
+                self.journal = journal
+                return
+        self.journal = journal
+        raise self._error(exc) from exc
 
     # Transactions.
 
@@ -250,12 +261,18 @@ class _PgRunner:
                 break
             except psycopg.Error as exc:
                 tries += 1
+                lost = connection_lost(exc)
                 if tries >= TRIES or not is_transient(exc):
+                    if lost:
+                        raise unknown_outcome(self.location) from exc
                     raise self._error(exc) from exc
-                if connection_lost(exc):
-                    self._reconnect(exc)
-                    if first_key is not None and self._recorded(first_key):
-                        break  # the first COMMIT arrived; only its answer was lost
+                if lost:
+                    try:
+                        self._reconnect(exc)
+                        if first_key is not None and self._recorded(first_key):
+                            break  # the first COMMIT arrived; only its answer was lost
+                    except (LogError, psycopg.Error) as gone:
+                        raise unknown_outcome(self.location) from gone
                 try:
                     self._recover(exc)
                 except LogError:
