@@ -202,11 +202,11 @@ RULES = [
     ),
     Rule(
         "psycopg-only-in-the-postgresql-store",
-        "only store/postgres.py and store/postgres_errors.py import psycopg (a local log, and "
-        "every command that never names a postgresql:// URL, must not load the driver)",
+        "only store/postgres*.py import psycopg (a local log, and every command that never "
+        "names a postgresql:// URL, must not load the driver)",
         (),
         ("psycopg",),
-        except_in=_wings("store.postgres", "store.postgres_errors"),
+        except_in=_wings("store.postgres", "store.postgres_errors", "store.postgres_runner"),
     ),
     Rule(
         "mail-knows-only-mail",

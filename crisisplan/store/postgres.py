@@ -1,27 +1,18 @@
 """The incident log on a shared PostgreSQL server, for a team spread over machines.
 
 The queries are the portable ones in sql_reads.py and sql_writes.py; what is PostgreSQL's
-own lives here: the paramstyle, migrations under an advisory lock, `FOR UPDATE` row locks,
-incident numbers taken under a lock (no gaps, no duplicates), NOTIFY on each write, and
-riding out a server that restarts or drops the connection mid-command.
-
-A transaction is journalled statement by statement. When the connection drops before
-COMMIT, or PostgreSQL reports a serialization failure or deadlock, a new connection replays
-the journal (new events keep the ids they were given) and checks that every read returns
-what it returned the first time; if one does not, nothing is recorded and the user is told
-so. When the reply to COMMIT is lost, the transaction's first write key tells whether it
-arrived, so a retry never records a change twice.
+own lives here and beside it: the paramstyle and riding out a server that restarts or drops
+the connection mid-command (postgres_runner.py), migrations under an advisory lock,
+`FOR UPDATE` row locks, incident numbers taken under a lock (no gaps, no duplicates), and
+NOTIFY on each write for `crisis watch`.
 """
 
 from __future__ import annotations
 
-import re
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
-from functools import lru_cache
 from types import TracebackType
 from typing import Any, Self
 from urllib.parse import urlsplit
@@ -39,265 +30,23 @@ from crisisplan.store.base import (
     encode_optional_time,
     encode_time,
 )
-from crisisplan.store.errors import PLAIN_HINTS, Hints, LogError, not_recorded
-from crisisplan.store.postgres_errors import (
-    changed_meanwhile,
-    connect_error,
-    connection_lost,
-    is_transient,
-    statement_error,
-    unknown_outcome,
-)
+from crisisplan.store.errors import PLAIN_HINTS, Hints, LogError
+from crisisplan.store.postgres_errors import statement_error
+from crisisplan.store.postgres_runner import CHANNEL, PgRunner
 from crisisplan.store.sql import EVENT, INCIDENT
 from crisisplan.store.sql_reads import SqlReads
 from crisisplan.store.sql_writes import SqlTransaction
 
-CHANNEL = "crisis_log"  # NOTIFY channel: `crisis watch` listens on it
 STATEMENT_TIMEOUT_MS = 30_000  # as long as SQLite's busy timeout: a bulk run may hold a lock
-RECONNECT_FOR = 10.0  # seconds to keep trying while a server restarts (a failover takes a few)
-OPEN_PATIENCE = 3.0  # at the start of a command: a server that is simply down says so soon
-TRIES = 5  # runs of one transaction after serialization failures or lost connections
 # pg_advisory_xact_lock keys: "CRIS" and the next number.
 MIGRATION_LOCK = migrations.APPLICATION_ID
 NUMBERING_LOCK = migrations.APPLICATION_ID + 1
-
-_INSERT = re.compile(r"^INSERT INTO (\w+) \((.*?)\) VALUES \(", re.DOTALL)
-
-
-@lru_cache(maxsize=256)
-def _pg(sql: str) -> str:
-    """The portable SQL's `?` placeholders in psycopg's paramstyle; literal % escaped."""
-    return sql.replace("%", "%%").replace("?", "%s")
-
-
-@lru_cache(maxsize=64)
-def _with_id(sql: str) -> str:
-    """An INSERT that lets the database pick the id, made to give the id itself."""
-    return _INSERT.sub(r"INSERT INTO \1 (id, \2) VALUES (%s, ", sql, count=1)
-
-
-class _Changed(Exception):
-    """A replayed read returned something else than the first time."""
-
-
-@dataclass(frozen=True)
-class _Step:
-    kind: str  # rows, one, run, many, insert
-    sql: str
-    params: Any
-    result: Any
-
-
-class _PgRunner:
-    """Runs portable SQL on a psycopg connection; errors come out as LogErrors."""
-
-    row_lock = " FOR UPDATE"
-
-    def __init__(
-        self,
-        connect: Callable[[], psycopg.Connection[Any]],
-        location: str,
-        hints: Hints,
-        password: str | None,
-    ) -> None:
-        self._connect = connect
-        self.location = location
-        self.hints = hints
-        self.password = password
-        self.conn = connect_with_patience(connect, location, hints, password, OPEN_PATIENCE)
-        self.journal: list[_Step] | None = None  # the open transaction's statements
-        self.changed = False  # the open transaction changed something
-        self.committed = False  # a transaction of this store has committed a change
-        self.reconnected = 0
-
-    # The SqlRunner protocol.
-
-    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        """Every row of a query."""
-        result: list[tuple[Any, ...]] = self._execute("rows", _pg(sql), params)
-        return result
-
-    def one(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
-        """The first row of a query, or None."""
-        result: tuple[Any, ...] | None = self._execute("one", _pg(sql), params)
-        return result
-
-    def run(self, sql: str, params: Sequence[Any] = ()) -> int:
-        """Run a statement; how many rows it changed."""
-        count: int = self._execute("run", _pg(sql), params)
-        return count
-
-    def run_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
-        """Run a statement once for each row of parameters."""
-        self._execute("many", _pg(sql), list(rows))
-
-    def insert(self, sql: str, params: Sequence[Any] = ()) -> int:
-        """Run an INSERT into a table with a generated id; the new row's id."""
-        new_id: int = self._execute("insert", _pg(sql), params)
-        return new_id
-
-    # Running, retrying and replaying.
-
-    def _do(self, kind: str, sql: str, params: Any, replaying: Any = None) -> Any:
-        conn = self.conn
-        if kind == "rows":
-            return conn.execute(sql, params).fetchall()
-        if kind == "one":
-            return conn.execute(sql, params).fetchone()
-        if kind == "run":
-            return conn.execute(sql, params).rowcount
-        if kind == "many":
-            with conn.cursor() as cur:
-                cur.executemany(sql, params)
-            return None
-        if replaying is not None:  # the same id again: the sequence never hands it out twice
-            row = conn.execute(_with_id(sql) + " RETURNING id", [replaying, *params]).fetchone()
-        else:
-            row = conn.execute(sql + " RETURNING id", params).fetchone()
-        if row is None:
-            raise psycopg.DataError("INSERT gave no id")
-        return int(row[0])
-
-    def _execute(self, kind: str, sql: str, params: Any) -> Any:
-        tries = 0
-        while True:
-            try:
-                result = self._do(kind, sql, params)
-            except psycopg.Error as exc:
-                tries += 1
-                if tries >= TRIES or not is_transient(exc):
-                    raise self._error(exc) from exc
-                if self.journal is None:
-                    self._reconnect(exc)  # a read on its own: simply ask again
-                else:
-                    self._recover(exc)
-                continue
-            except UnicodeEncodeError as exc:
-                raise self._unicode(exc) from exc
-            if self.journal is not None:
-                self.journal.append(_Step(kind, sql, params, result))
-                if kind in ("run", "many", "insert"):
-                    self.changed = True
-            return result
-
-    def _error(self, exc: psycopg.Error) -> LogError:
-        kept = self.committed if self.journal is not None else None
-        return statement_error(exc, self.location, self.hints, kept=kept, password=self.password)
-
-    def _unicode(self, exc: UnicodeEncodeError) -> LogError:
-        return LogError(
-            f"Cannot store text that is not valid Unicode ({exc.object[exc.start : exc.end]!a})"
-            f" in {self.location}.{not_recorded(self.committed)}",
-            path=self.location,
-            hint="Check the character encoding of the terminal or the file (UTF-8 expected).",
-            kept=self.committed,
-        )
-
-    def _reconnect(self, exc: psycopg.Error) -> None:
-        """A new connection, if the old one is gone; tried for RECONNECT_FOR seconds."""
-        if not self.conn.closed and not self.conn.broken and not connection_lost(exc):
-            return
-        with suppress(psycopg.Error):
-            self.conn.close()
-        self.conn = connect_with_patience(self._connect, self.location, self.hints, self.password)
-        self.reconnected += 1
-
-    def _recover(self, exc: psycopg.Error) -> None:
-        """The transaction was lost: begin it again on a live connection and replay it,
-        TRIES times at most (the server may go away again meanwhile)."""
-        journal = self.journal or []
-        for _ in range(TRIES):
-            try:
-                self._reconnect(exc)
-                self.rollback()
-                self._begin()
-                for step in journal:
-                    replaying = step.result if step.kind == "insert" else None
-                    if self._do(step.kind, step.sql, step.params, replaying) != step.result:
-                        raise _Changed
-            except _Changed:
-                self.rollback()
-                raise changed_meanwhile(self.location, kept=self.committed) from exc
-            except psycopg.Error as again:
-                if not is_transient(again):
-                    self.journal = journal
-                    raise self._error(again) from again
-                exc = again
-                continue
-            else:
-                self.journal = journal
-                return
-        self.journal = journal
-        raise self._error(exc) from exc
-
-    # Transactions.
-
-    def _begin(self) -> None:
-        self.conn.execute("BEGIN ISOLATION LEVEL READ COMMITTED")
-
-    def begin(self) -> None:
-        """Begin a write transaction, reconnecting first if the connection was lost."""
-        tries = 0
-        while True:
-            try:
-                self._begin()
-                break
-            except psycopg.Error as exc:
-                tries += 1
-                if tries >= TRIES or not connection_lost(exc):
-                    raise self._error(exc) from exc
-                self._reconnect(exc)
-        self.journal = []
-        self.changed = False
-
-    def commit(self, first_key: str | None) -> None:
-        """Commit, announcing the change; a lost reply is resolved by the write key."""
-        tries = 0
-        while True:
-            try:
-                if self.changed:
-                    self.conn.execute(f"NOTIFY {CHANNEL}")
-                self.conn.execute("COMMIT")
-                break
-            except psycopg.Error as exc:
-                tries += 1
-                lost = connection_lost(exc)
-                if tries >= TRIES or not is_transient(exc):
-                    if lost:
-                        raise unknown_outcome(self.location) from exc
-                    raise self._error(exc) from exc
-                if lost:
-                    try:
-                        self._reconnect(exc)
-                        if first_key is not None and self._recorded(first_key):
-                            break  # the first COMMIT arrived; only its answer was lost
-                    except (LogError, psycopg.Error) as gone:
-                        raise unknown_outcome(self.location) from gone
-                try:
-                    self._recover(exc)
-                except LogError:
-                    if first_key is None and connection_lost(exc):
-                        raise unknown_outcome(self.location) from exc
-                    raise
-        self.journal = None
-
-    def _recorded(self, key: str) -> bool:
-        row = self.conn.execute("SELECT 1 FROM events WHERE write_key = %s", (key,)).fetchone()
-        return row is not None
-
-    def rollback(self) -> None:
-        """End the open transaction without recording it (nothing to do on a lost connection)."""
-        self.journal = None
-        conn = self.conn
-        if not conn.closed and conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
-            with suppress(psycopg.Error):
-                conn.execute("ROLLBACK")
 
 
 class _PgTransaction(SqlTransaction):
     """The portable writes, with incident numbers taken under a lock of their own."""
 
-    def __init__(self, runner: _PgRunner) -> None:
+    def __init__(self, runner: PgRunner) -> None:
         super().__init__(runner)
         self._runner = runner
 
@@ -315,7 +64,7 @@ class PostgresStore(SqlReads):
 
     def __init__(
         self,
-        runner: _PgRunner,
+        runner: PgRunner,
         *,
         on_commit: Callable[[], None] | None = None,
     ) -> None:
@@ -359,7 +108,7 @@ class PostgresStore(SqlReads):
             try:
                 conn.execute(f"LISTEN {CHANNEL}")
             except psycopg.Error as exc:
-                raise self._runner._error(exc) from exc
+                raise self._runner.error(exc) from exc
             self._listening = conn
         mine = conn.info.backend_pid
         deadline = time.monotonic() + timeout
@@ -371,7 +120,7 @@ class PostgresStore(SqlReads):
             return False
         except psycopg.Error as exc:
             # The server went away: come back, and say "changed", since it may have.
-            self._runner._reconnect(exc)
+            self._runner.reconnect(exc)
             return True
 
     def describe(self) -> dict[str, Any]:
@@ -467,26 +216,6 @@ class PostgresStore(SqlReads):
         self.close()
 
 
-def connect_with_patience(
-    connect: Callable[[], psycopg.Connection[Any]],
-    shown: str,
-    hints: Hints,
-    password: str | None,
-    patience: float = RECONNECT_FOR,
-) -> psycopg.Connection[Any]:
-    """A connection; a server that is restarting gets `patience` seconds to come back."""
-    deadline = time.monotonic() + patience
-    pause = 0.05
-    while True:
-        try:
-            return connect()
-        except psycopg.Error as exc:
-            if not connection_lost(exc) or time.monotonic() + pause > deadline:
-                raise connect_error(exc, shown, hints, password) from exc
-            time.sleep(pause)
-            pause = min(pause * 2, 1.0)
-
-
 def _identity(conn: psycopg.Connection[Any], shown: str, hints: Hints, known: int) -> int:
     """The schema version of the database; 0 when it is empty; an error when it is not ours."""
     row = conn.execute(
@@ -559,7 +288,7 @@ def open_postgres(
             options=f"-c statement_timeout={STATEMENT_TIMEOUT_MS}",
         )
 
-    runner = _PgRunner(connect, shown, hints, urlsplit(url).password)
+    runner = PgRunner(connect, shown, hints, urlsplit(url).password)
     try:
         _migrate(runner.conn, shown, hints, create=create)
     except psycopg.Error as exc:
