@@ -8,11 +8,19 @@ from pathlib import Path
 import pytest
 
 # The `mailbox` fixture: a real SMTP server on 127.0.0.1 for every test that sends.
-pytest_plugins = ["tests.mailbox"]
+# `postgres_server` and `db_target`: a throwaway PostgreSQL, and a test run on both backends.
+pytest_plugins = ["tests.mailbox", "tests.postgres"]
 
 _OUR_VARS = (
     "CRISIS_PLAYBOOK",
     "CRISIS_DB",
+    # libpq's own: a developer's server settings must not reach the tests' servers.
+    "PGHOST",
+    "PGPORT",
+    "PGUSER",
+    "PGDATABASE",
+    "PGPASSWORD",
+    "PGSERVICE",
     "CRISIS_AGENT",
     "CRISIS_DEBUG",
     "CRISIS_NO_CACHE",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from contextlib import closing
 from pathlib import Path
@@ -29,14 +30,31 @@ def ok(*args: str) -> Result:
 
 
 def events(kind: str | None = None, db: Path = DB) -> list[dict[str, Any]]:
-    """The events in the log, oldest first, with payloads decoded."""
-    # Python's sqlite3 is another SQLite than the store's (apsw's): in one process the two
-    # do not see each other's locks, so a look through it is closed before the CLI runs again.
-    with closing(sqlite3.connect(db)) as conn:
-        conn.row_factory = sqlite3.Row
-        rows = conn.execute("SELECT * FROM events ORDER BY at, id").fetchall()
-    found = [dict(r) | {"payload": json.loads(r["payload"])} for r in rows]
+    """The events in the log, oldest first, with payloads decoded: the log $CRISIS_DB
+    names when it is a PostgreSQL URL (see the `db_target` fixture), else the file."""
+    url = os.environ.get("CRISIS_DB", "")
+    if url.startswith("postgresql://"):
+        rows = pg_rows(url, "SELECT * FROM events ORDER BY at, id")
+    else:
+        # Python's sqlite3 is another SQLite than the store's (apsw's): in one process the
+        # two do not see each other's locks, so a look through it is closed before the CLI
+        # runs again.
+        with closing(sqlite3.connect(db)) as conn:
+            conn.row_factory = sqlite3.Row
+            rows = [dict(r) for r in conn.execute("SELECT * FROM events ORDER BY at, id")]
+    found = [r | {"payload": json.loads(r["payload"])} for r in rows]
     return [e for e in found if kind is None or e["kind"] == kind]
+
+
+def pg_rows(url: str, sql: str) -> list[dict[str, Any]]:
+    """Rows of a query on a PostgreSQL log, as dicts; none while it has no tables yet."""
+    import psycopg
+    from psycopg.rows import dict_row
+
+    with psycopg.connect(url, row_factory=dict_row) as conn:
+        if conn.execute("SELECT to_regclass('events')").fetchone() == {"to_regclass": None}:
+            return []
+        return conn.execute(sql.encode()).fetchall()
 
 
 def start_outage(

@@ -201,6 +201,14 @@ RULES = [
         ("typer", "click", "rich"),
     ),
     Rule(
+        "psycopg-only-in-the-postgresql-store",
+        "only store/postgres*.py import psycopg (a local log, and every command that never "
+        "names a postgresql:// URL, must not load the driver)",
+        (),
+        ("psycopg",),
+        except_in=_wings("store.postgres", "store.postgres_errors", "store.postgres_runner"),
+    ),
+    Rule(
         "mail-knows-only-mail",
         "mail/ imports nothing from cli/, views/, phases/, store/, terminal/ or the core wings "
         "(it sends what it is given)",

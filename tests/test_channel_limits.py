@@ -208,7 +208,8 @@ def test_a_bulk_reply_skips_a_customer_whose_draft_is_over_the_limit_and_drafts_
     edit(PLAN, email, email + "    limit: 2000\n")
     start_outage("--yes")
     rows = [
-        f"Customer {n},c{n}@example.com,Their checkout page shows error {n} since 02:40" for n in range(900)
+        f"Customer {n},c{n}@example.com,Their checkout page shows error {n} since 02:40"
+        for n in range(900)
     ]
     rows[400] = "Bo Chen,bo@example.com," + "My invoices are missing. " * 80  # line 402
     Path("customers.csv").write_text("name,email,note\n" + "\n".join(rows) + "\n")

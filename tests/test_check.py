@@ -759,7 +759,8 @@ def test_version_names_python_and_the_bundled_sqlite_past_the_wal_reset_fix() ->
 
     found = re.fullmatch(
         r"crisis \d+\.\d+\.\d+ \(Python \d+\.\d+\.\d+\w*, "
-        r"SQLite (\d+)\.(\d+)\.(\d+), bundled with apsw ([\d.]+)\)\n",
+        r"SQLite (\d+)\.(\d+)\.(\d+), bundled with apsw ([\d.]+)\)\n"
+        r"(PostgreSQL driver: psycopg \d+\.\d+\.\d+\n)?",  # where the [postgres] extra is in
         result.stdout,
     )
     assert found, result.stdout

@@ -21,7 +21,8 @@ IMPACT = "Nobody could sign in for two hours, so staff could not see their shift
 
 
 @pytest.fixture(autouse=True)
-def example_plan() -> None:
+def example_plan(db_target: str) -> None:
+    """The example plan, and the log on each backend in turn."""
     ok("init", ".")
 
 

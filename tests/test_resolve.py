@@ -19,7 +19,8 @@ IMPACT = "For two hours nobody could sign in, so teams could not see or swap the
 
 
 @pytest.fixture(autouse=True)
-def incident() -> None:
+def incident(db_target: str) -> None:
+    """An open outage with follow-ups, in a log on each backend in turn."""
     ok("init", ".")
     start_outage("--yes", "--at", "-40m")
     add("Ada Park", "ada@example.com", "--open-case", "--note", "Her Monday rota is missing")

@@ -126,13 +126,21 @@ def test_reading_a_log_that_does_not_exist_creates_nothing() -> None:
     assert not Path("nowhere").exists()
 
 
-def test_a_postgresql_url_is_refused_for_now_without_showing_the_password() -> None:
+def test_a_postgresql_server_that_is_down_is_named_without_its_password() -> None:
     with pytest.raises(StoreError) as caught:
-        open_store("postgresql://support:s3cret@db.example.com/crisis")
+        open_store("postgresql://support:s3cret@127.0.0.1:1/crisis")  # nothing listens there
     message = str(caught.value)
-    assert message.startswith("PostgreSQL support is not available in this version yet")
-    assert "s3cret" not in message
+    assert message.startswith(
+        "Cannot reach the PostgreSQL server of postgresql://support:***@127.0.0.1:1/crisis"
+    )
+    assert "nothing was recorded" in message
+    assert "s3cret" not in message + str(caught.value.hint)
     assert caught.value.exit_code == 2
+    with pytest.raises(StoreError) as caught:
+        # An impossible port: refused at once, without waiting for a server to come back.
+        open_store("postgresql://support@127.0.0.1:99999/crisis?sslmode=disable&password=s3cret")
+    assert "?sslmode=disable&password=***" in str(caught.value)
+    assert "s3cret" not in str(caught.value)
     with pytest.raises(StoreError, match="not a database this crisis can use"):
         open_store("mysql://db.example.com/crisis")
 

@@ -75,11 +75,13 @@ def _version(value: bool) -> None:
     if value:
         import platform
 
-        from crisisplan.store import sqlite_version
+        from crisisplan.store import psycopg_version, sqlite_version
 
         typer.echo(
             f"crisis {__version__} (Python {platform.python_version()}, SQLite {sqlite_version()})"
         )
+        if (psycopg := psycopg_version()) is not None:
+            typer.echo(f"PostgreSQL driver: psycopg {psycopg}")
         raise typer.Exit()
 
 
@@ -100,6 +102,7 @@ from crisisplan.cli import (  # noqa: E402  (each module registers its commands 
     after,
     before,
     contacts,
+    db,
     during,
     language,
     milestones,
@@ -118,3 +121,4 @@ contacts.register(app)
 signoff.register(app)  # 20C: approve, reject
 milestones.register(app)
 watch.register(app)
+db.register(app)

@@ -22,7 +22,8 @@ DbOpt = Annotated[
     str | None,
     typer.Option(
         "--db",
-        help="The incident log: a file path (default $CRISIS_DB, else ./.crisis/crisis.db).",
+        help="The incident log: a file path or a postgresql:// URL (default $CRISIS_DB, else"
+        " ./.crisis/crisis.db).",
         show_default=False,
     ),
 ]

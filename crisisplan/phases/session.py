@@ -159,8 +159,10 @@ def open_log(db: str | None, *, create: bool = False) -> Store:
         write_access="Ask for write access to the file and its folder, or point --db elsewhere.",
         permissions="Check the permissions of the file and its folder, or point --db elsewhere.",
         missing="Check --db and $CRISIS_DB; the log is created by the first `crisis start`.",
-        postgresql="Use an SQLite file for now: --db PATH or CRISIS_DB=PATH.",
-        not_a_database="Give the path of an SQLite file (--db PATH or CRISIS_DB=PATH).",
+        postgresql="Check that the PostgreSQL server is running, and the URL in --db or"
+        " $CRISIS_DB.",
+        not_a_database="Give the path of an SQLite file or a postgresql:// URL"
+        " (--db or CRISIS_DB).",
         report="report it with the output of the same command run with CRISIS_DEBUG=1",
     )
     return open_store(default_target(db), create=create, hints=hints, on_commit=_command.note)

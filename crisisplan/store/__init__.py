@@ -1,7 +1,8 @@
 """The incident log: append-only events, incident snapshots and follow-ups behind `Store`.
 
 `open_store` picks the backend from the target: a file path is SQLite; a
-`postgresql://` URL is reserved for the shared server a team spread over machines uses.
+`postgresql://` URL is the shared server a team spread over machines uses (psycopg is
+imported only then).
 """
 
 from __future__ import annotations
@@ -55,11 +56,15 @@ def default_target(explicit: str | None) -> str:
 
 
 def _without_password(url: str) -> str:
+    # libpq takes a password in the user part or as ?password=...; neither is shown.
     parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-    return parts._replace(netloc=netloc).geturl()
+    if parts.password is not None:
+        netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+        parts = parts._replace(netloc=netloc)
+    if "password=" in parts.query:
+        query = re.sub(r"(^|&)password=[^&]*", r"\1password=***", parts.query)
+        parts = parts._replace(query=query)
+    return parts.geturl()
 
 
 def open_store(
@@ -80,11 +85,7 @@ def open_store(
         scheme = match.group(1).lower()
         shown = _without_password(text)
         if scheme in ("postgresql", "postgres"):
-            raise LogError(
-                f"PostgreSQL support is not available in this version yet ({shown}).",
-                path=shown,
-                hint=hints.postgresql,
-            )
+            return _open_postgres(text, shown, create=create, hints=hints, on_commit=on_commit)
         raise LogError(
             f"{shown} is not a database this crisis can use.", path=shown, hint=hints.not_a_database
         )
@@ -92,6 +93,37 @@ def open_store(
     from crisisplan.store.sqlite import open_sqlite
 
     return open_sqlite(Path(text), create=create, hints=hints, on_commit=on_commit)
+
+
+def _open_postgres(
+    url: str,
+    shown: str,
+    *,
+    create: bool,
+    hints: Hints,
+    on_commit: Callable[[], None] | None,
+) -> Store:
+    try:
+        from crisisplan.store.postgres import open_postgres
+    except ImportError as exc:
+        if exc.name and not exc.name.startswith("psycopg"):
+            raise
+        raise LogError(
+            f"Using {shown} needs psycopg, the PostgreSQL driver, which is not installed.",
+            path=shown,
+            hint='Install it with: pip install "crisisplan[postgres]"',
+        ) from exc
+    return open_postgres(url, shown, create=create, hints=hints, on_commit=on_commit)
+
+
+def psycopg_version() -> str | None:
+    """The PostgreSQL driver's version, for `crisis --version`; None when not installed."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("psycopg")
+    except PackageNotFoundError:
+        return None
 
 
 def sqlite_version() -> str:

@@ -24,8 +24,8 @@ class Hints:
     permissions: str = "Check the permissions of the file and its folder, or use another file."
     # There is no log at the path, and creating one was not asked for.
     missing: str = "Check the path of the incident log."
-    # A postgresql:// URL, which this version cannot use yet.
-    postgresql: str = "Use an SQLite file for now."
+    # A PostgreSQL server that cannot be reached (down, restarting, or a wrong URL).
+    postgresql: str = "Check that the PostgreSQL server is running and that the URL names it."
     # A URL of some other kind of database.
     not_a_database: str = "Give the path of an SQLite file."
     # Something that should not happen: what to send with a report of it.

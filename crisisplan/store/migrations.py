@@ -83,6 +83,15 @@ MIGRATIONS: tuple[Migration, ...] = (
                 """CREATE TRIGGER events_no_delete BEFORE DELETE ON events
                 BEGIN SELECT RAISE(ABORT, 'events are append-only'); END""",
             ),
+            # The same refusal on a shared server (added with the PostgreSQL backend, which
+            # no log had used before: SQLite's statements are as they shipped).
+            "postgresql": (
+                """CREATE FUNCTION crisis_events_append_only() RETURNS trigger
+                LANGUAGE plpgsql AS $$
+                BEGIN RAISE EXCEPTION 'events are append-only'; END $$""",
+                """CREATE TRIGGER events_append_only BEFORE UPDATE OR DELETE ON events
+                FOR EACH ROW EXECUTE FUNCTION crisis_events_append_only()""",
+            ),
         },
     ),
     Migration(
@@ -106,6 +115,16 @@ MIGRATIONS: tuple[Migration, ...] = (
             )""",
             "CREATE INDEX contacts_waiting ON contacts (incident_id, answered_at, received_at)",
             "CREATE INDEX contacts_by_email ON contacts (incident_id, email)",
+        ),
+    ),
+    Migration(
+        3,
+        "a write key on each event, so a write retried after a lost reply is not applied twice",
+        (
+            # Client-generated, unique: a retry that finds its key already recorded knows
+            # the first attempt committed. Events recorded before have none.
+            "ALTER TABLE events ADD COLUMN write_key TEXT",
+            "CREATE UNIQUE INDEX events_by_write_key ON events (write_key)",
         ),
     ),
 )

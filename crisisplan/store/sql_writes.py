@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -36,6 +37,18 @@ class SqlTransaction:
         self._sql = sql
         self._now = now
         self._known: set[str] = set()  # incidents this transaction has seen exist
+        # Each event gets a unique write key made here, on the client: a backend that loses
+        # the reply to COMMIT looks for the first one to learn whether the write is in.
+        self._key = os.urandom(9).hex()
+        self._keys = 0
+        self.first_key: str | None = None
+
+    def _next_key(self) -> str:
+        key = f"{self._key}-{self._keys}"
+        self._keys += 1
+        if self.first_key is None:
+            self.first_key = key
+        return key
 
     def new_incident(self, *, opened_at: datetime, state: Mapping[str, Any]) -> str:
         """Open an incident numbered after every other one ("INC-1", "INC-2", ...)."""
@@ -83,9 +96,19 @@ class SqlTransaction:
         at, recorded_at = encode_time(event.at), encode_time(self._now())
         payload = encode_json(event.payload) if event.encoded is None else event.encoded
         new_id = self._sql.insert(
-            "INSERT INTO events (incident_id, kind, at, recorded_at, who, channel, payload)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (incident_id, event.kind, at, recorded_at, event.who, event.channel, payload),
+            "INSERT INTO events"
+            " (incident_id, kind, at, recorded_at, who, channel, payload, write_key)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                incident_id,
+                event.kind,
+                at,
+                recorded_at,
+                event.who,
+                event.channel,
+                payload,
+                self._next_key(),
+            ),
         )
         # Decoded from what was stored, so it equals what any later read returns.
         return event_of(
@@ -100,8 +123,9 @@ class SqlTransaction:
         recorded_at = encode_time(self._now())
         before = self._sql.one("SELECT COALESCE(MAX(id), 0) FROM events")
         self._sql.run_many(
-            "INSERT INTO events (incident_id, kind, at, recorded_at, who, channel, payload)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO events"
+            " (incident_id, kind, at, recorded_at, who, channel, payload, write_key)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 (
                     incident_id,
@@ -111,6 +135,7 @@ class SqlTransaction:
                     e.who,
                     e.channel,
                     encode_json(e.payload) if e.encoded is None else e.encoded,
+                    self._next_key(),
                 )
                 for e in events
             ),
