@@ -57,6 +57,29 @@ def pg_rows(url: str, sql: str) -> list[dict[str, Any]]:
         return conn.execute(sql.encode()).fetchall()
 
 
+def log_rows(sql: str, *params: Any) -> list[dict[str, Any]]:
+    """Rows of a query on this test's log (`?` placeholders), whichever backend holds it:
+    the PostgreSQL database $CRISIS_DB names (see `db_target`), else the file."""
+    url = os.environ.get("CRISIS_DB", "")
+    if url.startswith("postgresql://"):
+        import psycopg
+        from psycopg.rows import dict_row
+
+        with psycopg.connect(url, row_factory=dict_row) as conn:
+            return conn.execute(sql.replace("?", "%s").encode(), params).fetchall()
+    with closing(sqlite3.connect(DB)) as conn:
+        conn.row_factory = sqlite3.Row
+        return [dict(r) for r in conn.execute(sql, params)]
+
+
+def integrity_ok() -> bool:
+    """SQLite's own check of the file; a PostgreSQL server checks its pages itself."""
+    if os.environ.get("CRISIS_DB", "").startswith("postgresql://"):
+        return True
+    with closing(sqlite3.connect(DB)) as conn:
+        return bool(conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)])
+
+
 def start_outage(
     *extra: str,
     title: str = "Logins failing",

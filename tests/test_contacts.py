@@ -10,7 +10,6 @@ import json
 import os
 import random
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -19,30 +18,26 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import DB, crisis, events, ok, start_outage
+from tests.helpers import crisis, events, integrity_ok, log_rows, ok, start_outage
 from tests.mailbox import Mailbox
 
 FIXTURES = Path(__file__).parent / "fixtures" / "helpdesk"
 
 
 @pytest.fixture(autouse=True)
-def outage() -> None:
+def outage(db_target: str) -> None:
     ok("init", ".")
     start_outage("--yes", "--at", "2026-11-23T02:40Z")
 
 
 def contacts_table() -> list[dict[str, Any]]:
-    with sqlite3.connect(DB) as conn:
-        conn.row_factory = sqlite3.Row
-        return [dict(r) for r in conn.execute("SELECT * FROM contacts ORDER BY received_at")]
+    return log_rows("SELECT * FROM contacts ORDER BY received_at")
 
 
 def followup(email: str) -> dict[str, Any]:
-    with sqlite3.connect(DB) as conn:
-        conn.row_factory = sqlite3.Row
-        row = conn.execute("SELECT * FROM followups WHERE email = ?", (email,)).fetchone()
-    assert row is not None, f"{email} is not on the follow-up list"
-    return dict(row)
+    rows = log_rows("SELECT * FROM followups WHERE email = ?", email)
+    assert rows, f"{email} is not on the follow-up list"
+    return rows[0]
 
 
 def waiting() -> dict[str, Any]:
@@ -166,8 +161,7 @@ def test_a_help_scout_export_merges_with_the_follow_up_list_by_email() -> None:
     ]
     assert [e["payload"]["source"] for e in ada] == ["zendesk", "helpscout"]
     assert followup("ada@example.com")["open_case"] == 1  # one entry, ADA@ matched ada@
-    with sqlite3.connect(DB) as conn:
-        assert conn.execute("SELECT COUNT(*) FROM followups").fetchone() == (6,)
+    assert len(log_rows("SELECT email FROM followups")) == 6
     assert {e["payload"]["key"] for e in events("contact")} >= {"helpscout:2718281828"}
     finn = next(e for e in events("contact") if e["payload"]["ticket"] == "2718282044")
     assert finn["channel"] == "chat"
@@ -312,8 +306,7 @@ def test_an_import_killed_at_random_moments_and_run_again_records_every_ticket_o
     env = {**os.environ, "CRISIS_AGENT": "support-lead"}
 
     def recorded() -> int:
-        with sqlite3.connect(DB) as conn:
-            return int(conn.execute("SELECT COUNT(*) FROM contacts").fetchone()[0])
+        return len(log_rows("SELECT key FROM contacts"))
 
     kills = 0
     for _ in range(3):
@@ -329,8 +322,7 @@ def test_an_import_killed_at_random_moments_and_run_again_records_every_ticket_o
             importer.send_signal(signal.SIGKILL)
             kills += 1
         importer.communicate(timeout=60)
-        with sqlite3.connect(DB) as conn:
-            assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)], seed
+        assert integrity_ok(), seed
         # Whatever the moment, the log and the clocks hold whole batches, the same ones.
         assert len(events("contact")) == recorded(), seed
     assert kills, f"seed {seed}: the import finished before any kill"
@@ -339,8 +331,7 @@ def test_an_import_killed_at_random_moments_and_run_again_records_every_ticket_o
     keys = [e["payload"]["key"] for e in events("contact")]
     assert len(keys) == len(set(keys)) == rows, seed
     assert recorded() == rows
-    with sqlite3.connect(DB) as conn:
-        assert conn.execute("SELECT COUNT(*) FROM followups").fetchone() == (rows,)
+    assert len(log_rows("SELECT email FROM followups")) == rows
 
 
 def test_an_import_drafts_acknowledgements_only_when_asked_and_once() -> None:

@@ -6,14 +6,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
-import sqlite3
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from crisisplan.store.sqlite import SqliteStore
-from tests.helpers import crisis, events, ok, start_outage
+from tests.helpers import crisis, events, log_rows, ok, start_outage
 
 OTHER_TEAM = Path(__file__).parent / "fixtures" / "other-team"
 CAUSE = "A failed database failover left the sign-in service without its database."
@@ -22,14 +21,13 @@ ANSWERS = "- yes\n- yes\n- yes\n- the first reply\n"
 
 
 def milestones() -> dict[str, str]:
-    with sqlite3.connect(".crisis/crisis.db") as conn:
-        (saved,) = conn.execute("SELECT state FROM incidents ORDER BY number DESC").fetchone()
+    saved = log_rows("SELECT state FROM incidents ORDER BY number DESC")[0]["state"]
     found: dict[str, str] = json.loads(saved).get("milestones", {})
     return found
 
 
 @pytest.fixture
-def example() -> None:
+def example(db_target: str) -> None:  # on the local file, and on a PostgreSQL server
     ok("init", ".")
     start_outage("--yes", "--at", "-60m")
 

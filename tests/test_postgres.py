@@ -20,6 +20,7 @@ import pytest
 from crisisplan.errors import StoreError
 from crisisplan.store import NewEvent, open_store
 from crisisplan.store import postgres as pg
+from crisisplan.store.migrations import MIGRATIONS, latest_version
 from tests.helpers import crisis, events, ok, start_outage
 from tests.postgres import PgServer
 
@@ -212,11 +213,13 @@ def test_a_team_moves_its_local_log_to_the_shared_server_verified(
     start_outage("--yes")
     ok("note", "Failover did not trigger")
     ok("followup", "add", "--customer", "Ada Park", "--email", "Ada@Example.com", "--open-case")
+    said = "Checkout shows error 502 since 02:40"
+    ok("contact", "add", "--customer", "Bo Lee", "--email", "bo@example.com", "--said", said)
     local = events()
     url = postgres_server.create_database("moved")
 
     copied = ok("db", "copy", "--from", ".crisis/crisis.db", "--to", url)
-    assert f"Copied 1 incidents, {len(local)} events, 1 follow-ups" in copied.stdout
+    assert f"Copied 1 incidents, {len(local)} events, 2 follow-ups" in copied.stdout
     assert "Verified: same counts, events checksum sha256:" in copied.stdout
 
     with monkeypatch.context() as env:
@@ -225,10 +228,13 @@ def test_a_team_moves_its_local_log_to_the_shared_server_verified(
             (e["id"], e["kind"], e["payload"]) for e in local
         ]
         assert "ada@example.com" in ok("followup", "list").stdout.lower()
+        assert "Bo Lee" in ok("contact", "list").stdout  # their clock came along too
         ok("note", "Now on the shared log")
         assert events("note")[-1]["id"] == max(e["id"] for e in local) + 1
         info = ok("db", "info").stdout
-        assert "Backend:   postgresql" in info and "Schema:    2" in info
+        assert (
+            "Backend:   postgresql" in info and f"Schema:    {latest_version(MIGRATIONS)}" in info
+        )
         assert "Server:    PostgreSQL 15" in info
 
     again = crisis("db", "copy", "--from", ".crisis/crisis.db", "--to", url)

@@ -6,14 +6,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
-import sqlite3
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from crisisplan import clock
-from tests.helpers import crisis, events, ok, start_outage
+from tests.helpers import crisis, events, log_rows, ok, start_outage
 
 OTHER_TEAM = Path(__file__).parent / "fixtures" / "other-team"
 QUILLPAY = "other-team/playbooks/payments.yaml"
@@ -22,8 +21,7 @@ IMPACT = "For an hour nobody could sign in, so teams could not see or swap their
 
 
 def state() -> dict[str, Any]:
-    with sqlite3.connect(".crisis/crisis.db") as conn:
-        (saved,) = conn.execute("SELECT state FROM incidents ORDER BY number DESC").fetchone()
+    saved = log_rows("SELECT state FROM incidents ORDER BY number DESC")[0]["state"]
     found: dict[str, Any] = json.loads(saved)
     return found
 
@@ -37,7 +35,7 @@ def resolve() -> Any:
 
 
 @pytest.fixture
-def example() -> None:
+def example(db_target: str) -> None:  # on the local file, and on a PostgreSQL server
     ok("init", ".")
     start_outage("--yes", "--at", "-40m")
 
@@ -202,7 +200,7 @@ def test_a_write_up_needs_its_working_days() -> None:
 
 
 @pytest.fixture
-def quillpay(monkeypatch: pytest.MonkeyPatch) -> None:
+def quillpay(db_target: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """Quillpay's plan, its progress note and apology declaring what they say they will do."""
     shutil.copytree(OTHER_TEAM, "other-team")
     library = Path("other-team/response_library")

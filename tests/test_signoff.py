@@ -10,14 +10,13 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-import sqlite3
 from pathlib import Path
 from typing import Any
 
 import pexpect
 import pytest
 
-from tests.helpers import crisis, events, ok
+from tests.helpers import crisis, events, log_rows, ok
 
 OTHER_TEAM = Path(__file__).parent / "fixtures" / "other-team"
 LEGAL = "Ruth Adeyemi, general counsel (comms-legal)"
@@ -26,7 +25,7 @@ BREACH = ("start", "-t", "security", "-s", "critical", "--title", "Possible acco
 
 
 @pytest.fixture(autouse=True)
-def plan() -> None:
+def plan(db_target: str) -> None:
     ok("init", ".")
 
 
@@ -316,9 +315,8 @@ def test_the_stored_state_keeps_the_statements_as_they_were() -> None:
     declare_breach("--yes")
     ok("reject", "S1", "--reason", "Too vague")
     ok("update", "We closed the address")
-    with sqlite3.connect(".crisis/crisis.db") as conn:
-        (saved,) = conn.execute("SELECT state FROM incidents").fetchone()
-    state = st.from_json(json.loads(saved))
+    (row,) = log_rows("SELECT state FROM incidents")
+    state = st.from_json(json.loads(row["state"]))
     assert [(s.number, s.status) for s in state.statements] == [(1, "rejected"), (2, "waiting")]
     assert state.statements[0].reason == "Too vague"
     assert st.from_json(st.to_json(state)) == state

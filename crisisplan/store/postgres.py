@@ -10,7 +10,7 @@ NOTIFY on each write for `crisis watch`.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from types import TracebackType
@@ -22,6 +22,7 @@ import psycopg
 from crisisplan.interrupts import held
 from crisisplan.store import migrations
 from crisisplan.store.base import (
+    Contact,
     Event,
     Followup,
     IncidentRow,
@@ -139,10 +140,14 @@ class PostgresStore(SqlReads):
         }
 
     def import_log(
-        self, incidents: list[IncidentRow], events: Iterator[Event], followups: list[Followup]
+        self,
+        incidents: list[IncidentRow],
+        events: Iterator[Event],
+        followups: list[Followup],
+        contacts: Sequence[Contact] = (),
     ) -> None:
         """A whole log into this empty one, in one transaction, ids and times kept."""
-        with self.transaction():
+        with self.transaction() as tx:
             sql = self._runner
             sql.run_many(
                 f"INSERT INTO incidents ({INCIDENT}) VALUES (?, ?, ?, ?, ?, ?)",
@@ -194,6 +199,7 @@ class PostgresStore(SqlReads):
                     for f in followups
                 ),
             )
+            tx.add_contacts(contacts)  # the same rows `contact add` writes
             # New events go on after the copied ones.
             sql.one(
                 "SELECT setval(pg_get_serial_sequence('events', 'id'),"

@@ -181,10 +181,14 @@ class SqlReads:
         """An incident's contacts still waiting for a first response, oldest first; with
         `answered`, those answered too."""
         waiting = "" if answered else " AND answered_at IS NULL"
+        # No LIMIT at all for every row: SQLite's LIMIT -1 is an error on PostgreSQL.
+        limited, params = (
+            ("", [incident_id]) if limit is None else (" LIMIT ?", [incident_id, limit])
+        )
         rows = self._sql.rows(
             f"SELECT {CONTACT} FROM contacts WHERE incident_id = ?{waiting}"
-            " ORDER BY received_at, key LIMIT ?",
-            (incident_id, -1 if limit is None else limit),
+            f" ORDER BY received_at, key{limited}",
+            params,
         )
         return [decoded(contact_of, row, self._sql.location) for row in rows]
 

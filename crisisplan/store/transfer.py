@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from crisisplan.store.base import Event, Store, encode_json, encode_time
+from crisisplan.store.base import Contact, Event, Store, encode_json, encode_time
 from crisisplan.store.errors import LogError
 
 
@@ -24,6 +24,7 @@ class Tally:
     events: int
     followups: int
     checksum: str
+    contacts: int = 0  # customer messages and their first-response clocks
 
 
 @dataclass(frozen=True)
@@ -66,11 +67,16 @@ def tally(store: Store) -> Tally:
         digest.update(line.encode("utf-8", "surrogatepass") + b"\n")
     incidents = store.incidents()
     followups = sum(len(store.followups(row.id)) for row in incidents)
-    return Tally(len(incidents), len(lines), followups, digest.hexdigest())
+    contacts = sum(len(_contacts(store, row.id)) for row in incidents)
+    return Tally(len(incidents), len(lines), followups, digest.hexdigest(), contacts)
+
+
+def _contacts(store: Store, incident_id: str) -> list[Contact]:
+    return store.waiting_contacts(incident_id, answered=True)  # answered or not: every one
 
 
 def copy_log(source: Store, target: Store) -> Copied:
-    """Copy every incident, event and follow-up of `source` into an empty `target`, then
+    """Copy every incident, event, follow-up and contact of `source` into an empty `target`, then
     check that both hold the same; a target that already holds this very log is left be."""
     want = tally(source)
     if target.incidents():
@@ -93,7 +99,8 @@ def copy_log(source: Store, target: Store) -> Copied:
         )
     incidents = sorted(source.incidents(), key=lambda r: r.number)
     followups = [f for row in incidents for f in source.followups(row.id)]
-    importer(incidents, _events(source), followups)
+    contacts = [c for row in incidents for c in _contacts(source, row.id)]
+    importer(incidents, _events(source), followups, contacts)
     got = tally(target)
     if got != want:
         raise LogError(
