@@ -638,7 +638,11 @@ def _newer_crisis(path: Path) -> None:
         (_damaged_sqlite, "log.db"),
         (_other_application, "is an SQLite database of another application"),
         (_other_application_with_its_id, "is an SQLite database of another application"),
-        (_newer_crisis, "was written by a newer crisis (schema 7; this one reads up to 2)"),
+        (
+            _newer_crisis,
+            "was written by a newer crisis (schema 7; this one reads up to"
+            f" {migrations.latest_version(migrations.MIGRATIONS)})",
+        ),
     ],
 )
 def test_a_file_that_is_not_our_log_is_refused_and_left_byte_for_byte_untouched(

@@ -26,9 +26,7 @@ from crisisplan.store.base import (
     Event,
     Followup,
     IncidentRow,
-    email_key,
     encode_json,
-    encode_optional_time,
     encode_time,
 )
 from crisisplan.store.errors import PLAIN_HINTS, Hints, LogError
@@ -179,27 +177,9 @@ class PostgresStore(SqlReads):
                     for e in events
                 ),
             )
-            sql.run_many(
-                "INSERT INTO followups (incident_id, email, email_as_given, name, tier,"
-                " open_case, note, added_at, contacted_at, done_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    (
-                        f.incident_id,
-                        email_key(f.email),
-                        f.email,
-                        f.name,
-                        f.tier,
-                        int(f.open_case),
-                        f.note,
-                        encode_time(f.added_at),
-                        encode_optional_time(f.contacted_at),
-                        encode_optional_time(f.done_at),
-                    )
-                    for f in followups
-                ),
-            )
-            tx.add_contacts(contacts)  # the same rows `contact add` writes
+            # The same rows `followup add` and `contact add` write (the log is empty).
+            tx.upsert_followups(followups)
+            tx.add_contacts(contacts)
             # New events go on after the copied ones.
             sql.one(
                 "SELECT setval(pg_get_serial_sequence('events', 'id'),"
