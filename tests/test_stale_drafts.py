@@ -8,6 +8,8 @@ again by 10:48 UTC… we don't know the cause yet"), sent after the fix.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -123,3 +125,36 @@ def test_status_and_the_followup_list_count_a_customer_contacted_once_sent(
     assert all(entry["contacted_at"] for entry in listed)
     assert "contacted" in ok("followup", "list").stdout
     assert "(2 contacted)" in ok("status").stdout
+
+
+def test_a_resolution_recorded_while_send_runs_stops_the_replies_it_outgrew(
+    mailbox: Mailbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Another lead resolves the incident after this `send` has read what to send, and
+    # before it sends the first: the replies promising an update must not go out.
+    from crisisplan.phases import send as sending
+
+    claim = sending._Sending._claim
+    other_lead: list[subprocess.CompletedProcess[str]] = []
+
+    def claim_after_a_resolution(self: Any, out: Any) -> bool:
+        if not other_lead:
+            resolve = [sys.executable, "-m", "crisisplan", "resolve", "--cause", CAUSE]
+            other_lead.append(
+                subprocess.run([*resolve, "--impact", IMPACT], text=True, capture_output=True)
+            )
+        return claim(self, out)
+
+    monkeypatch.setattr(sending._Sending, "_claim", claim_after_a_resolution)
+    report = json.loads(crisis("send", "--yes", "--json").stdout)
+
+    assert other_lead[0].returncode == 0, other_lead[0].stderr
+    assert report["sent"] == [] and mailbox.received == []
+    assert sorted(i["email"] for i in report["superseded"]) == ["ada@example.com", "bo@example.com"]
+    assert all(
+        i["reason"].startswith("superseded by the resolution at ") for i in report["superseded"]
+    )
+    assert events("sent") == [] and events("send_started") == []
+    # The next run sends what the customers should read now: that it is fixed.
+    ok("send", "--yes")
+    assert {m.message["Subject"].split(":")[0] for m in mailbox.received} == {"Resolved"}

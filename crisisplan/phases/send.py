@@ -27,6 +27,7 @@ from crisisplan.phases import state as st
 from crisisplan.phases.record import event, record_in
 from crisisplan.phases.send_ledger import (
     SEND_KINDS,
+    STALE_KINDS,
     Ledger,
     Track,
     customer_of,
@@ -300,7 +301,11 @@ class _Sending:
             self._done(replace(item, outcome="failed", reason=str(exc)))
             return None
         if not self._claim(out):
-            self._done(replace(item, outcome="skipped", reason=_OTHER_RUN))
+            stale = self.ledger.superseded.get(item.draft)
+            if stale is not None:  # newer words were recorded while this run went
+                self._done(replace(item, outcome="superseded", reason=stale))
+            else:
+                self._done(replace(item, outcome="skipped", reason=_OTHER_RUN))
             return None
         attempt = session.send(msg, sender=smtp_address(out.sender[1]), recipient=recipient)
         if attempt.status == "delivered":
@@ -320,15 +325,20 @@ class _Sending:
         return attempt
 
     def _claim(self, out: _Out) -> bool:
-        """Commit `send_started`, unless another run has touched this draft meanwhile."""
+        """Commit `send_started`, unless another run has touched this draft meanwhile, or
+        newer words superseded it (a `resolve` or `update` while this run was sending)."""
         stalled = False
         for _ in range(100):
             if self.ledger.marker(out.item.draft) != out.marker:
                 return False  # another run got to it first
+            if out.item.draft in self.ledger.superseded:
+                return False  # e.g. the reply promising an update, once the fix is out
             with self.store.transaction() as tx:
                 current = tx.incident(self.row.id)
                 counts = st.of(current).counts if current else {}
-                if sum(int(counts.get(k, 0)) for k in SEND_KINDS) == self.ledger.send_events:
+                sends = sum(int(counts.get(k, 0)) for k in SEND_KINDS)
+                stale = sum(int(counts.get(k, 0)) for k in STALE_KINDS)
+                if sends == self.ledger.send_events and stale == self.ledger.stale_events:
                     self._append(tx, out, "send_started")
                     return True
             seen = self.ledger.send_events  # someone else is sending on this incident too

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 DRAFT_KINDS = ("reply", "apology")
 SEND_KINDS = ("send_started", "sent", "send_failed")
-# Not a send event: it does not count in `send_events`, the claim's check.
+# Not a send event: counted apart, in `stale_events`, which the claim checks as well.
 STALE_KINDS = ("superseded",)
 _SUBJECTS = {
     "acknowledgement": "We have your message: {title}",
@@ -43,6 +43,7 @@ class Ledger:
         self.tracks: dict[int, Track] = {}
         self.ids: set[int] = set()
         self.send_events = 0
+        self.stale_events = 0  # `superseded` events read: the claim checks these too
         self.superseded: dict[int, str] = {}  # draft -> why
         self._scanned = 0
 
@@ -63,6 +64,7 @@ class Ledger:
             self.drafts.append(e)
             return
         if e.kind in STALE_KINDS:
+            self.stale_events += 1
             why = str(e.payload.get("reason") or "superseded")
             for draft in e.payload.get("drafts") or []:
                 if isinstance(draft, int):
