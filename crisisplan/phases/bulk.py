@@ -27,6 +27,7 @@ from crisisplan.phases.bulk_workers import (
     fewer_collections,
     sigint_blocked,
     split,
+    stop_broken_pool,
     worker_lost,
     worker_starts,
 )
@@ -361,7 +362,12 @@ def _drafter(job: _Job, *, pool: bool) -> Iterator[Callable[[Batch, Files], Call
 
                 return wait
 
-            yield submit
+            try:
+                yield submit
+            except BaseException:
+                if getattr(workers, "_broken", False):
+                    stop_broken_pool(workers)
+                raise
     finally:
         _JOB = None
 

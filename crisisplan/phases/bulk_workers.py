@@ -7,6 +7,7 @@ on its own.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import itertools
 import os
@@ -14,6 +15,7 @@ import signal
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from typing import TypeVar
@@ -90,3 +92,19 @@ def worker_lost() -> Iterator[None]:
             " memory).",
             hint="The drafts recorded before it are kept: run the command again to draft the rest.",
         ) from None
+
+
+def stop_broken_pool(workers: ProcessPoolExecutor) -> None:
+    """Kill the workers left in a pool one of them died in, and let the pool go at once.
+
+    A worker killed outright (the out-of-memory killer) may die holding a lock of the
+    pool's queues, and a worker still waiting on it would wait for ever; so would the pool's
+    shutdown, joining it, and the run would hang instead of saying what it kept. Killed,
+    nothing is left to hold a lock or a pipe. (`_processes` is the executor's own record
+    of its workers: the pool has no public one.)
+    """
+    processes = getattr(workers, "_processes", None) or {}
+    for process in list(processes.values()):
+        with contextlib.suppress(OSError, ValueError):
+            process.kill()
+    workers.shutdown(wait=False, cancel_futures=True)
