@@ -264,6 +264,7 @@ def test_a_copy_goes_to_a_postgresql_url_only_and_creates_nothing_else() -> None
     missing = crisis("db", "copy", "--from", "nowhere.db", "--to", "postgresql://x@127.0.0.1:1/x")
     assert missing.exit_code == 2
     assert "There is no incident log at nowhere.db" in missing.stderr
+    assert "Check --from;" in missing.stderr  # the option the lead typed, not --db
     assert not Path("nowhere.db").exists()
 
 

@@ -77,8 +77,9 @@ def prepare_start(
     check_start(plan, incident_type=incident_type, severity=severity, title=title)
     payload = _start_payload(plan, incident_type, severity, title, summary)
     state = st.initial(payload, at, who)
-    open_now = store.incidents(open_only=True)
-    predicted = f"INC-{max((r.number for r in store.incidents()), default=0) + 1}"
+    incidents = store.incidents()  # one read for both: those still open, the next number
+    open_now = [r for r in incidents if r.is_open]
+    predicted = f"INC-{max((r.number for r in incidents), default=0) + 1}"
     draft_ = _drafts(plan, predicted, state, at, who)
     from crisisplan.phases.channel_limits import check_fits
 

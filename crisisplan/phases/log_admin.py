@@ -20,5 +20,8 @@ def copy(*, source: str, target: str) -> Copied:
             f"--to {target} is not a PostgreSQL URL; nothing was copied.",
             hint="Give the shared log as --to postgresql://USER@HOST/DATABASE.",
         )
-    with open_log(source) as origin, open_log(target, create=True) as destination:
+    with (
+        open_log(source, flag="--from") as origin,
+        open_log(target, create=True, flag="--to") as destination,
+    ):
         return copy_log(origin, destination)

@@ -146,23 +146,25 @@ def command_starts() -> Recorded:
     return _command
 
 
-def open_log(db: str | None, *, create: bool = False) -> Store:
-    """The incident log named by --db, $CRISIS_DB or the default file.
+def open_log(db: str | None, *, create: bool = False, flag: str = "--db") -> Store:
+    """The incident log named by --db, $CRISIS_DB or the default file; or by `flag`, the
+    option the user named it with (`db copy --from`), whose errors then name that option.
 
     Only `crisis start` creates one: a mistyped --db must not quietly open an empty log.
     """
     from crisisplan.store import Hints, default_target, open_store
 
-    # The store words a path; here the user named it, by --db or $CRISIS_DB.
+    # The store words a path; here the user named it, by --db or $CRISIS_DB (or `flag`).
+    named = "--db or $CRISIS_DB" if flag == "--db" else flag
+    point = "point --db" if flag == "--db" else f"point {flag}"
     hints = Hints(
-        elsewhere="Point --db or $CRISIS_DB at the incident log, or at a new file.",
-        write_access="Ask for write access to the file and its folder, or point --db elsewhere.",
-        permissions="Check the permissions of the file and its folder, or point --db elsewhere.",
-        missing="Check --db and $CRISIS_DB; the log is created by the first `crisis start`.",
-        postgresql="Check that the PostgreSQL server is running, and the URL in --db or"
-        " $CRISIS_DB.",
-        not_a_database="Give the path of an SQLite file or a postgresql:// URL"
-        " (--db or CRISIS_DB).",
+        elsewhere=f"Point {named} at the incident log, or at a new file.",
+        write_access=f"Ask for write access to the file and its folder, or {point} elsewhere.",
+        permissions=f"Check the permissions of the file and its folder, or {point} elsewhere.",
+        missing=f"Check {named.replace(' or ', ' and ')}; the log is created by the first"
+        " `crisis start`.",
+        postgresql=f"Check that the PostgreSQL server is running, and the URL in {named}.",
+        not_a_database=f"Give the path of an SQLite file or a postgresql:// URL ({named}).",
         report="report it with the output of the same command run with CRISIS_DEBUG=1",
     )
     return open_store(default_target(db), create=create, hints=hints, on_commit=_command.note)
