@@ -6,18 +6,16 @@ from __future__ import annotations
 import json
 import os
 import random
-import sqlite3
 import subprocess
 import sys
 import time
-from contextlib import closing
 from pathlib import Path
 
 import pytest
 
 from crisisplan.phases import state as st
 from crisisplan.store import open_store
-from tests.helpers import DB, events, ok, start_outage
+from tests.helpers import DB, events, integrity_ok, ok, start_outage
 
 WRITER = Path(__file__).with_name("note_writer.py")
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,14 +36,6 @@ def writer(count: int, *extra: str) -> subprocess.Popen[str]:
 
 def note_events() -> list[tuple[int, str]]:
     return [(e["id"], e["payload"]["text"]) for e in events("note")]
-
-
-def integrity_ok() -> bool:
-    """SQLite's own check of the file; a PostgreSQL server checks its pages itself."""
-    if "CRISIS_DB" in os.environ:
-        return True
-    with closing(sqlite3.connect(DB)) as conn:
-        return bool(conn.execute("PRAGMA integrity_check").fetchone() == ("ok",))
 
 
 @pytest.fixture(autouse=True)
