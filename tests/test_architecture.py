@@ -209,6 +209,14 @@ RULES = [
         except_in=_wings("store.postgres", "store.postgres_errors", "store.postgres_runner"),
     ),
     Rule(
+        "ctypes-only-for-libpq",
+        "only store/libpq.py calls C through ctypes (the light, read-only PostgreSQL "
+        "connection; everything else goes through a library that checks its calls)",
+        (),
+        ("ctypes",),
+        except_in=_wings("store.libpq"),
+    ),
+    Rule(
         "mail-knows-only-mail",
         "mail/ imports nothing from cli/, views/, phases/, store/, terminal/ or the core wings "
         "(it sends what it is given)",

@@ -129,7 +129,7 @@ def contact_list(
     from crisisplan.phases.session import command_session
     from crisisplan.views.contacts import show_waiting
 
-    with command_session(db=db, incident=incident) as s:
+    with command_session(db=db, incident=incident, reads_only=True) as s:
         w = contacts.waiting(s.store, s.row, now=s.now, limit=limit, answered=not waiting)
     show_waiting(w, incident_id=s.row.id, as_json=as_json)
 

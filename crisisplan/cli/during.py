@@ -191,7 +191,7 @@ def status(
     from crisisplan.phases.status import status as compute
     from crisisplan.views.status import show_status
 
-    with command_session(db=db, incident=incident) as s:
+    with command_session(db=db, incident=incident, reads_only=True) as s:
         row = s.row
         several = len(s.store.incidents(open_only=True)) > 1
         waiting = s.store.followups(row.id, open_only=True)

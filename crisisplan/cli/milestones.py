@@ -57,7 +57,7 @@ def show_trend(
     from crisisplan.phases.trend import trend
     from crisisplan.views import trend as view
 
-    with command_session(db=db) as s:
+    with command_session(db=db, reads_only=True) as s:
         found = trend(s.store, last=last, incident_type=incident_type)
     if output is not None:
         from crisisplan.files import write_atomic

@@ -71,7 +71,7 @@ def followup_list(
     from crisisplan.phases.session import command_session
     from crisisplan.views.records import show_followups
 
-    with command_session(db=db, incident=incident) as s:
+    with command_session(db=db, incident=incident, reads_only=True) as s:
         entries = followups.ordered(s.store, s.row, open_only=not all_)
     show_followups(entries, as_json=as_json)
 
@@ -117,7 +117,7 @@ def timeline(
     from crisisplan.phases.session import command_session
     from crisisplan.views.records import show_timeline
 
-    with command_session(db=db, incident=incident) as s:
+    with command_session(db=db, incident=incident, reads_only=True) as s:
         # Shown while the log is open: the events are read as they are written out.
         show_timeline(s.row, s.store.events(s.row.id), "json" if as_json else fmt.value)
 
@@ -138,7 +138,7 @@ def list_incidents(
     from crisisplan.phases.session import command_session
     from crisisplan.views.records import show_incidents
 
-    with command_session(db=db) as s:
+    with command_session(db=db, reads_only=True) as s:
         rows = s.store.incidents(open_only=open_only)
     show_incidents(rows, as_json=as_json)
 

@@ -50,6 +50,7 @@ class Session:
     stack: ExitStack
     drafts: bool = False  # the command drafts words someone reads: a person signs them
     choose: Chooser | None = None  # asks who that person is, on a terminal
+    reads_only: bool = False  # the command only shows what the log holds
 
     @cached_property
     def who(self) -> str:
@@ -74,7 +75,8 @@ class Session:
     @cached_property
     def store(self) -> Store:
         """The incident log, open until the `with` block ends."""
-        return self.stack.enter_context(open_log(self.db, create=self.create))
+        log = open_log(self.db, create=self.create, reads_only=self.reads_only)
+        return self.stack.enter_context(log)
 
     @cached_property
     def row(self) -> IncidentRow:
@@ -93,19 +95,23 @@ def command_session(
     create: bool = False,
     drafts: bool = False,
     choose: Chooser | None = None,
+    reads_only: bool = False,
 ) -> Iterator[Session]:
     """The session a command works in; --at is read at once, everything else on first use.
 
     Only `crisis start` passes `create=True` (see `open_log`). Commands that draft words
-    pass `drafts=True`, and `choose` when there is a terminal to ask on. The log closes
-    on leaving.
+    pass `drafts=True`, and `choose` when there is a terminal to ask on. Commands that
+    only show the log pass `reads_only=True` (a shared log is then read without loading
+    psycopg). The log closes on leaving.
     """
     from crisisplan.clock import now, parse_at
 
     started = now()
     when = parse_at(at, current=started)
     with ExitStack() as stack:
-        yield Session(started, when, db, incident, playbook, as_, create, stack, drafts, choose)
+        yield Session(
+            started, when, db, incident, playbook, as_, create, stack, drafts, choose, reads_only
+        )
 
 
 def agent_name(explicit: str | None) -> str:
@@ -146,7 +152,9 @@ def command_starts() -> Recorded:
     return _command
 
 
-def open_log(db: str | None, *, create: bool = False, flag: str = "--db") -> Store:
+def open_log(
+    db: str | None, *, create: bool = False, flag: str = "--db", reads_only: bool = False
+) -> Store:
     """The incident log named by --db, $CRISIS_DB or the default file; or by `flag`, the
     option the user named it with (`db copy --from`), whose errors then name that option.
 
@@ -167,7 +175,13 @@ def open_log(db: str | None, *, create: bool = False, flag: str = "--db") -> Sto
         not_a_database=f"Give the path of an SQLite file or a postgresql:// URL ({named}).",
         report="report it with the output of the same command run with CRISIS_DEBUG=1",
     )
-    return open_store(default_target(db), create=create, hints=hints, on_commit=_command.note)
+    return open_store(
+        default_target(db),
+        create=create,
+        hints=hints,
+        on_commit=_command.note,
+        reads_only=reads_only,
+    )
 
 
 def normalise_id(value: str) -> str:

@@ -11,6 +11,7 @@ import os
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from crisisplan.store.base import (
@@ -24,6 +25,9 @@ from crisisplan.store.base import (
     Transaction,
 )
 from crisisplan.store.errors import PLAIN_HINTS, Hints, LogError
+
+if TYPE_CHECKING:
+    from crisisplan.store.postgres import PostgresStore
 
 __all__ = [
     "DEFAULT_DB",
@@ -73,11 +77,14 @@ def open_store(
     create: bool = True,
     hints: Hints = PLAIN_HINTS,
     on_commit: Callable[[], None] | None = None,
+    reads_only: bool = False,
 ) -> Store:
     """Open the incident log at a path or URL; create it on first use unless create=False.
 
     `hints` word what a person can do about a log that cannot be used (the CLI's name
-    --db); `on_commit` is called each time a transaction commits a change.
+    --db); `on_commit` is called each time a transaction commits a change. `reads_only`:
+    the command means only to read, so a shared log is read on libpq without loading
+    psycopg (which takes over should it write after all).
     """
     text = str(target)
     match = _URL.match(text)
@@ -85,7 +92,9 @@ def open_store(
         scheme = match.group(1).lower()
         shown = _without_password(text)
         if scheme in ("postgresql", "postgres"):
-            return _open_postgres(text, shown, create=create, hints=hints, on_commit=on_commit)
+            return _open_postgres(
+                text, shown, create=create, hints=hints, on_commit=on_commit, light=reads_only
+            )
         raise LogError(
             f"{shown} is not a database this crisis can use.", path=shown, hint=hints.not_a_database
         )
@@ -102,18 +111,28 @@ def _open_postgres(
     create: bool,
     hints: Hints,
     on_commit: Callable[[], None] | None,
+    light: bool,
 ) -> Store:
-    try:
-        from crisisplan.store.postgres import open_postgres
-    except ImportError as exc:
-        if exc.name and not exc.name.startswith("psycopg"):
-            raise
-        raise LogError(
-            f"Using {shown} needs psycopg, the PostgreSQL driver, which is not installed.",
-            path=shown,
-            hint='Install it with: pip install "crisisplan[postgres]"',
-        ) from exc
-    return open_postgres(url, shown, create=create, hints=hints, on_commit=on_commit)
+    """The log on psycopg; with `light`, on libpq first where it can be (postgres_light.py)."""
+
+    def open_full() -> PostgresStore:
+        try:
+            from crisisplan.store.postgres import open_postgres
+        except ImportError as exc:
+            if exc.name and not exc.name.startswith("psycopg"):
+                raise
+            raise LogError(
+                f"Using {shown} needs psycopg, the PostgreSQL driver, which is not installed.",
+                path=shown,
+                hint='Install it with: pip install "crisisplan[postgres]"',
+            ) from exc
+        return open_postgres(url, shown, create=create, hints=hints, on_commit=on_commit)
+
+    if not light:
+        return open_full()
+    from crisisplan.store.postgres_light import open_lightly
+
+    return open_lightly(url, shown, open_full) or open_full()
 
 
 def psycopg_version() -> str | None:

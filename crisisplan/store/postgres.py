@@ -32,11 +32,11 @@ from crisisplan.store.base import (
 from crisisplan.store.errors import PLAIN_HINTS, Hints, LogError
 from crisisplan.store.postgres_errors import statement_error
 from crisisplan.store.postgres_runner import CHANNEL, PgRunner
+from crisisplan.store.postgres_session import IDENTITY, settings
 from crisisplan.store.sql import EVENT, INCIDENT
 from crisisplan.store.sql_reads import SqlReads
 from crisisplan.store.sql_writes import SqlTransaction
 
-STATEMENT_TIMEOUT_MS = 30_000  # as long as SQLite's busy timeout: a bulk run may hold a lock
 # pg_advisory_xact_lock keys: "CRIS" and the next number.
 MIGRATION_LOCK = migrations.APPLICATION_ID
 NUMBERING_LOCK = migrations.APPLICATION_ID + 1
@@ -72,6 +72,11 @@ class PostgresStore(SqlReads):
         self._on_commit = on_commit
         self._listening: psycopg.Connection[Any] | None = None
         self.location = runner.location
+
+    @property
+    def runner(self) -> PgRunner:
+        """The connection's runner, for a store that hands its reads on to this one."""
+        return self._runner
 
     @property
     def committed(self) -> bool:
@@ -204,10 +209,7 @@ class PostgresStore(SqlReads):
 
 def _identity(conn: psycopg.Connection[Any], shown: str, hints: Hints, known: int) -> int:
     """The schema version of the database; 0 when it is empty; an error when it is not ours."""
-    row = conn.execute(
-        "SELECT to_regclass('crisisplan_schema') IS NOT NULL,"
-        " (SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = current_schema())"
-    ).fetchone()
+    row = conn.execute(IDENTITY).fetchone()
     assert row is not None
     ours, tables = bool(row[0]), int(row[1])
     if ours:
@@ -265,14 +267,8 @@ def open_postgres(
     """Open the incident log in the database a postgresql:// URL names, migrating it."""
 
     def connect() -> psycopg.Connection[Any]:
-        # Credentials come from the URL, libpq's environment or ~/.pgpass, never from us.
-        return psycopg.connect(
-            url,
-            autocommit=True,
-            connect_timeout=5,
-            application_name="crisis",
-            options=f"-c statement_timeout={STATEMENT_TIMEOUT_MS}",
-        )
+        conninfo = psycopg.conninfo.make_conninfo(url, connect_timeout=5, **settings())
+        return psycopg.connect(conninfo, autocommit=True)
 
     runner = PgRunner(connect, shown, hints, urlsplit(url).password)
     try:

@@ -34,13 +34,10 @@ def utcnow() -> datetime:
 # rewrites them in its one execute method.
 
 
-class SqlRunner(Protocol):
-    """Runs one statement for SqlReads and SqlTransaction; errors come out as LogErrors."""
+class SqlReader(Protocol):
+    """Runs one query for SqlReads; errors come out as LogErrors."""
 
     location: str
-    # Appended to the SELECT that reads an incident inside a transaction: "" where the
-    # transaction already holds the database's write lock (SQLite), " FOR UPDATE" elsewhere.
-    row_lock: str
 
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Every row of a query."""
@@ -49,6 +46,14 @@ class SqlRunner(Protocol):
     def one(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
         """The first row of a query, or None."""
         ...
+
+
+class SqlRunner(SqlReader, Protocol):
+    """Runs one statement for SqlReads and SqlTransaction; errors come out as LogErrors."""
+
+    # Appended to the SELECT that reads an incident inside a transaction: "" where the
+    # transaction already holds the database's write lock (SQLite), " FOR UPDATE" elsewhere.
+    row_lock: str
 
     def run(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Run a statement; how many rows it changed."""

@@ -23,7 +23,7 @@ from crisisplan.store.sql import (
     FOLLOWUP,
     INCIDENT,
     PAGE,
-    SqlRunner,
+    SqlReader,
     brief_of,
     contact_of,
     decoded,
@@ -37,7 +37,7 @@ from crisisplan.store.sql import (
 class SqlReads:
     """The reading half of a Store, in portable SQL."""
 
-    def __init__(self, sql: SqlRunner) -> None:
+    def __init__(self, sql: SqlReader) -> None:
         self._sql = sql
 
     def incident(self, incident_id: str) -> IncidentRow | None:
