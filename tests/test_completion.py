@@ -19,15 +19,15 @@ PROMPT = "READY> "
 BIN = Path(sys.executable).parent
 
 
-def completions(*words: str, db: Path | None = None) -> list[str]:
+def completions(*words: str, db: Path | str | None = None) -> list[str]:
     """What `crisis WORDS<TAB>` offers, as bash's completion function would ask for it."""
-    line = ["crisis", *words]
+    line = ["crisis", words[0], *(["--db", str(db)] if db else []), *words[1:]]
     env = {"COMP_WORDS": " ".join(line), "COMP_CWORD": str(len(line) - 1)}
     env["_CRISIS_COMPLETE"] = "complete_bash"
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     try:
-        result = crisis(*(["--db", str(db)] if db else []))
+        result = crisis()
     finally:
         for key, value in saved.items():
             if value is None:

@@ -30,6 +30,7 @@ from crisisplan.store.postgres_light import LightlyOpened
 from tests.helpers import crisis, ok, start_outage
 from tests.postgres import PgServer
 from tests.probe import heavy_imports, imported_by
+from tests.test_completion import completions
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -290,3 +291,17 @@ def test_the_light_connection_has_the_session_psycopgs_has(shared: str) -> None:
         (settings,) = light._sql.rows(sql)
         assert full.runner.rows(sql) == [settings]
         assert settings[:3] == ("30s", "crisis", "UTF8")
+
+
+def test_tab_completes_the_incident_ids_of_a_shared_log(
+    shared: str, postgres_server: PgServer
+) -> None:
+    busy_incident()
+    start_outage("--no", title="Reminders late")
+
+    assert completions("update", "--incident", "") == ["INC-2", "INC-1"]  # newest first
+    assert completions("update", "--incident", "INC-2") == ["INC-2"]
+    down = shared.replace(f":{postgres_server.port}/", ":1/")
+    started = time.monotonic()
+    assert completions("update", "--incident", "", db=down) == []  # quietly, and at once
+    assert time.monotonic() - started < 5

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+SHARED_PATIENCE = 0.5  # seconds a <TAB> waits for a shared log's server
+
 
 def incident_titles(target: str) -> list[tuple[str, str]]:
-    """(id, title) of every incident in a local log, open ones first, then newest first;
+    """(id, title) of every incident in the log, open ones first, then newest first;
     nothing when the log is missing, not a file or cannot be read."""
+    if target.lower().startswith(("postgresql://", "postgres://")):
+        from crisisplan.store.postgres_light import incident_titles as shared_titles
+
+        return shared_titles(target, SHARED_PATIENCE)
     path = Path(target).expanduser()
     if "://" in target or not path.is_file():
         return []

@@ -157,7 +157,13 @@ def _parameter(value: Any) -> tuple[int, bytes | None]:
 class LightConnection:
     """One libpq connection that runs SELECTs and gives rows as psycopg would."""
 
-    def __init__(self, lib: ctypes.CDLL, url: str, settings: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        lib: ctypes.CDLL,
+        url: str,
+        settings: Mapping[str, str],
+        timeout: float = CONNECT_TIMEOUT,
+    ) -> None:
         self._lib = lib
         keys = ["dbname", *settings]
         values = [url, *settings.values()]
@@ -168,7 +174,7 @@ class LightConnection:
         if not self._conn:
             raise Unanswerable("libpq could not start a connection")
         try:
-            self._connect(time.monotonic() + CONNECT_TIMEOUT)
+            self._connect(time.monotonic() + timeout)
         except BaseException:
             self.close()
             raise

@@ -19,7 +19,14 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
 from crisisplan.store import migrations
-from crisisplan.store.base import Contact, Event, Followup, IncidentRow, Transaction
+from crisisplan.store.base import (
+    Contact,
+    Event,
+    Followup,
+    IncidentRow,
+    Transaction,
+    decode_json,
+)
 from crisisplan.store.libpq import LightConnection, Unanswerable, library
 from crisisplan.store.postgres_session import IDENTITY, settings
 from crisisplan.store.sql_reads import SqlReads
@@ -156,3 +163,30 @@ def open_lightly(
         light.close()
         return None
     return LightlyOpened(_HandOff(light, shown, open_full))
+
+
+def incident_titles(url: str, timeout: float) -> list[tuple[str, str]]:
+    """(id, title) of every incident in a shared log, open ones first, then newest first,
+    for shell completion: nothing when it cannot be read within `timeout` seconds."""
+    lib = library()
+    if lib is None:
+        return []
+    try:
+        light = LightConnection(lib, url, {**settings(), "client_encoding": "UTF8"}, timeout)
+    except Unanswerable:
+        return []
+    try:
+        rows = light.rows("SELECT id, state FROM incidents ORDER BY is_open DESC, number DESC")
+    except Unanswerable:
+        return []
+    finally:
+        light.close()
+    return [(str(incident), _title(state)) for incident, state in rows]
+
+
+def _title(state: str) -> str:
+    try:
+        found = decode_json(state).get("title")
+    except (ValueError, TypeError):
+        return ""
+    return found if isinstance(found, str) else ""
