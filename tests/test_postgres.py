@@ -18,7 +18,7 @@ import psycopg
 import pytest
 
 from crisisplan.errors import StoreError
-from crisisplan.store import NewEvent, open_store, postgres_session
+from crisisplan.store import NewEvent, open_store, postgres_settings
 from crisisplan.store.migrations import MIGRATIONS, latest_version
 from tests.helpers import crisis, events, ok, start_outage
 from tests.postgres import PgServer
@@ -113,7 +113,7 @@ def test_a_statement_that_waits_past_the_timeout_records_nothing_and_says_so(
     ok("init", ".")
     start_outage("--yes")
     before = len(events())
-    monkeypatch.setattr(postgres_session, "STATEMENT_TIMEOUT_MS", 300)
+    monkeypatch.setattr(postgres_settings, "STATEMENT_TIMEOUT_MS", 300)
     with psycopg.connect(shared) as holder:  # another agent's long bulk run
         holder.execute("SELECT 1 FROM incidents FOR UPDATE")
         result = crisis("note", "Checked the load balancer")

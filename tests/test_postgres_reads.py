@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -19,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -58,7 +60,15 @@ def busy_incident() -> None:
 def test_status_on_a_shared_log_never_loads_psycopg(shared: str, tmp_path: Path) -> None:
     busy_incident()
 
-    reads = [["status"], ["status", "--json"], ["list"], ["timeline"], ["followup", "list"]]
+    reads = [
+        ["status"],
+        ["status", "--json"],
+        ["list"],
+        ["timeline"],
+        ["followup", "list"],
+        ["contact", "list"],
+        ["review", "--trend"],
+    ]
     modules, importtime = imported_by(reads, Path.cwd())
 
     assert "crisisplan.views.status" in modules, "status did not get as far as showing the state"
@@ -68,14 +78,14 @@ def test_status_on_a_shared_log_never_loads_psycopg(shared: str, tmp_path: Path)
 
 def test_status_reads_what_psycopg_reads(shared: str) -> None:
     busy_incident()
-    on_psycopg = ok("status", "--json").stdout
     with open_store(shared, reads_only=True) as store:
-        assert isinstance(store, LightlyOpened)
+        assert isinstance(store, LightlyOpened)  # so `status` reads on libpq
+    on_libpq = ok("status", "--json").stdout
 
     # The same command, with the light path taken away: every byte the same.
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(postgres_light, "library", lambda: None)
-        assert ok("status", "--json").stdout == on_psycopg
+        assert ok("status", "--json").stdout == on_libpq
 
 
 def every_read(store: Any, incident: str) -> list[Any]:
@@ -256,6 +266,22 @@ def test_ctrl_c_stops_a_read_on_libpq_at_once(shared: str) -> None:
     out, _ = reader.communicate(timeout=10)
     assert out == "stopped\n"
     assert time.monotonic() - asked < 5  # not the query's 20 seconds
+    # And the server stopped it too: it holds no snapshot for the next 20 seconds.
+    assert still_sleeping(shared) == 0
+
+
+def still_sleeping(url: str) -> int:
+    """Queries of pg_sleep running on the server, after a moment to notice a cancel."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        for _ in range(20):
+            (count,) = conn.execute(  # type: ignore[misc]
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE query LIKE '%pg_sleep(20)%' AND pid <> pg_backend_pid()"
+            ).fetchone()
+            if count == 0:
+                break
+            time.sleep(0.1)
+    return int(count)
 
 
 # The portable SQL's `?` placeholders as libpq's $1, $2, ...
@@ -305,3 +331,74 @@ def test_tab_completes_the_incident_ids_of_a_shared_log(
     started = time.monotonic()
     assert completions("update", "--incident", "", db=down) == []  # quietly, and at once
     assert time.monotonic() - started < 5
+
+
+def test_text_that_is_not_unicode_is_refused_in_a_plain_sentence(shared: str) -> None:
+    busy_incident()
+    done = subprocess.run(
+        [sys.executable, "-m", "crisisplan", "status", "--incident", b"INC-\xff"],
+        capture_output=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=60,
+    )
+    said = " ".join(done.stderr.decode(errors="replace").split())
+    assert done.returncode == 2, said
+    assert "not valid Unicode" in said
+    assert "Traceback" not in said and "internal error" not in said
+
+
+def test_the_servers_warnings_are_not_printed_on_the_terminal(
+    shared: str, postgres_server: PgServer, capfd: pytest.CaptureFixture[str]
+) -> None:
+    busy_incident()
+    postgres_server.psql(
+        "CREATE FUNCTION hello() RETURNS int LANGUAGE plpgsql AS"
+        " $$ BEGIN RAISE WARNING 'server says hello'; RETURN 1; END $$",
+        shared.rsplit("/", 1)[1],
+    )
+    capfd.readouterr()
+    with open_store(shared, reads_only=True) as store:
+        assert store._sql.rows("SELECT hello()") == [(1,)]
+        assert not store.handed_off
+    assert "server says hello" not in capfd.readouterr().err
+
+
+def test_a_statement_that_writes_never_runs_on_the_light_connection(shared: str) -> None:
+    busy_incident()
+    with open_store(shared, reads_only=True) as store:
+        sql = "INSERT INTO crisisplan_schema (version) VALUES (99) RETURNING version"
+        assert store._sql.rows(sql) == [(99,)]  # psycopg ran it: read-only refused it here
+        assert store.handed_off
+    with psycopg.connect(shared) as conn:
+        found = conn.execute("SELECT count(*) FROM crisisplan_schema WHERE version = 99")
+        assert found.fetchone() == (1,)  # once, not twice
+
+
+def test_integers_are_typed_as_psycopg_types_them(shared: str) -> None:
+    busy_incident()
+    sql = "SELECT pg_typeof(?)::text, pg_typeof(?)::text, pg_typeof(?)::text, pg_typeof(?)::text"
+    params = (7, 70_000, 2**40, True)
+    with open_store(shared, reads_only=True) as light, open_postgres(shared, "shared") as full:
+        assert light._sql.rows(sql, params) == full.runner.rows(sql, params)
+        assert not light.handed_off
+
+
+def test_tab_gives_up_quietly_on_a_server_that_never_answers(
+    shared: str, postgres_server: PgServer
+) -> None:
+    busy_incident()
+    with socket.create_server(("127.0.0.1", 0)) as silent:  # accepts, never says a word
+        port = silent.getsockname()[1]
+        url = shared.replace(f":{postgres_server.port}/", f":{port}/")
+        started = time.monotonic()
+        assert completions("update", "--incident", "", db=url) == []
+        assert time.monotonic() - started < 2.5
+
+
+def test_tab_gives_up_quietly_while_the_incidents_are_locked(shared: str) -> None:
+    busy_incident()
+    with psycopg.connect(shared) as holder:  # a migration, say, holding the table
+        holder.execute("LOCK TABLE incidents IN ACCESS EXCLUSIVE MODE")
+        started = time.monotonic()
+        assert completions("update", "--incident", "") == []
+        assert time.monotonic() - started < 2.5

@@ -32,7 +32,7 @@ from crisisplan.store.base import (
 from crisisplan.store.errors import PLAIN_HINTS, Hints, LogError
 from crisisplan.store.postgres_errors import statement_error
 from crisisplan.store.postgres_runner import CHANNEL, PgRunner
-from crisisplan.store.postgres_session import IDENTITY, settings
+from crisisplan.store.postgres_settings import IDENTITY, settings
 from crisisplan.store.sql import EVENT, INCIDENT
 from crisisplan.store.sql_reads import SqlReads
 from crisisplan.store.sql_writes import SqlTransaction

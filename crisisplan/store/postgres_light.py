@@ -25,10 +25,9 @@ from crisisplan.store.base import (
     Followup,
     IncidentRow,
     Transaction,
-    decode_json,
 )
 from crisisplan.store.libpq import LightConnection, Unanswerable, library
-from crisisplan.store.postgres_session import IDENTITY, settings
+from crisisplan.store.postgres_settings import IDENTITY, settings
 from crisisplan.store.sql_reads import SqlReads
 
 if TYPE_CHECKING:
@@ -54,29 +53,31 @@ class _HandOff:
         return self.full_store
 
     def close_light(self) -> None:
+        """Close the light connection (psycopg's, if open, stays)."""
         if self._light is not None:
             self._light.close()
             self._light = None
 
+    def _light_rows(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]] | None:
+        """The light connection's answer; None when psycopg must give it."""
+        if self._light is None:
+            return None
+        try:
+            return self._light.rows(sql, params)
+        except Unanswerable:
+            return None
+
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Every row of a query."""
-        if self._light is not None:
-            try:
-                return self._light.rows(sql, params)
-            except Unanswerable:
-                pass
-        return self.full().runner.rows(sql, params)
+        found = self._light_rows(sql, params)
+        return self.full().runner.rows(sql, params) if found is None else found
 
     def one(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
         """The first row of a query, or None."""
-        if self._light is not None:
-            try:
-                found = self._light.rows(sql, params)
-            except Unanswerable:
-                pass
-            else:
-                return found[0] if found else None
-        return self.full().runner.one(sql, params)
+        found = self._light_rows(sql, params)
+        if found is None:
+            return self.full().runner.one(sql, params)
+        return found[0] if found else None
 
 
 class LightlyOpened(SqlReads):
@@ -149,7 +150,7 @@ def open_lightly(
     if lib is None:
         return None
     try:
-        light = LightConnection(lib, url, {**settings(), "client_encoding": "UTF8"})
+        light = LightConnection(lib, url, settings())
     except Unanswerable:
         return None
     try:
@@ -159,6 +160,9 @@ def open_lightly(
         ]
     except Unanswerable:
         current = False
+    except BaseException:
+        light.close()
+        raise
     if not current:
         light.close()
         return None
@@ -167,26 +171,23 @@ def open_lightly(
 
 def incident_titles(url: str, timeout: float) -> list[tuple[str, str]]:
     """(id, title) of every incident in a shared log, open ones first, then newest first,
-    for shell completion: nothing when it cannot be read within `timeout` seconds."""
+    for shell completion: nothing when it cannot be read within `timeout` seconds, each
+    for connecting and for the answer (the host name's lookup is libpq's, unbounded)."""
     lib = library()
     if lib is None:
         return []
+    asked = settings(statement_timeout_ms=int(timeout * 1000))
     try:
-        light = LightConnection(lib, url, {**settings(), "client_encoding": "UTF8"}, timeout)
+        light = LightConnection(lib, url, asked, timeout)
     except Unanswerable:
         return []
     try:
-        rows = light.rows("SELECT id, state FROM incidents ORDER BY is_open DESC, number DESC")
+        rows = light.rows(
+            "SELECT id, state::json->>'title' FROM incidents ORDER BY is_open DESC, number DESC",
+            timeout=timeout,
+        )
     except Unanswerable:
         return []
     finally:
         light.close()
-    return [(str(incident), _title(state)) for incident, state in rows]
-
-
-def _title(state: str) -> str:
-    try:
-        found = decode_json(state).get("title")
-    except (ValueError, TypeError):
-        return ""
-    return found if isinstance(found, str) else ""
+    return [(str(incident), str(title or "")) for incident, title in rows]

@@ -6,12 +6,15 @@ from __future__ import annotations
 STATEMENT_TIMEOUT_MS = 30_000  # as long as SQLite's busy timeout: a bulk run may hold a lock
 
 
-def settings() -> dict[str, str]:
-    """What every connection crisis makes asks for, light or psycopg's. Credentials come
-    from the URL, libpq's environment or ~/.pgpass, never from us."""
+def settings(statement_timeout_ms: int | None = None) -> dict[str, str]:
+    """What every connection crisis makes asks for, light or psycopg's, so both read the
+    same text the same way. Credentials come from the URL, libpq's environment or
+    ~/.pgpass, never from us."""
+    timeout = STATEMENT_TIMEOUT_MS if statement_timeout_ms is None else statement_timeout_ms
     return {
         "application_name": "crisis",
-        "options": f"-c statement_timeout={STATEMENT_TIMEOUT_MS}",
+        "client_encoding": "UTF8",
+        "options": f"-c statement_timeout={timeout}",
     }
 
 
