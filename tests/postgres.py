@@ -196,6 +196,13 @@ else:
         finally:
             stop_server(server)
 
+    @pytest.fixture
+    def shared(postgres_server: PgServer, monkeypatch: pytest.MonkeyPatch) -> str:
+        """A fresh database on the test server, which $CRISIS_DB points every command at."""
+        url = postgres_server.create_database("shared")
+        monkeypatch.setenv("CRISIS_DB", url)
+        return url
+
     @pytest.fixture(params=["sqlite", "postgresql"])
     def db_target(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
         """Where this test's incident log is: the default file in the test's folder, or a

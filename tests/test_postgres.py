@@ -27,14 +27,6 @@ WRITER = Path(__file__).with_name("note_writer.py")
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture
-def shared(postgres_server: PgServer, monkeypatch: pytest.MonkeyPatch) -> str:
-    """A fresh database on the test server, which $CRISIS_DB points every command at."""
-    url = postgres_server.create_database("shared")
-    monkeypatch.setenv("CRISIS_DB", url)
-    return url
-
-
 def note(text: str) -> NewEvent:
     return NewEvent("note", at=datetime.now(UTC), who="ana", payload={"text": text})
 

@@ -37,14 +37,6 @@ from tests.test_completion import completions
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture
-def shared(postgres_server: PgServer, monkeypatch: pytest.MonkeyPatch) -> str:
-    """A fresh database on the test server, which $CRISIS_DB points every command at."""
-    url = postgres_server.create_database("reads")
-    monkeypatch.setenv("CRISIS_DB", url)
-    return url
-
-
 def busy_incident() -> None:
     """An incident with something of everything `status` reads: updates, notes in several
     scripts, follow-ups, customers waiting, promises."""

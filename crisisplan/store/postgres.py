@@ -13,8 +13,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 from urllib.parse import urlsplit
 
 import psycopg
@@ -194,17 +193,6 @@ class PostgresStore(SqlReads):
     def close(self) -> None:
         """Close the connection; closing twice is harmless."""
         self._runner.conn.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 def _identity(conn: psycopg.Connection[Any], shown: str, hints: Hints, known: int) -> int:

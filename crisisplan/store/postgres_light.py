@@ -12,18 +12,13 @@ error or migrates. Reads outside a transaction are single statements either way.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from importlib.util import find_spec
-from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any
 
 from crisisplan.store import migrations
 from crisisplan.store.base import (
-    Contact,
-    Event,
-    Followup,
-    IncidentRow,
     Transaction,
 )
 from crisisplan.store.libpq import LightConnection, Unanswerable, library
@@ -81,7 +76,10 @@ class _HandOff:
 
 
 class LightlyOpened(SqlReads):
-    """An incident log on PostgreSQL, read on libpq until psycopg is needed."""
+    """An incident log on PostgreSQL, read on libpq until psycopg is needed.
+
+    Only commands that mean to read open one (`reads_only`); `db copy` opens its target
+    on psycopg, so this store takes no whole log (`import_log`)."""
 
     def __init__(self, hand_off: _HandOff) -> None:
         super().__init__(hand_off)
@@ -111,32 +109,11 @@ class LightlyOpened(SqlReads):
         """Backend, schema version, server version and size, for `crisis db info`."""
         return self._hand_off.full().describe()
 
-    def import_log(
-        self,
-        incidents: list[IncidentRow],
-        events: Iterator[Event],
-        followups: list[Followup],
-        contacts: Sequence[Contact] = (),
-    ) -> None:
-        """A whole log into this empty one (psycopg's)."""
-        self._hand_off.full().import_log(incidents, events, followups, contacts)
-
     def close(self) -> None:
         """Close whichever connection is open; closing twice is harmless."""
         self._hand_off.close_light()
         if self._hand_off.full_store is not None:
             self._hand_off.full_store.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 def open_lightly(

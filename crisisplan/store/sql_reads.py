@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from datetime import datetime
-from typing import Any
+from types import TracebackType
+from typing import Any, Self
 
 from crisisplan.store.base import (
     Brief,
@@ -39,6 +40,21 @@ class SqlReads:
 
     def __init__(self, sql: SqlReader) -> None:
         self._sql = sql
+
+    def close(self) -> None:
+        """Close the connection; closing twice is harmless (each store's own)."""
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
 
     def incident(self, incident_id: str) -> IncidentRow | None:
         """One incident, or None."""
