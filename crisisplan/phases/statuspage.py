@@ -55,6 +55,7 @@ class PublicUpdate:
     at: dt.datetime
     text: str
     resolves: bool  # the final update `resolve` posted, or one posted after it
+    logged: str  # `at` as the log keeps it: YYYY-MM-DDTHH:MM:SS.ffffffZ, UTC
 
 
 @dataclass(frozen=True)
@@ -199,10 +200,11 @@ def _incident(
     resolved = state.phase != "during"
     resolved_at = _time(state.resolved_at) if resolved else None
     prefix = uuid_urn(f"{row.id}/{state.started_at}", 0)[:-12]
-    updates = []
+    updates: list[PublicUpdate] = []
     eta = next_update = None
     components: list[str] = []
-    for event_id, _, at, event_channel, payload, kind in events:
+    add = updates.append
+    for event_id, _, at, event_channel, payload, kind, logged in events:
         # Named at the start or with an update: the components affected from then on.
         components = payload.get("components", components)
         if kind != "public_update":
@@ -211,14 +213,15 @@ def _incident(
             continue  # the same news, shortened for social media or a forum
         eta = payload.get("eta") or eta
         next_update = payload.get("next_update_at")
-        updates.append(
+        text = payload.get("text") or payload.get("message") or ""
+        add(
             PublicUpdate(
-                id=f"{prefix}{event_id:012x}",
-                event_id=event_id,
-                at=at,
-                text=str(payload.get("text") or payload.get("message") or ""),
-                resolves=bool(payload.get("final"))
-                or (resolved_at is not None and at >= resolved_at),
+                f"{prefix}{event_id:012x}",
+                event_id,
+                at,
+                text if type(text) is str else str(text),
+                bool(payload.get("final")) or (resolved_at is not None and at >= resolved_at),
+                logged,
             )
         )
     if not updates:

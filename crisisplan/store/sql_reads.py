@@ -17,6 +17,7 @@ from crisisplan.store.base import (
     encode_time,
 )
 from crisisplan.store.sql import (
+    BRIEF,
     CHUNK,
     CONTACT,
     EVENT,
@@ -24,7 +25,7 @@ from crisisplan.store.sql import (
     INCIDENT,
     PAGE,
     SqlRunner,
-    brief_of,
+    briefs_of,
     contact_of,
     decoded,
     event_of,
@@ -90,19 +91,18 @@ class SqlReads:
                 left -= len(rows)
 
     def payloads(self, incident_ids: Sequence[str], *, kinds: Sequence[str]) -> Iterator[Brief]:
-        """(id, incident id, at, channel, payload, kind) of some kinds of event of many incidents,
-        by incident then (at, id): one query per CHUNK incidents, no full Event records."""
+        """The Briefs of some kinds of event of many incidents, by incident then (at, id):
+        one query per CHUNK incidents, no full Event records."""
         unique = sorted(set(incident_ids))
         for start in range(0, len(unique), CHUNK):
             chunk = unique[start : start + CHUNK]
             rows = self._sql.rows(
-                "SELECT id, incident_id, at, channel, payload, kind FROM events"
+                f"SELECT {BRIEF} FROM events"
                 f" WHERE kind IN {marks(len(kinds))} AND incident_id IN {marks(len(chunk))}"
                 " ORDER BY incident_id, at, id",
                 [*kinds, *chunk],
             )
-            for row in rows:
-                yield decoded(brief_of, row, self._sql.location)
+            yield from briefs_of(rows, self._sql.location)
 
     def event(self, event_id: int) -> Event | None:
         """One event, or None."""

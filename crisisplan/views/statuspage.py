@@ -7,22 +7,21 @@ controls, lone surrogates) become U+FFFD in the page and the feed, so a stray co
 character in an update can never make the feed unreadable. Times are UTC: a static page
 cannot know its reader's zone.
 
-Each update is formatted once (times, escaping) and shared by the three files: a log
-of 50,000 updates is built in about a second.
+Each update is formatted once (times, escaping) and shared by the three files; its times
+are cut from the text the log keeps them in. A log of 50,000 updates is built in about
+half a second.
 """
 
 from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import hashlib
 import heapq
 import json
 import re
 from dataclasses import dataclass
-from html import escape
-from json.encoder import encode_basestring_ascii as _json_string
-from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from crisisplan.views.statuspage_components import component_states
@@ -41,7 +40,10 @@ FEED_ENTRIES = 100  # as hosted status pages' feeds carry
 _LABELS = [("Update", "update"), ("New incident", "new_incident"), ("Resolved", "resolved")]
 _MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 _BYTES_OK = bytes([9, 10, 13, *range(0x20, 0x7F), *range(0x80, 0x100)])
-_NOT_XML = re.compile("[^\t\n\r\x20-\x7e\x80-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# Compiled on first use (it takes longer than the page's own module to load): only text
+# holding a control character needs it.
+_NOT_XML = "[^\t\n\r\x20-\x7e\x80-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
+_NOT_ASCII = "[\x7f-\U0010ffff]"  # what JSON's ensure_ascii writes as \u escapes
 
 
 def render_site(site: Site) -> dict[str, list[str]]:
@@ -60,12 +62,17 @@ def clean(text: str) -> str:
     try:
         data = text.encode("utf-8")  # fails on a lone surrogate
     except UnicodeEncodeError:
-        return _NOT_XML.sub("\ufffd", text)
+        return _regex(_NOT_XML).sub("\ufffd", text)
     # Bytes of multi-byte characters are all >= 0x80, so deleting the bytes that are fine
     # leaves exactly the controls: the common case is checked at C speed.
     if data.translate(None, _BYTES_OK) or "\ufffe" in text or "\uffff" in text:
-        return _NOT_XML.sub("\ufffd", text)
+        return _regex(_NOT_XML).sub("\ufffd", text)
     return text
+
+
+@functools.cache
+def _regex(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
 
 
 def rfc3339(when: dt.datetime) -> str:
@@ -82,13 +89,30 @@ def shown(when: dt.datetime) -> str:
     return f"{u.day} {_MONTHS[u.month - 1]} {u.year}, {u.hour:02d}:{u.minute:02d} UTC"
 
 
+def stamp(u: PublicUpdate) -> str:
+    """rfc3339(u.at), cut from the time as the log keeps it (a tenth of the time)."""
+    return u.logged[:19] + "Z"
+
+
+def _shown(logged: str) -> str:
+    """shown() of a time as the log keeps it: YYYY-MM-DDTHH:MM:SS.ffffffZ, UTC."""
+    return f"{_day(logged[:10])}, {logged[11:16]} UTC"
+
+
+@functools.cache
+def _day(date: str) -> str:
+    """`2026-11-23` -> `23 Nov 2026`: a page of 50,000 updates spans a few hundred days."""
+    return f"{int(date[8:10])} {_MONTHS[int(date[5:7]) - 1]} {int(date[:4])}"
+
+
 def _text(text: str) -> str:
-    """For an HTML or XML text node."""
-    return escape(clean(text), quote=False)
+    """For an HTML or XML text node: html.escape(quote=False), without its call."""
+    return clean(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _attr(text: str) -> str:
-    return escape(clean(text), quote=True)
+    """For an attribute's value: html.escape(quote=True)."""
+    return _text(text).replace('"', "&quot;").replace("'", "&#x27;")
 
 
 def _time(when: dt.datetime) -> str:
@@ -100,24 +124,16 @@ def _label(u: PublicUpdate, n: int, last: int) -> tuple[str, str]:
     return _LABELS[2 if u.resolves else (1 if n == last else 0)]
 
 
-def _update(u: PublicUpdate, stamp: str, label: str) -> str:
-    """Its time and label, then its text: newlines kept (CSS pre-line), nothing read as markup."""
-    return (
-        f'<p class="when"><time datetime="{stamp}">{shown(u.at)}</time> &middot; '
-        f'{label}</p><div class="text" dir="auto">{_text(u.text.strip())}</div>'
-    )
-
-
 @dataclass(slots=True)
 class _Incident:
-    """An incident whose updates are formatted once, straight into the text the page and
-    status.json hold: no record per update, one join per incident and file."""
+    """An incident whose updates are formatted once, straight into the text the page holds
+    and the records status.json holds: one join per incident."""
 
     source: PublicIncident
     title: str  # escaped
     latest: str  # the newest update, as the page shows it
     earlier: str  # the others, newest first, as the page's list items
-    data: str  # every update as status.json's array items
+    data: list[dict[str, str]]  # every update as status.json's array items
 
     @classmethod
     def of(cls, i: PublicIncident) -> _Incident:
@@ -126,17 +142,22 @@ class _Incident:
         earlier = []
         data = []
         for n, u in enumerate(i.updates):
-            label, kind = _label(u, n, last)
-            stamp = rfc3339(u.at)
-            body = _update(u, stamp, label)
+            label, kind = _LABELS[2 if u.resolves else (1 if n == last else 0)]
+            logged = u.logged
+            at = logged[:19] + "Z"  # stamp(u), inline: this loop runs 50,000 times
+            # Its time and label, then its text: newlines kept (CSS pre-line), nothing
+            # read as markup.
+            body = (
+                f'<p class="when"><time datetime="{at}">{_day(logged[:10])}, '
+                f"{logged[11:16]} UTC</time> &middot; {label}</p>"
+                f'<div class="text" dir="auto">{_text(u.text.strip())}</div>'
+            )
             if n:
                 earlier.append(f'<li id="{i.id}-u{u.event_id}">{body}</li>\n')
             else:
                 latest = f'<div class="latest" id="{i.id}-u{u.event_id}">{body}</div>\n'
-            data.append(
-                f'{{"id":"{u.id}","at":"{stamp}","kind":"{kind}","text":{_json_string(u.text)}}}'
-            )
-        return cls(i, _text(i.title), latest, "".join(earlier), ",".join(data))
+            data.append({"id": u.id, "at": at, "kind": kind, "text": u.text})
+        return cls(i, _text(i.title), latest, "".join(earlier), data)
 
 
 # status.json ----------------------------------------------------------------------------
@@ -146,18 +167,13 @@ def _json(site: Site, incidents: list[_Incident], components: _States) -> list[s
     """The page's data, versioned: see docs/status.schema.json.
 
     ASCII with \\u escapes, so any string (a lone surrogate too) reads back exactly as it
-    was. Each update is spliced in as text: ids, times and kinds are ASCII we made, and the
-    update's text goes through the JSON encoder's own escaping; a third of the time
-    `json.dumps` takes on a dict per update.
+    was; compact, keys in the order written here.
     """
 
     def when(value: dt.datetime | None) -> str | None:
         return rfc3339(value) if value else None
 
-    def dump(value: dict[str, Any]) -> str:
-        return json.dumps(value, ensure_ascii=True, allow_nan=False, separators=(",", ":"))
-
-    head: dict[str, Any] = {
+    document: dict[str, Any] = {
         "format": FORMAT,
         "version": SCHEMA_VERSION,
         "generated_at": rfc3339(site.generated_at),
@@ -168,10 +184,9 @@ def _json(site: Site, incidents: list[_Incident], components: _States) -> list[s
             {"id": c.id, "name": c.name, "description": c.description or None, "status": state}
             for c, state in components
         ],
-        "incidents": [],  # last: the incidents follow it as text
+        "incidents": [],
     }
-    out = [dump(head)[: -len("]}")]]
-    for n, prepared in enumerate(incidents):
+    for prepared in incidents:
         i = prepared.source
         fields = {
             "id": i.id,
@@ -188,12 +203,38 @@ def _json(site: Site, incidents: list[_Incident], components: _States) -> list[s
             "next_update_by": when(i.next_update_by),
             "eta": when(i.eta),
             "components": list(i.components),
+            "updates": prepared.data,
         }
-        out.append(("," if n else "") + dump(fields)[:-1] + ',"updates":[')
-        out.append(prepared.data)
-        out.append("]}")
-    out.append("]}\n")
-    return out
+        document["incidents"].append(fields)
+    return [ascii_json(document) + "\n"]
+
+
+def ascii_json(document: dict[str, Any]) -> str:
+    """`json.dumps(document, ensure_ascii=True, allow_nan=False, separators=(",", ":"))`,
+    the very same text, written by orjson: a tenth of the time for 50,000 updates.
+
+    orjson writes the same compact JSON but for characters past ASCII (and DEL), which it
+    leaves as they are; outside strings JSON is ASCII, so every one of them is in a string
+    and becomes the \\u escape (a surrogate pair past U+FFFF) json writes. What orjson
+    refuses (a lone surrogate, an integer past 64 bits) is left to json itself.
+    """
+    import orjson
+
+    try:
+        text = orjson.dumps(document).decode("utf-8")
+    except TypeError:  # orjson.JSONEncodeError
+        return json.dumps(document, ensure_ascii=True, allow_nan=False, separators=(",", ":"))
+    if text.isascii() and "\x7f" not in text:
+        return text
+    return _regex(_NOT_ASCII).sub(_escaped, text)
+
+
+def _escaped(found: re.Match[str]) -> str:
+    code = ord(found.group())
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    code -= 0x10000
+    return f"\\u{0xD800 | (code >> 10):04x}\\u{0xDC00 | (code & 0x3FF):04x}"
 
 
 # feed.atom ------------------------------------------------------------------------------
@@ -203,16 +244,7 @@ def _atom(site: Site, incidents: list[_Incident]) -> list[str]:
     """Atom 1.0 (RFC 4287): the FEED_ENTRIES most recent public updates, newest first, with
     ids that never change. Feed readers poll the feed and keep what they saw; the page and
     status.json hold every update."""
-    # Each incident's updates are newest first, so only its first FEED_ENTRIES can be in.
-    entries = heapq.nlargest(
-        FEED_ENTRIES,
-        (
-            (u.at, u.event_id, n, i)
-            for i in incidents
-            for n, u in enumerate(i.source.updates[:FEED_ENTRIES])
-        ),
-        key=itemgetter(0, 1),
-    )
+    entries = _newest(incidents)
     updated = rfc3339(entries[0][0] if entries else site.generated_at)
     title = _text(site.title)
     page = _attr(f"{site.url.rstrip('/')}/" if site.url else "index.html")
@@ -230,15 +262,45 @@ def _atom(site: Site, incidents: list[_Incident]) -> list[str]:
     for _, _, n, i in entries:
         u = i.source.updates[n]
         label, _ = _label(u, n, len(i.source.updates) - 1)
-        stamp = rfc3339(u.at)
+        at = stamp(u)
         out.append(
             f"<entry>\n<id>{u.id}</id>\n<title>{label}: {i.title}</title>\n"
-            f"<updated>{stamp}</updated>\n<published>{stamp}</published>\n"
+            f"<updated>{at}</updated>\n<published>{at}</published>\n"
             f'<link rel="alternate" type="text/html" href="{page}#{i.source.id}-u{u.event_id}"/>\n'
             f'<content type="text">{_text(u.text.strip())}</content>\n</entry>\n'
         )
     out.append("</feed>\n")
     return out
+
+
+def _newest(incidents: list[_Incident]) -> list[tuple[dt.datetime, int, int, _Incident]]:
+    """(at, event id, n, incident) of the FEED_ENTRIES newest updates, newest first, the
+    update being the incident's `n`th newest."""
+    # Each incident's updates are newest first: once one is not among the newest so far,
+    # neither are its others. Taken newest incident first, once an incident's newest
+    # update is not, no later incident's is: a few incidents are read, not every update.
+    order = sorted(
+        range(len(incidents)),
+        key=lambda k: (incidents[k].source.latest.at, incidents[k].source.latest.event_id),
+        reverse=True,
+    )
+    heap: list[tuple[dt.datetime, int, int, int]] = []  # (at, event id, n, incident)
+    for k in order:
+        n = 0
+        for n, u in enumerate(incidents[k].source.updates):
+            entry = (u.at, u.event_id, n, k)
+            if len(heap) < FEED_ENTRIES:
+                heapq.heappush(heap, entry)
+            elif entry > heap[0]:
+                heapq.heapreplace(heap, entry)
+            else:
+                break
+        else:
+            continue
+        if n == 0:
+            break
+    heap.sort(reverse=True)
+    return [(at, event_id, n, incidents[k]) for at, event_id, n, k in heap]
 
 
 # index.html -----------------------------------------------------------------------------

@@ -15,7 +15,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from crisisplan.views.statuspage import rfc3339
+from crisisplan.views.statuspage import rfc3339, stamp
 from crisisplan.views.statuspage_components import IMPACTS, component_status, impact
 
 if TYPE_CHECKING:
@@ -123,9 +123,9 @@ def _incident(
                 "status": "resolved" if u.resolves else "investigating",
                 "body": u.text.strip(),
                 "incident_id": i.id,
-                "created_at": rfc3339(u.at),
-                "updated_at": rfc3339(u.at),
-                "display_at": rfc3339(u.at),
+                "created_at": (at := stamp(u)),
+                "updated_at": at,
+                "display_at": at,
                 "affected_components": None,
                 "deliver_notifications": True,
                 "custom_tweet": None,
