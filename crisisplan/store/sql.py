@@ -18,13 +18,12 @@ from crisisplan.store.base import (
     Event,
     Followup,
     IncidentRow,
-    decode_json,
     decode_optional_time,
     decode_time,
     encode_time,
-    json_reader,
 )
 from crisisplan.store.errors import LogError
+from crisisplan.store.json_codec import decode_all, decode_json
 
 
 def utcnow() -> datetime:
@@ -117,15 +116,16 @@ def brief_of(row: tuple[Any, ...]) -> Brief:
 def briefs_of(rows: Sequence[tuple[Any, ...]], location: str) -> list[Brief]:
     """Rows of BRIEF columns as Briefs, as `brief_of` makes them but in one loop (a status
     page reads 50,000), or the error `decoded` gives for the first that cannot be read."""
-    read = json_reader(len(rows))
+    parse = datetime.fromisoformat
     briefs: list[Brief] = []
     add = briefs.append
     try:
-        for event_id, incident_id, text, channel, payload, kind in rows:
-            at = decode_time(text)
-            value = read(payload)
-            if type(value) is not dict:
-                raise ValueError("not an object")
+        values = decode_all([row[4] for row in rows])
+        for row, value in zip(rows, values, strict=True):
+            event_id, incident_id, text, channel, _, kind = row
+            at = parse(text)  # decode_time's work, inline
+            if at.tzinfo is None or type(value) is not dict:
+                raise ValueError("not an aware time and an object")
             add((int(event_id), incident_id, at, channel, value, kind, _logged(text, at)))
     except (ValueError, TypeError, KeyError):
         for row in rows:
