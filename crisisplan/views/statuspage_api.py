@@ -15,8 +15,8 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from crisisplan.views.statuspage import rfc3339, stamp
 from crisisplan.views.statuspage_components import IMPACTS, component_status, impact
+from crisisplan.views.statuspage_text import rfc3339, stamp
 
 if TYPE_CHECKING:
     from crisisplan.phases.statuspage import Component, PublicIncident, Site
