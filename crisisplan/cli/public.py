@@ -67,7 +67,7 @@ def statuspage_build(
         with command_session(db=db) as s:
             site = gather(s.store, now=now(), title=title, progress=advance)
             held = waiting_anywhere(s.store)  # 20C: statements not yet signed off
-        where = publish(directory, chain(render_site(site), render_api(site).items()))
+        where = publish(directory, chain(render_site(site), render_api(site)))
     show_built(site, where)
     for line in not_published(held, where="on the page"):
         typer.echo(line, err=True)

@@ -90,6 +90,24 @@ def incident_of(row: tuple[Any, ...]) -> IncidentRow:
     )
 
 
+def incidents_of(rows: Sequence[tuple[Any, ...]], location: str) -> list[IncidentRow]:
+    """Rows of INCIDENT columns as records, as `incident_of` makes them but their states
+    decoded as one batch (a status page reads every incident's), or the error `decoded`
+    gives for the first that cannot be read."""
+    try:
+        states = decode_all([row[4] for row in rows])
+        if all(type(state) is dict for state in states):
+            return [
+                IncidentRow(row[0], int(row[1]), decode_time(row[2]), bool(row[3]), state, changed)
+                for row, state, changed in zip(
+                    rows, states, [decode_time(row[5]) for row in rows], strict=True
+                )
+            ]
+    except (ValueError, TypeError, KeyError):
+        pass
+    return [decoded(incident_of, row, location) for row in rows]
+
+
 def event_of(row: tuple[Any, ...]) -> Event:
     """An events row, columns as in EVENT, as a record."""
     return Event(

@@ -31,6 +31,7 @@ from crisisplan.store.sql import (
     event_of,
     followup_of,
     incident_of,
+    incidents_of,
     marks,
 )
 
@@ -48,12 +49,12 @@ class SqlReads:
 
     def incidents(self, *, open_only: bool = False) -> list[IncidentRow]:
         """Incidents, open first, then newest first."""
-        where = "WHERE is_open = 1 " if open_only else ""
-        rows = self._sql.rows(
-            f"SELECT {INCIDENT} FROM incidents {where}"
-            "ORDER BY is_open DESC, opened_at DESC, number DESC"
-        )
-        return [decoded(incident_of, row, self._sql.location) for row in rows]
+        where = " WHERE is_open = 1" if open_only else ""
+        rows = self._sql.rows(f"SELECT {INCIDENT} FROM incidents{where}")
+        # Sorted here, not by ORDER BY: SQLite would sort whole rows, states and all (15 MB
+        # for 1,000 incidents), taking longer than reading them.
+        rows.sort(key=lambda row: (row[3], row[2], row[1]), reverse=True)
+        return incidents_of(rows, self._sql.location)
 
     def events(
         self,

@@ -3,8 +3,8 @@ docs/status.schema.json) and `feed.atom`, made from a gathered `Site`; how their
 times are written is in statuspage_text.py.
 
 Each file is made when `publish` asks for it, the page incident by incident, so the disk
-takes one file while the next is made: status.json first, then the page. A log of 50,000
-updates is built in about half a second.
+takes one file while the next is made. A log of 50,000 updates is built in about half a
+second.
 """
 
 from __future__ import annotations
@@ -21,15 +21,17 @@ from crisisplan.views.statuspage_text import (
     ascii_json,
     attribute,
     day,
+    escaped,
     rfc3339,
     stamp,
     stamp_shown,
     text_node,
     time_element,
+    xml_utf8,
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator, Mapping
+    from collections.abc import Callable, Iterable, Iterator, Mapping
 
     from crisisplan.phases.statuspage import Component, PublicIncident, PublicUpdate, Site
 
@@ -43,10 +45,11 @@ _LABELS = [("Update", "update"), ("New incident", "new_incident"), ("Resolved", 
 
 def render_site(site: Site) -> Iterator[tuple[str, Iterable[str | bytes]]]:
     """(file name, the pieces of its text) for every file of the site, each made as it is
-    asked for: `publish` writes one while the next is made."""
+    asked for: `publish` writes one while the next is made. The page comes first, so the
+    disk takes its 30 MB while status.json is made."""
     components = component_states(site)
-    yield "status.json", _json(site, components)
     yield "index.html", _html(site, components)
+    yield "status.json", _json(site, components)
     yield "feed.atom", _atom(site)
 
 
@@ -186,7 +189,7 @@ def _newest(incidents: list[PublicIncident]) -> list[tuple[PublicUpdate, int, Pu
 # Colours meet WCAG AA (4.5:1 for text) in both schemes; state is always said in words too.
 
 
-def _html(site: Site, components: _States) -> Iterator[str]:
+def _html(site: Site, components: _States) -> Iterator[str | bytes]:
     """One self-contained page: no scripts, no outside fonts or requests, phone-sized."""
     digest = base64.b64encode(hashlib.sha256(CSS.encode()).digest()).decode()
     # The policy forbids every script, frame and outside request: even if some text
@@ -212,7 +215,7 @@ def _html(site: Site, components: _States) -> Iterator[str]:
     yield '<section aria-labelledby="now">\n<h2 id="now">Current incidents</h2>\n'
     names = {c.id: c.name for c, _ in components}
     for i in site.open:
-        yield _incident(i, names)
+        yield _article(i, names)
     if not site.open:
         yield '<p class="empty">None at the moment.</p>\n'
     yield (
@@ -220,7 +223,7 @@ def _html(site: Site, components: _States) -> Iterator[str]:
         f'<h2 id="past">Resolved in the last {days} days</h2>\n'
     )
     for i in site.resolved:
-        yield _incident(i, names)
+        yield _article(i, names)
     if not site.resolved:
         yield f'<p class="empty">No incidents were resolved in the last {days} days.</p>\n'
     yield (
@@ -266,7 +269,15 @@ def _overall(count: int) -> str:
     return f'<p class="overall open">{count} {noun} in progress.</p>'
 
 
-def _incident(i: PublicIncident, names: Mapping[str, str]) -> str:
+def _article(i: PublicIncident, names: Mapping[str, str]) -> bytes:
+    """An incident as the page shows it, in UTF-8. Its updates' texts are cleaned only when
+    the whole article holds a character XML cannot: one check, not one per update."""
+    data = xml_utf8(_incident(i, names, escaped))
+    return _incident(i, names, text_node).encode("utf-8") if data is None else data
+
+
+def _incident(i: PublicIncident, names: Mapping[str, str], text: Callable[[str], str]) -> str:
+    """The article of an incident, the text of its updates made safe by `text`."""
     head = f"{i.id}-title"
     facts = [("Started", time_element(i.started_at))]
     if i.resolved_at:
@@ -284,7 +295,7 @@ def _incident(i: PublicIncident, names: Mapping[str, str]) -> str:
     )
     if i.components:
         facts.append(("Affects", text_node(", ".join(names.get(c, c) for c in i.components))))
-    latest, items = _updates(i)
+    latest, items = _updates(i, text)
     out = [
         f'<article class="incident {"resolved" if i.resolved else "open"}" '
         f'id="{attribute(i.id)}" aria-labelledby="{attribute(head)}">\n'
@@ -309,11 +320,12 @@ def _incident(i: PublicIncident, names: Mapping[str, str]) -> str:
     return "".join(out)
 
 
-def _updates(i: PublicIncident) -> tuple[str, str]:
+def _updates(i: PublicIncident, text: Callable[[str], str]) -> tuple[str, str]:
     """The newest update as the page shows it, and the others as its list items."""
     last = len(i.updates) - 1
     latest = ""
-    earlier = []
+    earlier: list[str] = []
+    add = earlier.append
     for n, u in enumerate(i.updates):
         label = _LABELS[2 if u.resolves else (1 if n == last else 0)][0]
         logged = u.logged
@@ -322,10 +334,10 @@ def _updates(i: PublicIncident) -> tuple[str, str]:
         body = (
             f'<p class="when"><time datetime="{logged[:19]}Z">{day(logged[:10])}, '
             f"{logged[11:16]} UTC</time> &middot; {label}</p>"
-            f'<div class="text" dir="auto">{text_node(u.text.strip())}</div>'
+            f'<div class="text" dir="auto">{text(u.text.strip())}</div>'
         )
         if n:
-            earlier.append(f'<li id="{i.id}-u{u.event_id}">{body}</li>\n')
+            add(f'<li id="{i.id}-u{u.event_id}">{body}</li>\n')
         else:
             latest = f'<div class="latest" id="{i.id}-u{u.event_id}">{body}</div>\n'
     return latest, "".join(earlier)
