@@ -85,6 +85,11 @@ def _no_cycle_collection() -> Iterator[None]:
         yield
     finally:
         if was_enabled:
+            # Enabled as they are, the collector would walk every object of the build at
+            # the next allocation (a fiftieth of a large build): they go among the old
+            # ones first, which it walks only once they have grown by a quarter.
+            gc.freeze()
+            gc.unfreeze()
             gc.enable()
 
 
