@@ -3,8 +3,8 @@ docs/status.schema.json) and `feed.atom`, made from a gathered `Site`; how their
 times are written is in statuspage_text.py.
 
 Each file is made when `publish` asks for it, the page incident by incident, so the disk
-takes one file while the next is made. A log of 50,000 updates is built in about half a
-second.
+takes one file while the next is made. The files of 50,000 updates are made in a fifth
+of a second; the whole build, reading the log included, takes three quarters.
 """
 
 from __future__ import annotations
