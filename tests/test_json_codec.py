@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as hs
 
-from crisisplan.store import base
+from crisisplan.store import json_codec
 
 _TEXT = hs.text(hs.characters(codec=None), max_size=40)  # lone surrogates included
 _LEAF = hs.none() | hs.booleans() | hs.integers(-(2**80), 2**80) | _TEXT
@@ -25,12 +25,12 @@ _PAYLOADS = hs.dictionaries(_TEXT, _VALUES, max_size=6)
 @pytest.fixture(params=["json", "orjson"])
 def codec(request: pytest.FixtureRequest) -> Iterator[str]:
     """Each test runs as a quick command does (json) and as a bulk run does (orjson)."""
-    before = base._BULK
-    base._BULK = base._Bulk()
+    before = json_codec._BULK
+    json_codec._BULK = json_codec._Bulk()
     # The count decides: past USE_AFTER calls orjson takes over; far below it never does.
-    base._BULK.calls = base._Bulk.USE_AFTER if request.param == "orjson" else -(10**9)
+    json_codec._BULK.calls = json_codec._Bulk.USE_AFTER if request.param == "orjson" else -(10**9)
     yield request.param
-    base._BULK = before
+    json_codec._BULK = before
 
 
 @settings(
@@ -38,36 +38,36 @@ def codec(request: pytest.FixtureRequest) -> Iterator[str]:
 )  # reset per test, not per example: the codec keeps no state that matters between them
 @given(payload=_PAYLOADS)
 def test_every_payload_reads_back_as_it_was_written(codec: str, payload: dict[str, Any]) -> None:
-    text = base.encode_json(payload)
+    text = json_codec.encode_json(payload)
     text.encode("utf-8")  # storable as UTF-8 text, lone surrogates escaped
-    assert base.decode_json(text) == payload
+    assert json_codec.decode_json(text) == payload
     assert json.loads(text) == payload  # plain JSON, for any tool that reads the log
 
 
 def test_bulk_switches_to_orjson_and_reads_what_json_wrote(codec: str) -> None:
     written = json.dumps({"text": "caf\u00e9 \ud800", "n": 2**70, "kept": [1, "two"]})
-    assert base.decode_json(written) == json.loads(written)
-    assert (base._BULK.decoder() is not None) == (codec == "orjson")
+    assert json_codec.decode_json(written) == json.loads(written)
+    assert (json_codec._BULK.decoder() is not None) == (codec == "orjson")
 
 
 def test_values_json_cannot_hold_are_refused_either_way(codec: str) -> None:
     for bad in ({"at": dt.datetime.now(dt.UTC)}, {"x": {1, 2}}, {"x": object()}):
         with pytest.raises(TypeError):
-            base.encode_json(bad)
+            json_codec.encode_json(bad)
 
 
 @given(payload=_PAYLOADS)
 def test_both_libraries_write_the_very_same_text(payload: dict[str, Any]) -> None:
     # A log's checksum (`crisis db copy`) sums up the encoded payloads: which library a
     # command happened to use must not change a byte.
-    slow, fast = base._Bulk(), base._Bulk()
-    slow.calls, fast.calls = -(10**9), base._Bulk.USE_AFTER
-    before = base._BULK
+    slow, fast = json_codec._Bulk(), json_codec._Bulk()
+    slow.calls, fast.calls = -(10**9), json_codec._Bulk.USE_AFTER
+    before = json_codec._BULK
     try:
-        base._BULK = slow
-        by_json = base.encode_json(payload)
-        base._BULK = fast
-        by_orjson = base.encode_json(payload)
+        json_codec._BULK = slow
+        by_json = json_codec.encode_json(payload)
+        json_codec._BULK = fast
+        by_orjson = json_codec.encode_json(payload)
     finally:
-        base._BULK = before
+        json_codec._BULK = before
     assert by_orjson == by_json

@@ -234,6 +234,35 @@ def test_a_team_moves_its_local_log_to_the_shared_server_verified(
     assert "nothing was copied" in again.stderr
 
 
+def test_the_status_page_of_the_shared_log_is_byte_for_byte_the_local_one(
+    postgres_server: PgServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ok("init", ".")
+    start_outage("--yes", "--at", "-50m", title="<b>Logins</b> & \u00e9 \U0001f600 failing")
+    ok("update", "Found it </script> \x1b[2J & \u2028 more", "--at", "-30m", "--eta", "+40m")
+    ok("resolve", "--cause", "A failed failover", "--impact", "No sign-ins", "--at", "-10m")
+    start_outage("--yes", "--at", "-5m", title="Saves failing")
+    with open_store(".crisis/crisis.db") as store:  # a byte a terminal could not decode
+        row = max(store.incidents(), key=lambda r: r.number)
+        said = NewEvent("public_update", datetime.now(UTC), "ana", "status", {"text": "\udcff"})
+        with store.transaction() as tx:
+            tx.append(row.id, said)
+    url = postgres_server.create_database("page")
+    ok("db", "copy", "--from", ".crisis/crisis.db", "--to", url)
+    # The same moment for both builds, so that only the log they read can differ.
+    monkeypatch.setattr("crisisplan.clock.now", lambda: datetime(2026, 12, 4, 12, 0, tzinfo=UTC))
+
+    ok("statuspage", "build", "local", "--db", ".crisis/crisis.db")
+    ok("statuspage", "build", "shared", "--db", url)
+
+    local, shared = Path("local"), Path("shared")
+    files = sorted(p.relative_to(local) for p in local.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(shared) for p in shared.rglob("*") if p.is_file())
+    assert len(files) == 6 and "Saves failing" in (shared / "index.html").read_text("utf-8")
+    for name in files:
+        assert (local / name).read_bytes() == (shared / name).read_bytes(), name
+
+
 def test_copying_again_into_the_same_log_changes_nothing(postgres_server: PgServer) -> None:
     ok("init", ".")
     start_outage("--yes")

@@ -35,7 +35,8 @@ EVIL = "<script>alert(1)</script> & <b>Logins</b> failing"
 
 
 @pytest.fixture(autouse=True)
-def example_plan() -> None:
+def example_plan(db_target: str) -> None:
+    """The example plan, its log on each backend in turn (the page reads both alike)."""
     ok("init", ".")
 
 
@@ -414,7 +415,7 @@ def _record_update(text: str) -> None:
     from crisisplan.phases.record import event, record
     from crisisplan.store import open_store
 
-    with open_store(DB) as store:
+    with open_store(os.environ.get("CRISIS_DB", str(DB))) as store:
         (row,) = store.incidents(open_only=True)
         at = dt.datetime.now(dt.UTC)
         record(store, row.id, [event("public_update", at, "x", "status", message=text, text=text)])

@@ -50,6 +50,8 @@ def statuspage_build(
 
     Example: crisis statuspage build site/ --title "Larkspur status"
     """
+    from itertools import chain
+
     from crisisplan.clock import now
     from crisisplan.phases.approvals import waiting_anywhere
     from crisisplan.phases.session import command_session
@@ -65,7 +67,7 @@ def statuspage_build(
         with command_session(db=db) as s:
             site = gather(s.store, now=now(), title=title, progress=advance)
             held = waiting_anywhere(s.store)  # 20C: statements not yet signed off
-        where = publish(directory, {**render_site(site), **render_api(site)})
+        where = publish(directory, chain(render_site(site), render_api(site)))
     show_built(site, where)
     for line in not_published(held, where="on the page"):
         typer.echo(line, err=True)
@@ -83,6 +85,11 @@ def _no_cycle_collection() -> Iterator[None]:
         yield
     finally:
         if was_enabled:
+            # Enabled as they are, the collector would walk every object of the build at
+            # the next allocation (a fiftieth of a large build): they go among the old
+            # ones first, which it walks only once they have grown by a quarter.
+            gc.freeze()
+            gc.unfreeze()
             gc.enable()
 
 

@@ -14,12 +14,13 @@ import hashlib
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Mapping
+import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from crisisplan.errors import CrisisError
 from crisisplan.interrupts import held
@@ -55,6 +56,7 @@ class PublicUpdate:
     at: dt.datetime
     text: str
     resolves: bool  # the final update `resolve` posted, or one posted after it
+    logged: str  # `at` as the log keeps it: YYYY-MM-DDTHH:MM:SS.ffffffZ, UTC
 
 
 @dataclass(frozen=True)
@@ -199,10 +201,11 @@ def _incident(
     resolved = state.phase != "during"
     resolved_at = _time(state.resolved_at) if resolved else None
     prefix = uuid_urn(f"{row.id}/{state.started_at}", 0)[:-12]
-    updates = []
+    updates: list[PublicUpdate] = []
     eta = next_update = None
     components: list[str] = []
-    for event_id, _, at, event_channel, payload, kind in events:
+    add = updates.append
+    for event_id, _, at, event_channel, payload, kind, logged in events:
         # Named at the start or with an update: the components affected from then on.
         components = payload.get("components", components)
         if kind != "public_update":
@@ -211,14 +214,15 @@ def _incident(
             continue  # the same news, shortened for social media or a forum
         eta = payload.get("eta") or eta
         next_update = payload.get("next_update_at")
-        updates.append(
+        text = payload.get("text") or payload.get("message") or ""
+        add(
             PublicUpdate(
-                id=f"{prefix}{event_id:012x}",
-                event_id=event_id,
-                at=at,
-                text=str(payload.get("text") or payload.get("message") or ""),
-                resolves=bool(payload.get("final"))
-                or (resolved_at is not None and at >= resolved_at),
+                f"{prefix}{event_id:012x}",
+                event_id,
+                at,
+                text if type(text) is str else str(text),
+                bool(payload.get("final")) or (resolved_at is not None and at >= resolved_at),
+                logged,
             )
         )
     if not updates:
@@ -250,11 +254,12 @@ def _time(value: object) -> dt.datetime | None:
     return dt.datetime.fromisoformat(value) if isinstance(value, str) and value else None
 
 
-def publish(directory: Path, files: Mapping[str, Iterable[str]]) -> Path:
+def publish(directory: Path, files: Iterable[tuple[str, Iterable[str | bytes]]]) -> Path:
     """Write the site into a new folder beside `directory`, then swap it in by renames.
 
-    Each file is given as the pieces of its text, written as they come: a site of 100 MB
-    is never joined into one string. A file name may hold a folder (`api/v2/x.json`).
+    `files` gives each file's name (it may hold a folder: `api/v2/x.json`) and the pieces
+    of its text, written as they come: a site of 100 MB is never joined into one string,
+    and while the disk takes one file (a thread waits for it) the next is made.
     A build that fails leaves the previous site as it was. Only a missing or empty folder,
     or one holding nothing but a site this command built, is ever replaced.
     """
@@ -265,27 +270,63 @@ def publish(directory: Path, files: Mapping[str, Iterable[str]]) -> Path:
         fresh = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.new-"))
     except OSError as exc:
         raise _cannot_write(target, exc) from None
+    syncing: list[_Syncing] = []
     try:
-        for file_name, pieces in files.items():
+        for file_name, pieces in files:
             path = fresh / file_name
             for folder in reversed(path.relative_to(fresh).parents[:-1]):
                 (fresh / folder).mkdir(exist_ok=True)
                 (fresh / folder).chmod(0o755)
-            with path.open("w", encoding="utf-8", newline="\n") as handle:
-                handle.writelines(pieces)
+            handle = path.open("wb")
+            try:
+                for piece in pieces:
+                    handle.write(piece.encode("utf-8") if isinstance(piece, str) else piece)
                 handle.flush()
-                os.fsync(handle.fileno())
-            path.chmod(0o644)
+            except BaseException:
+                handle.close()
+                raise
+            syncing.append(_Syncing(handle, path))
+        _synced(syncing)
         fresh.chmod(0o755)
         with held():  # Ctrl-C between its renames would leave no site at all
             _swap(fresh, target)
     except OSError as exc:
+        _synced(syncing, quietly=True)
         shutil.rmtree(fresh, ignore_errors=True)
         raise _cannot_write(target, exc) from None
     except BaseException:
+        _synced(syncing, quietly=True)
         shutil.rmtree(fresh, ignore_errors=True)
         raise
     return target
+
+
+class _Syncing(threading.Thread):
+    """A file of the site being synced to the disk and closed, by a thread of its own: a
+    large site waits for the disk a fifth of its build, time in which the next is made."""
+
+    def __init__(self, handle: BinaryIO, path: Path) -> None:
+        super().__init__(name=f"sync {path.name}", daemon=True)
+        self.handle, self.path = handle, path
+        self.error: OSError | None = None
+        self.start()
+
+    def run(self) -> None:
+        try:
+            with self.handle:
+                os.fsync(self.handle.fileno())
+            self.path.chmod(0o644)
+        except OSError as exc:  # raised by the thread that waits for it
+            self.error = exc
+
+
+def _synced(syncing: list[_Syncing], *, quietly: bool = False) -> None:
+    """Wait for every file to be on the disk; raise the first error, unless `quietly`."""
+    for thread in syncing:
+        thread.join()
+    errors = [thread.error for thread in syncing if thread.error is not None]
+    if errors and not quietly:
+        raise errors[0]
 
 
 def _check_replaceable(target: Path) -> None:

@@ -4,13 +4,14 @@ protocols, and how values are encoded for storage."""
 from __future__ import annotations
 
 import functools
-import json
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
+
+from crisisplan.store.json_codec import encode_json
 
 
 def _require_aware(name: str, value: datetime | None) -> None:
@@ -67,8 +68,10 @@ class Event:
     payload: dict[str, Any]
 
 
-Brief = tuple[int, str, datetime, str | None, dict[str, Any], str]
-"""An event without its author or write time: (id, incident id, at, channel, payload, kind)."""
+Brief = tuple[int, str, datetime, str | None, dict[str, Any], str, str]
+"""An event without its author or write time: (id, incident id, at, channel, payload, kind,
+logged), `logged` being `at` as the log keeps it, in `encode_time`'s form (so that a page of
+50,000 times can be written without formatting each)."""
 
 
 @dataclass(frozen=True)
@@ -212,8 +215,8 @@ class Store(Protocol):
         ...
 
     def payloads(self, incident_ids: Sequence[str], *, kinds: Sequence[str]) -> Iterator[Brief]:
-        """(id, incident id, at, channel, payload, kind) of some kinds of event of many incidents,
-        by incident then (at, id): one pass for a page built from thousands of events."""
+        """The Briefs of some kinds of event of many incidents, by incident then (at, id):
+        one pass for a page built from thousands of events."""
         ...
 
     def event(self, event_id: int) -> Event | None:
@@ -273,7 +276,7 @@ class Store(Protocol):
 
 
 # Encodings. Times are UTC text of fixed width so that text order is time order in any
-# database; JSON is sorted so that equal states are equal text.
+# database (JSON's is in json_codec.py).
 
 
 @functools.lru_cache(maxsize=1024)  # a bulk run's thousands of rows share their times
@@ -303,111 +306,6 @@ def encode_optional_time(value: datetime | None) -> str | None:
 def decode_optional_time(text: str | None) -> datetime | None:
     """decode_time, passing None through."""
     return None if text is None else decode_time(text)
-
-
-def encode_json(value: Mapping[str, Any]) -> str:
-    """A mapping -> JSON text, readable unicode; key order is kept (it is data).
-
-    Anything but JSON's own types is refused. No payload holds a float; were one NaN or
-    infinite, which JSON cannot hold, json refuses it and orjson writes null (see `_Bulk`).
-    """
-    fast = _BULK.encoder()
-    if fast is not None:
-        try:
-            return fast(value)
-        except TypeError:
-            pass  # a lone surrogate or a key that is not text: as json does it, below
-    text = _READABLE.encode(value)
-    if text.isascii():  # the usual case, and a quicker test than encoding it
-        return text
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        # Lone surrogates (undecodable bytes from argv or a file) cannot be stored as
-        # UTF-8 text; \u escapes can, and they decode back to the very same string.
-        text = _ESCAPED.encode(value)
-    return text
-
-
-# Made once: bulk drafting encodes a payload per customer. Compact, as orjson writes: the
-# same payload is the same text whichever library wrote it (`db copy` sums the texts up).
-_READABLE = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-_ESCAPED = json.JSONEncoder(ensure_ascii=True, allow_nan=False, separators=(",", ":"))
-
-
-def decode_json(text: str) -> dict[str, Any]:
-    """JSON text -> dict."""
-    fast = _BULK.decoder()
-    value = json.loads(text) if fast is None else fast(text)
-    if not isinstance(value, dict):
-        raise ValueError(f"expected a JSON object, got {type(value).__name__}")
-    return value
-
-
-class _Bulk:
-    """orjson for the many payloads of a bulk run or a status page build, where it encodes
-    a draft's payload about fifteen times and decodes three times quicker than `json`.
-
-    A command that reads or writes a few payloads never imports it: with the modules it
-    loads, that would cost `status` more than it saves. It takes over from the stdlib
-    after the first USE_AFTER calls, and gives the same values: where it refuses what
-    `json` accepts (a lone surrogate, NaN in the input, a key that is not text), or would
-    read it otherwise (an integer past 64 bits), the call falls back to `json`. Both write
-    the very same text (a NaN apart, which orjson writes as null).
-    """
-
-    USE_AFTER = 64
-
-    def __init__(self) -> None:
-        self.calls = 0
-        self._encode: Callable[[Mapping[str, Any]], str] | None = None
-        self._decode: Callable[[str], Any] | None = None
-
-    def _ready(self) -> bool:
-        if self._encode is not None:
-            return True
-        self.calls += 1
-        if self.calls < self.USE_AFTER:
-            return False
-        try:
-            import orjson
-        except ImportError:  # pragma: no cover - a core dependency; json still works
-            self.calls = -(10**18)
-            return False
-        dumps, loads, error = orjson.dumps, orjson.loads, orjson.JSONDecodeError
-        # Refused, not converted: datetimes, dataclasses and the like raise as in json.
-        passthrough = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
-
-        def encode(value: Mapping[str, Any]) -> str:
-            return dumps(value, option=passthrough).decode("utf-8")
-
-        def decode(text: str) -> Any:
-            try:
-                value = loads(text)
-            except error:
-                return json.loads(text)  # the same value, or json's own error
-            # orjson reads an integer past 64 bits as a float; payloads hold no floats.
-            return json.loads(text) if _has_float(value) else value
-
-        self._encode, self._decode = encode, decode
-        return True
-
-    def encoder(self) -> Callable[[Mapping[str, Any]], str] | None:
-        return self._encode if self._ready() else None
-
-    def decoder(self) -> Callable[[str], Any] | None:
-        return self._decode if self._ready() else None
-
-
-_BULK = _Bulk()
-
-
-def _has_float(value: Any) -> bool:
-    if isinstance(value, dict):
-        return any(_has_float(v) for v in value.values())
-    if isinstance(value, list):
-        return any(_has_float(v) for v in value)
-    return isinstance(value, float)
 
 
 def email_key(email: str) -> str:

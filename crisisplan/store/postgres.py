@@ -25,10 +25,10 @@ from crisisplan.store.base import (
     Event,
     Followup,
     IncidentRow,
-    encode_json,
     encode_time,
 )
 from crisisplan.store.errors import PLAIN_HINTS, Hints, LogError
+from crisisplan.store.json_codec import encode_json
 from crisisplan.store.postgres_errors import statement_error
 from crisisplan.store.postgres_runner import CHANNEL, PgRunner
 from crisisplan.store.postgres_settings import IDENTITY, settings

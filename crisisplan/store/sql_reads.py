@@ -18,6 +18,7 @@ from crisisplan.store.base import (
     encode_time,
 )
 from crisisplan.store.sql import (
+    BRIEF,
     CHUNK,
     CONTACT,
     EVENT,
@@ -25,12 +26,13 @@ from crisisplan.store.sql import (
     INCIDENT,
     PAGE,
     SqlReader,
-    brief_of,
+    briefs_of,
     contact_of,
     decoded,
     event_of,
     followup_of,
     incident_of,
+    incidents_of,
     marks,
 )
 
@@ -63,12 +65,12 @@ class SqlReads:
 
     def incidents(self, *, open_only: bool = False) -> list[IncidentRow]:
         """Incidents, open first, then newest first."""
-        where = "WHERE is_open = 1 " if open_only else ""
-        rows = self._sql.rows(
-            f"SELECT {INCIDENT} FROM incidents {where}"
-            "ORDER BY is_open DESC, opened_at DESC, number DESC"
-        )
-        return [decoded(incident_of, row, self._sql.location) for row in rows]
+        where = " WHERE is_open = 1" if open_only else ""
+        rows = self._sql.rows(f"SELECT {INCIDENT} FROM incidents{where}")
+        # Sorted here, not by ORDER BY: SQLite would sort whole rows, states and all (15 MB
+        # for 1,000 incidents), taking longer than reading them.
+        rows.sort(key=lambda row: (row[3], row[2], row[1]), reverse=True)
+        return incidents_of(rows, self._sql.location)
 
     def events(
         self,
@@ -106,19 +108,18 @@ class SqlReads:
                 left -= len(rows)
 
     def payloads(self, incident_ids: Sequence[str], *, kinds: Sequence[str]) -> Iterator[Brief]:
-        """(id, incident id, at, channel, payload, kind) of some kinds of event of many incidents,
-        by incident then (at, id): one query per CHUNK incidents, no full Event records."""
+        """The Briefs of some kinds of event of many incidents, by incident then (at, id):
+        one query per CHUNK incidents, no full Event records."""
         unique = sorted(set(incident_ids))
         for start in range(0, len(unique), CHUNK):
             chunk = unique[start : start + CHUNK]
             rows = self._sql.rows(
-                "SELECT id, incident_id, at, channel, payload, kind FROM events"
+                f"SELECT {BRIEF} FROM events"
                 f" WHERE kind IN {marks(len(kinds))} AND incident_id IN {marks(len(chunk))}"
                 " ORDER BY incident_id, at, id",
                 [*kinds, *chunk],
             )
-            for row in rows:
-                yield decoded(brief_of, row, self._sql.location)
+            yield from briefs_of(rows, self._sql.location)
 
     def event(self, event_id: int) -> Event | None:
         """One event, or None."""

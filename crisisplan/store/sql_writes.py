@@ -14,11 +14,11 @@ from crisisplan.store.base import (
     IncidentRow,
     NewEvent,
     email_key,
-    encode_json,
     encode_optional_time,
     encode_time,
 )
 from crisisplan.store.errors import LogError
+from crisisplan.store.json_codec import encode_json
 from crisisplan.store.sql import (
     INCIDENT,
     SqlRunner,

@@ -12,8 +12,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from crisisplan.store.base import Contact, Event, Store, encode_json, encode_time
+from crisisplan.store.base import Contact, Event, Store, encode_time
 from crisisplan.store.errors import LogError
+from crisisplan.store.json_codec import encode_json
 
 
 @dataclass(frozen=True)

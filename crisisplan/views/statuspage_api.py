@@ -12,11 +12,11 @@ the history on the page is.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from crisisplan.views.statuspage import rfc3339
 from crisisplan.views.statuspage_components import IMPACTS, component_status, impact
+from crisisplan.views.statuspage_text import rfc3339, stamp
 
 if TYPE_CHECKING:
     from crisisplan.phases.statuspage import Component, PublicIncident, Site
@@ -38,8 +38,9 @@ def render_api(
     levels: Sequence[str] = (),
     components: Sequence[Component] | None = None,
     affected: Mapping[str, Sequence[str]] | None = None,
-) -> dict[str, list[str]]:
-    """File name (under the site) -> the pieces of its text, for the three API files.
+) -> Iterator[tuple[str, list[str]]]:
+    """(file name under the site, the pieces of its text) for the three API files, made
+    when first asked for (so after the page's own files, in a build).
 
     `levels` are the plan's severity ids, least severe first; they decide each incident's
     impact when its severity is not itself one of minor, major or critical. `components`
@@ -75,7 +76,8 @@ def render_api(
         },
         "incidents.json": {"page": page, "incidents": incidents(recent)},
     }
-    return {f"{API_DIR}/{name}": [_dump(body)] for name, body in files.items()}
+    for name, body in files.items():
+        yield f"{API_DIR}/{name}", [_dump(body)]
 
 
 def _dump(body: dict[str, Any]) -> str:
@@ -123,9 +125,9 @@ def _incident(
                 "status": "resolved" if u.resolves else "investigating",
                 "body": u.text.strip(),
                 "incident_id": i.id,
-                "created_at": rfc3339(u.at),
-                "updated_at": rfc3339(u.at),
-                "display_at": rfc3339(u.at),
+                "created_at": (at := stamp(u)),
+                "updated_at": at,
+                "display_at": at,
                 "affected_components": None,
                 "deliver_notifications": True,
                 "custom_tweet": None,
