@@ -72,6 +72,21 @@ def log_rows(sql: str, *params: Any) -> list[dict[str, Any]]:
         return [dict(r) for r in conn.execute(sql, params)]
 
 
+def edit_log(sql: str, *params: Any) -> None:
+    """Change this test's log by hand (`?` placeholders), whichever backend holds it, as a
+    person with a database console might."""
+    url = os.environ.get("CRISIS_DB", "")
+    if url.startswith("postgresql://"):
+        import psycopg
+
+        with psycopg.connect(url) as conn:
+            conn.execute(sql.replace("?", "%s").encode(), params)
+        return
+    with closing(sqlite3.connect(DB)) as conn:
+        conn.execute(sql, params)
+        conn.commit()
+
+
 def integrity_ok() -> bool:
     """SQLite's own check of the file; a PostgreSQL server checks its pages itself."""
     if os.environ.get("CRISIS_DB", "").startswith("postgresql://"):

@@ -21,8 +21,10 @@ import jsonschema
 import pexpect
 import pytest
 
+from crisisplan.phases import state as st
 from crisisplan.phases import statuspage
-from tests.helpers import DB, crisis, ok, start_outage
+from crisisplan.store import open_store
+from tests.helpers import DB, crisis, edit_log, ok, start_outage
 from tests.probe import heavy_imports, imported_by
 from tests.test_start_pty import spawn
 
@@ -292,6 +294,40 @@ def test_status_json_matches_its_schema() -> None:
     assert document["format"] == "crisisplan.status" and document["version"] == 1
     assert document["open_incidents"] == 1 and len(document["incidents"]) == 2
     assert document["page"]["url"] == "https://status.larkspur.example"
+
+
+def test_the_page_reads_each_incident_as_its_whole_state_would_read(db_target: str) -> None:
+    start_outage("--yes", "--at", "-3h")
+    ok("resolve", "--cause", "A full disk", "--impact", "Slow pages", "--at", "-2h")
+    start_outage("--yes", "--at", "-1h", title='Reminders <late> & "lost" ✅')
+    ok("update", "Still on it.", "--incident", "INC-2")
+    start_outage("--no", title="Never told")
+
+    with open_store(db_target) as store:
+        rows = store.incidents()
+        parts = store.state_parts(st.GLANCE_PATHS)
+    assert [(i, n) for i, n, _ in parts] == [(r.id, r.number) for r in rows]
+    # The database's reading of the parts is the same as Python's of the whole state.
+    assert [st.public_glance_of(p) for _, _, p in parts] == [
+        st.public_glance(r.state) for r in rows
+    ]
+
+
+def test_a_state_edited_by_hand_into_nonsense_is_reported_not_crashed_on() -> None:
+    start_outage("--yes")
+    edit_log("UPDATE incidents SET state = ? WHERE id = 'INC-1'", '{"notes": 3,')
+
+    result = crisis("statuspage", "build", str(SITE))
+
+    assert result.exit_code == 2
+    assert "holds a record that cannot be read ('INC-1'" in " ".join(result.stderr.split())
+    assert "Traceback" not in result.stderr
+    assert not SITE.exists()
+
+
+def test_a_state_is_read_by_paths_of_plain_keys_only() -> None:
+    with open_store(DB) as store, pytest.raises(ValueError, match="not a path of plain keys"):
+        store.state_parts(["title') FROM incidents; --"])
 
 
 def test_a_missing_log_is_an_error_not_a_calm_page() -> None:

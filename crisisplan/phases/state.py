@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from crisisplan.phases import milestones, promise_ledger, signoff
 from crisisplan.phases.contact_clock import contact_changes
 from crisisplan.phases.state_json import (
+    GLANCE_PATHS,
     PublicGlance,
     as_data,
     from_json,
@@ -27,6 +28,7 @@ from crisisplan.phases.state_json import (
     plan_from_json,
     plan_to_json,
     public_glance,
+    public_glance_of,
     to_json,
 )
 from crisisplan.phases.state_types import (
@@ -50,7 +52,7 @@ if TYPE_CHECKING:
 __all__ = ["ChannelFacts", "ComponentFacts", "DueStep", "Escalation", "IncidentState"]
 __all__ += ["LadderStep", "PlanFacts", "Promise", "PublicUpdate", "SeverityFacts"]
 # ... and the JSON conversions of state_json.py, as st.to_json, st.from_json and so on.
-__all__ += ["PublicGlance", "public_glance"]
+__all__ += ["GLANCE_PATHS", "PublicGlance", "public_glance", "public_glance_of"]
 __all__ += ["as_data", "from_json", "iso", "parse", "plan_from_json", "plan_to_json", "to_json"]
 
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
-from collections.abc import Mapping
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -87,6 +88,34 @@ class PublicGlance:
     last_public_at: str | None
     status_channel: str | None
     severities: Mapping[str, str]  # id -> description, least severe first
+
+
+# The parts of a stored state `public_glance_of` reads, for `Store.state_parts`.
+GLANCE_PATHS = (
+    "title",
+    "severity",
+    "phase",
+    "started_at",
+    "resolved_at",
+    "last_public_update.at",
+    "plan.status_channel",
+    "plan.severities",
+)
+
+
+def public_glance_of(parts: Sequence[Any]) -> PublicGlance:
+    """`public_glance` from the parts at GLANCE_PATHS, as the store reads them."""
+    title, severity, phase, started_at, resolved_at, last_at, channel, severities = parts
+    return PublicGlance(
+        title=title,
+        severity=severity,
+        phase=phase,
+        started_at=started_at,
+        resolved_at=resolved_at,
+        last_public_at=last_at,
+        status_channel=channel,
+        severities={k: v.get("public") or "" for k, v in json.loads(severities).items()},
+    )
 
 
 def public_glance(data: Mapping[str, Any]) -> PublicGlance:

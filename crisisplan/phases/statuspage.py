@@ -22,12 +22,12 @@ from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
-from crisisplan.errors import CrisisError
+from crisisplan.errors import CrisisError, StoreError
 from crisisplan.interrupts import held
 from crisisplan.phases import state as st
 
 if TYPE_CHECKING:
-    from crisisplan.store import IncidentRow, Store
+    from crisisplan.store import Store
     from crisisplan.store.base import Brief
 
 RESOLVED_WINDOW_DAYS = 90
@@ -141,14 +141,14 @@ def gather(
     progress: Progress | None = None,
 ) -> Site:
     """Open incidents and those resolved in the last `window_days`, from public updates."""
-    rows = store.incidents()
+    glances = _glances(store)
     since = now - dt.timedelta(days=window_days)
     # Incidents never spoken of in public, or resolved before the window, are skipped
-    # without reading their events; each state is parsed once.
+    # without reading their events.
     shown = {
-        row.id: (row, state)
-        for row in rows
-        if _worth_reading(state := st.public_glance(row.state), since)
+        incident_id: (incident_id, state)
+        for incident_id, _, state in glances
+        if _worth_reading(state, since)
     }
     tick = progress or (lambda _done, _total: None)
     tick(0, len(shown))
@@ -162,7 +162,8 @@ def gather(
             (resolved if incident.resolved else open_).append(incident)
         tick(done, len(shown))
     tick(len(shown), len(shown))
-    newest = max(rows, key=lambda r: r.number, default=None)
+    newest_id = max(glances, key=itemgetter(1))[0] if glances else None
+    newest = store.incident(newest_id) if newest_id else None
     plan = st.of(newest).plan if newest else None
     url = plan.status_url if plan else None
     # The page speaks for the company; "Service status" only when no plan names one.
@@ -185,6 +186,17 @@ def gather(
     )
 
 
+def _glances(store: Store) -> list[tuple[str, int, st.PublicGlance]]:
+    """(id, number, glance) of every incident, each read from the parts of its state the
+    page shows (parsed by the database); a state it cannot read is worded by the store."""
+    try:
+        parts = store.state_parts(st.GLANCE_PATHS)
+        return [(i, number, st.public_glance_of(part)) for i, number, part in parts]
+    except (StoreError, ValueError, TypeError, AttributeError):
+        rows = store.incidents()
+        return [(row.id, row.number, st.public_glance(row.state)) for row in rows]
+
+
 def _worth_reading(state: st.PublicGlance, since: dt.datetime) -> bool:
     if state.last_public_at is None:
         return False
@@ -195,12 +207,12 @@ def _worth_reading(state: st.PublicGlance, since: dt.datetime) -> bool:
 
 
 def _incident(
-    row: IncidentRow, state: st.PublicGlance, events: Iterable[Brief]
+    incident_id: str, state: st.PublicGlance, events: Iterable[Brief]
 ) -> PublicIncident | None:
     channel = state.status_channel
     resolved = state.phase != "during"
     resolved_at = _time(state.resolved_at) if resolved else None
-    prefix = uuid_urn(f"{row.id}/{state.started_at}", 0)[:-12]
+    prefix = uuid_urn(f"{incident_id}/{state.started_at}", 0)[:-12]
     updates: list[PublicUpdate] = []
     eta = next_update = None
     components: list[str] = []
@@ -234,7 +246,7 @@ def _incident(
     # description may say what the team fears ("personal information may have been seen").
     described = state.severities.get(severity) or ""
     return PublicIncident(
-        id=row.id,
+        id=incident_id,
         title=state.title,
         resolved=resolved,
         severity=severity,

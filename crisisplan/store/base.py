@@ -203,6 +203,11 @@ class Store(Protocol):
         """Incidents, open first, then newest first."""
         ...
 
+    def state_parts(self, paths: Sequence[str]) -> list[tuple[str, int, tuple[Any, ...]]]:
+        """Each incident's id, number and the parts of its state at `paths`, in the order
+        of `incidents()`, read without parsing whole states."""
+        ...
+
     def events(
         self,
         incident_id: str,

@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 class _HandOff:
     """The reads' SqlReader: the light connection while it can answer, psycopg after."""
 
+    json_cast = "::json"
+
     def __init__(
         self, light: LightConnection, location: str, open_full: Callable[[], PostgresStore]
     ) -> None:

@@ -67,6 +67,7 @@ class PgRunner:
     """Runs portable SQL on a psycopg connection; errors come out as LogErrors."""
 
     row_lock = " FOR UPDATE"
+    json_cast = "::json"
 
     def __init__(
         self,

@@ -39,6 +39,9 @@ class SqlReader(Protocol):
     """Runs one query for SqlReads; errors come out as LogErrors."""
 
     location: str
+    # Appended to a TEXT column to read it as JSON with -> and ->>: "" where the database
+    # reads JSON text as it is (SQLite), "::json" where it must be told (PostgreSQL).
+    json_cast: str
 
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Every row of a query."""

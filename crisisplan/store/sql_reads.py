@@ -72,6 +72,17 @@ class SqlReads:
         rows.sort(key=lambda row: (row[3], row[2], row[1]), reverse=True)
         return incidents_of(rows, self._sql.location)
 
+    def state_parts(self, paths: Sequence[str]) -> list[tuple[str, int, tuple[Any, ...]]]:
+        """Each incident's id, number and the parts of its state at `paths` ("plan.name"),
+        as `incidents()` orders them: text as it is, None where missing or null, an object
+        or array as its JSON text. The database reads the JSON, so a status page of 1,000
+        incidents need not parse 15 MB of states in Python."""
+        state = f"state{self._sql.json_cast}"
+        parts = ", ".join(_json_path(state, path) for path in paths)
+        rows = self._sql.rows(f"SELECT id, number, is_open, opened_at, {parts} FROM incidents")
+        rows.sort(key=lambda row: (row[2], row[3], row[1]), reverse=True)  # as incidents()
+        return [(row[0], int(row[1]), tuple(row[4:])) for row in rows]
+
     def events(
         self,
         incident_id: str,
@@ -220,3 +231,11 @@ class SqlReads:
         )
         received, waiting, overdue = row if row is not None else (0, 0, 0)
         return ContactCounts(int(received), int(waiting), int(overdue))
+
+
+def _json_path(column: str, path: str) -> str:
+    """`a.b.c` as `column -> 'a' -> 'b' ->> 'c'`, which SQLite and PostgreSQL both read."""
+    keys = path.split(".")
+    if not all(key.isidentifier() and key.isascii() for key in keys):
+        raise ValueError(f"not a path of plain keys: {path!r}")
+    return column + "".join(f" -> '{key}'" for key in keys[:-1]) + f" ->> '{keys[-1]}'"

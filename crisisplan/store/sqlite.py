@@ -39,6 +39,7 @@ class _SqliteRunner:
     """Runs portable SQL on an apsw connection; database errors become LogErrors."""
 
     row_lock = ""  # BEGIN IMMEDIATE already holds the whole database's write lock
+    json_cast = ""
 
     def __init__(
         self, conn: apsw.Connection, location: str, busy_timeout: float, hints: Hints
