@@ -146,9 +146,7 @@ def gather(
     # Incidents never spoken of in public, or resolved before the window, are skipped
     # without reading their events.
     shown = {
-        incident_id: (incident_id, state)
-        for incident_id, _, state in glances
-        if _worth_reading(state, since)
+        incident_id: state for incident_id, _, state in glances if _worth_reading(state, since)
     }
     tick = progress or (lambda _done, _total: None)
     tick(0, len(shown))
@@ -157,7 +155,7 @@ def gather(
     # One pass over the start and public updates of every incident shown, by incident.
     briefs = store.payloads(list(shown), kinds=("incident_started", "public_update"))
     for done, (incident_id, events) in enumerate(groupby(briefs, key=itemgetter(1)), start=1):
-        incident = _incident(*shown[incident_id], events)
+        incident = _incident(incident_id, shown[incident_id], events)
         if incident is not None:
             (resolved if incident.resolved else open_).append(incident)
         tick(done, len(shown))
