@@ -24,7 +24,9 @@ from crisisplan.errors import CrisisError, TemplateError
 from crisisplan.inert_text import for_people
 from crisisplan.interrupts import held
 from crisisplan.phases.bulk_workers import (
+    a_worker_died,
     fewer_collections,
+    result_of,
     sigint_blocked,
     split,
     stop_broken_pool,
@@ -356,7 +358,7 @@ def _drafter(job: _Job, *, pool: bool) -> Iterator[Callable[[Batch, Files], Call
 
                 def wait() -> Done:
                     with worker_lost():
-                        parts = [task.result() for task in tasks]
+                        parts = [result_of(workers, task) for task in tasks]
                     failed = next((f for _, f in parts if f is not None), None)
                     return [d for drafted, _ in parts for d in drafted], failed
 
@@ -365,7 +367,7 @@ def _drafter(job: _Job, *, pool: bool) -> Iterator[Callable[[Batch, Files], Call
             try:
                 yield submit
             except BaseException:
-                if getattr(workers, "_broken", False):
+                if a_worker_died(workers):
                     stop_broken_pool(workers)
                 raise
     finally:

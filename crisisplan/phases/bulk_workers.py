@@ -15,14 +15,16 @@ import signal
 import threading
 import time
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
+from multiprocessing.process import BaseProcess
 from typing import TypeVar
 
 from crisisplan.errors import CrisisError
 
 _T = TypeVar("_T")
+DEATH_WATCH = 0.5  # seconds between looks at whether a worker died while waiting on it
 
 
 @contextmanager
@@ -100,11 +102,42 @@ def stop_broken_pool(workers: ProcessPoolExecutor) -> None:
     A worker killed outright (the out-of-memory killer) may die holding a lock of the
     pool's queues, and a worker still waiting on it would wait for ever; so would the pool's
     shutdown, joining it, and the run would hang instead of saying what it kept. Killed,
-    nothing is left to hold a lock or a pipe. (`_processes` is the executor's own record
-    of its workers: the pool has no public one.)
+    nothing is left to hold a lock or a pipe.
     """
-    processes = getattr(workers, "_processes", None) or {}
-    for process in list(processes.values()):
+    for process in _workers_of(workers):
         with contextlib.suppress(OSError, ValueError):
             process.kill()
+    # A worker killed while sending a result leaves half a message in the results' pipe,
+    # and the pool's own thread waits for the rest for ever (and so would leaving the
+    # pool). With this process's end of it closed too, no writer is left: that thread
+    # reads the end instead, marks the pool broken and winds it up.
+    writer = getattr(getattr(workers, "_result_queue", None), "_writer", None)
+    if writer is not None:
+        with contextlib.suppress(OSError):
+            writer.close()
     workers.shutdown(wait=False, cancel_futures=True)
+
+
+def a_worker_died(workers: ProcessPoolExecutor) -> bool:
+    """Whether the pool is broken, or one of its workers has exited (they live as long
+    as the pool), though the pool may not have noticed yet."""
+    if getattr(workers, "_broken", False):
+        return True
+    return any(process.exitcode is not None for process in _workers_of(workers))
+
+
+def result_of(workers: ProcessPoolExecutor, task: Future[_T]) -> _T:
+    """A task's result; BrokenProcessPool as soon as a worker has died, without waiting
+    for the pool to notice (it may never: see `stop_broken_pool`)."""
+    while True:
+        try:
+            return task.result(timeout=DEATH_WATCH)
+        except TimeoutError:
+            if a_worker_died(workers):
+                raise BrokenProcessPool("a worker process died") from None
+
+
+def _workers_of(workers: ProcessPoolExecutor) -> list[BaseProcess]:
+    # `_processes` is the executor's own record of its workers: it has no public one.
+    processes = getattr(workers, "_processes", None) or {}
+    return list(processes.values())
